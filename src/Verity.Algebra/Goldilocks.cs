@@ -57,18 +57,20 @@ public readonly struct Goldilocks : IField<Goldilocks>, IComparable<Goldilocks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong AddRaw(ulong a, ulong b)
     {
-        ulong s = a + b;
-        // On carry, 2^64 ≡ ε; a + b − 2^64 + ε cannot carry again for canonical inputs.
-        if (s < a) s += Epsilon;
-        return s >= Modulus ? s - Modulus : s;
+        // a + b = a − (p − b); a borrow there means a + b < p, so add p back. The carry is a
+        // coin flip on random data, so it is turned into a mask rather than a branch (the JIT
+        // does not if-convert inside loops).
+        ulong nb = Modulus - b;
+        ulong t = a - nb;
+        return t + (Mask(a < nb) & Modulus);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong SubRaw(ulong a, ulong b)
     {
-        ulong d = a - b;
         // On borrow the wrapped value is a − b + 2^64; adding p − 2^64 = −ε gives a − b + p.
-        return a < b ? d - Epsilon : d;
+        ulong d = a - b;
+        return d - (Mask(a < b) & Epsilon);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -78,20 +80,25 @@ public readonly struct Goldilocks : IField<Goldilocks>, IComparable<Goldilocks>
         return Reduce128(lo, hi);
     }
 
+    /// <summary>All ones when <paramref name="condition"/> holds, else zero; compiles to setcc, never a branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong Mask(bool condition) => 0UL - Unsafe.BitCast<bool, byte>(condition);
+
     /// <summary>Reduces hi·2^64 + lo to a canonical value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Reduce128(ulong lo, ulong hi)
     {
         ulong hiHi = hi >> 32;
-        ulong hiLo = hi & Epsilon;
-        // hiHi·2^96 ≡ −hiHi
+        // hiHi·2^96 ≡ −hiHi. A borrow needs lo < 2^32: rare on real data, so a branch is cheaper.
         ulong t0 = lo - hiHi;
         if (lo < hiHi) t0 -= Epsilon;
-        // hiLo·2^64 ≡ hiLo·ε; the product is < 2^64.
-        ulong t1 = hiLo * Epsilon;
+        // (hi mod 2^32)·2^64 ≡ (hi mod 2^32)·ε, which is < 2^64.
+        ulong t1 = (hi << 32) - (uint)hi;
         ulong t2 = t0 + t1;
-        if (t2 < t1) t2 += Epsilon;
-        return t2 >= Modulus ? t2 - Modulus : t2;
+        // A carry here is frequent and unpredictable: fold it in as a mask. t2 + ε cannot carry again.
+        t2 += Mask(t2 < t1) & Epsilon;
+        if (t2 >= Modulus) t2 -= Modulus;
+        return t2;
     }
 
     public Goldilocks Square() => this * this;

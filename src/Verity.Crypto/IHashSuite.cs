@@ -27,4 +27,16 @@ public interface IHashSuite
     /// equal to calling <see cref="HashLeaf"/> on each (implementations may hash several at once).
     /// </summary>
     void HashLeaves(ReadOnlySpan<byte> leaves, int leafBytes, Span<Digest> output);
+
+    /// <summary>
+    /// Hashes one Merkle level: <c>parents[i] = HashNode(children[2i], children[2i + 1])</c> for every i;
+    /// <c>children.Length</c> must be <c>2 * parents.Length</c>. Suites override this to hash several nodes at once.
+    /// </summary>
+    void HashNodes(ReadOnlySpan<Digest> children, Span<Digest> parents)
+    {
+        if (children.Length != 2 * parents.Length)
+            throw new ArgumentException($"HashNodes needs 2 children per parent: {children.Length} children for {parents.Length} parents.", nameof(children));
+        for (int i = 0; i < parents.Length; i++)
+            parents[i] = HashNode(in children[2 * i], in children[2 * i + 1]);
+    }
 }

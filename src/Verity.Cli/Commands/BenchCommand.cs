@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.Text.Json;
+using Spectre.Console;
+using Verity.Bench;
+using Verity.Stark.Air.Parameters;
+
+namespace Verity.Cli.Commands;
+
+/// <summary>`verity bench stark`: primitive throughput and end-to-end proving of the synthetic statement.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var logRows = new Option<int>("--log-rows") { Description = "log2 of the trace height", DefaultValueFactory = _ => 18 };
+        var width = new Option<int>("--width") { Description = "number of main columns", DefaultValueFactory = _ => 64 };
+        var paramsName = new Option<string>("--params") { Description = "parameter set (see `verity params`)", DefaultValueFactory = _ => StarkParameters.Default.Name };
+        var json = new Option<bool>("--json") { Description = "print one JSON object instead of tables" };
+        var stark = new Command("stark", "Benchmark the STARK engine: field, NTT, hashing, then prove and verify a degree-3 statement.");
+        stark.Options.Add(logRows);
+        stark.Options.Add(width);
+        stark.Options.Add(paramsName);
+        stark.Options.Add(json);
+        stark.SetAction(r => CliErrors.Run(() => Run(r.GetValue(logRows), r.GetValue(width), r.GetValue(paramsName)!, r.GetValue(json))));
+        var bench = new Command("bench", "Benchmarks that tell an operator the machine's real capacity.");
+        bench.Subcommands.Add(stark);
+        return bench;
+    }
+
+    private static int Run(int logRows, int width, string paramsName, bool json)
+    {
+        if (logRows is < 3 or > 24) throw new CliException($"--log-rows must be in 3..24, got {logRows}.");
+        if (width is < 1 or > 4096) throw new CliException($"--width must be in 1..4096, got {width}.");
+        var parameters = StarkParameters.FromName(paramsName);
+        var result = StarkBenchmark.Run(logRows, width, parameters, progress: json ? null : m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}…[/]"));
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = false }));
+            return result.Verified ? 0 : 1;
+        }
+        var t = new Table().Border(TableBorder.Rounded).AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
+        t.AddRow("machine", Markup.Escape(result.Machine));
+        t.AddRow("parameters", Markup.Escape(result.Parameters));
+        t.AddRow("Goldilocks mul / s / core", $"{result.FieldMulPerSecondPerCore / 1e6:F0} M");
+        t.AddRow("NTT 2^20, one core", $"{result.Ntt20SingleCoreMs:F1} ms ({result.NttElementsPerSecond / 1e6:F1} M elements/s)");
+        t.AddRow("Merkle leaf hashing / core", $"{result.MerkleLeafBytesPerSecondPerCore / 1e9:F2} GB/s");
+        t.AddRow("statement", $"2^{result.LogRows} rows × {result.Width} columns, degree 3");
+        foreach (var (phase, ms) in result.PhasesMs) t.AddRow($"  {phase}", $"{ms:F0} ms");
+        t.AddRow("[bold]prove[/]", $"{result.ProveMs:F0} ms");
+        t.AddRow("[bold]cells proved / s[/]", $"{result.CellsPerSecond / 1e6:F2} M");
+        t.AddRow("proof size", $"{result.ProofBytes / 1024.0:F1} KiB");
+        t.AddRow("verify", $"{result.VerifyMs:F1} ms — {(result.Verified ? "[green]valid[/]" : "[red]REJECTED[/]")}");
+        t.AddRow("security", $"{result.ProvableBits:F0} provable / {result.ConjecturedBits:F0} conjectured bits");
+        AnsiConsole.Write(t);
+        return result.Verified ? 0 : 1;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using Verity.Algebra;
+using Verity.Crypto;
+using Verity.Stark.Air.Parameters;
+
+namespace Verity.Stark.Air.Model;
+
+/// <summary>
+/// The committed low-degree extension of a table's preprocessed columns: part of the verifying
+/// key, derived from the AIR alone, so the verifier recomputes (and caches) the root instead of
+/// trusting one from the proof.
+/// </summary>
+public sealed class PreprocessedCommitment
+{
+    private static readonly ConcurrentDictionary<(Crypto.Digest Air, int Table, int Blowup, ulong Shift, byte Hash), PreprocessedCommitment> Cache = new();
+
+    private PreprocessedCommitment(RowMajorMatrix lde, Goldilocks[][] coefficients, MerkleTree tree)
+    {
+        Lde = lde;
+        Coefficients = coefficients;
+        Tree = tree;
+    }
+
+    public RowMajorMatrix Lde { get; }
+    public Goldilocks[][] Coefficients { get; }
+    public MerkleTree Tree { get; }
+    public Crypto.Digest Root => Tree.Root;
+
+    public static PreprocessedCommitment Get(AirDefinition air, TableDefinition table, StarkParameters parameters, Goldilocks ldeShift)
+    {
+        if (table.PreprocessedWidth == 0) throw new InvalidOperationException($"Table '{table.Name}' has no preprocessed columns.");
+        return Cache.GetOrAdd((air.Identity, table.Index, parameters.Blowup, ldeShift.Value, parameters.Hash.Id), _ =>
+        {
+            var coeffs = new Goldilocks[table.PreprocessedWidth][];
+            var lde = LowDegreeExtension.Extend(table.Preprocessed, parameters.Blowup, ldeShift, coeffs);
+            var tree = MerkleTree.Build(parameters.Hash, MemoryMarshal.AsBytes(lde.Values.AsSpan()), lde.Width * 8);
+            return new PreprocessedCommitment(lde, coeffs, tree);
+        });
+    }
+}

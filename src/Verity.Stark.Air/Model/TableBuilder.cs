@@ -1,0 +1,119 @@
+using Verity.Algebra;
+using Verity.Stark.Air.Expressions;
+
+namespace Verity.Stark.Air.Model;
+
+/// <summary>Declares one table's columns, constraints and bus interactions.</summary>
+public sealed class TableBuilder
+{
+    private readonly List<Constraint> _constraints = [];
+    private readonly List<Interaction> _interactions = [];
+    private readonly List<Goldilocks[]> _periodic = [];
+    private readonly int _publicInputCount;
+    private Goldilocks[][] _preprocessed = [];
+
+    internal TableBuilder(string name, int index, int mainWidth, int publicInputCount)
+    {
+        if (mainWidth < 1) throw new ArgumentOutOfRangeException(nameof(mainWidth), "A table needs at least one main column.");
+        Name = name;
+        Index = index;
+        MainWidth = mainWidth;
+        _publicInputCount = publicInputCount;
+    }
+
+    public string Name { get; }
+    public int Index { get; }
+    public int MainWidth { get; }
+
+    public Expr Main(int column)
+    {
+        if ((uint)column >= (uint)MainWidth) throw new ArgumentOutOfRangeException(nameof(column), $"Table '{Name}' has {MainWidth} main columns.");
+        return Expr.Main(column);
+    }
+
+    public Expr PreprocessedColumn(int column)
+    {
+        if ((uint)column >= (uint)_preprocessed.Length) throw new ArgumentOutOfRangeException(nameof(column), $"Table '{Name}' has {_preprocessed.Length} preprocessed columns.");
+        return Expr.Preprocessed(column);
+    }
+
+    public Expr PublicInput(int index)
+    {
+        if ((uint)index >= (uint)_publicInputCount) throw new ArgumentOutOfRangeException(nameof(index), $"The AIR has {_publicInputCount} public inputs.");
+        return Expr.PublicInput(index);
+    }
+
+    /// <summary>Sets the preprocessed columns; they fix the table's height.</summary>
+    public TableBuilder WithPreprocessed(params Goldilocks[][] columns)
+    {
+        if (columns.Length == 0) throw new ArgumentException("At least one preprocessed column.", nameof(columns));
+        int n = columns[0].Length;
+        if (n < 4 || !int.IsPow2(n)) throw new ArgumentException($"Preprocessed columns need a power-of-two height ≥ 4, got {n}.", nameof(columns));
+        if (columns.Any(c => c.Length != n)) throw new ArgumentException("Preprocessed columns must have equal heights.", nameof(columns));
+        _preprocessed = columns.Select(c => (Goldilocks[])c.Clone()).ToArray();
+        return this;
+    }
+
+    /// <summary>Adds a periodic column (period a power of two, repeated down the table); returns its leaf.</summary>
+    public Expr AddPeriodic(params Goldilocks[] cycle)
+    {
+        if (cycle.Length == 0 || !int.IsPow2(cycle.Length)) throw new ArgumentException($"A periodic column needs a power-of-two period, got {cycle.Length}.", nameof(cycle));
+        _periodic.Add((Goldilocks[])cycle.Clone());
+        return Expr.Periodic(_periodic.Count - 1);
+    }
+
+    public TableBuilder Transition(string name, Expr constraint) => Add(name, ConstraintDomain.Transition, constraint);
+    public TableBuilder FirstRow(string name, Expr constraint) => Add(name, ConstraintDomain.FirstRow, constraint);
+    public TableBuilder LastRow(string name, Expr constraint) => Add(name, ConstraintDomain.LastRow, constraint);
+    public TableBuilder EveryRow(string name, Expr constraint) => Add(name, ConstraintDomain.EveryRow, constraint);
+
+    /// <summary>Sends the tuple <paramref name="values"/> on a bus with a multiplicity (rows where it is 0 send nothing).</summary>
+    public TableBuilder Send(int bus, Expr multiplicity, params Expr[] values) => AddInteraction(bus, multiplicity, values, true);
+
+    /// <summary>Receives the tuple <paramref name="values"/> from a bus with a multiplicity.</summary>
+    public TableBuilder Receive(int bus, Expr multiplicity, params Expr[] values) => AddInteraction(bus, multiplicity, values, false);
+
+    private TableBuilder AddInteraction(int bus, Expr multiplicity, Expr[] values, bool send)
+    {
+        if (bus < 0) throw new ArgumentOutOfRangeException(nameof(bus));
+        if (values.Length == 0) throw new ArgumentException("An interaction carries at least one value.", nameof(values));
+        foreach (var e in values.Append(multiplicity)) CheckBaseOnly(e, "bus interaction");
+        _interactions.Add(new Interaction(bus, values, multiplicity, send));
+        return this;
+    }
+
+    private TableBuilder Add(string name, ConstraintDomain domain, Expr constraint)
+    {
+        CheckBaseOnly(constraint, $"constraint '{name}'");
+        if (domain == ConstraintDomain.EveryRow && constraint.UsesNextRow)
+            throw new ArgumentException($"Constraint '{name}' applies to every row and may not use next-row values.", nameof(constraint));
+        if (domain is ConstraintDomain.FirstRow or ConstraintDomain.LastRow && constraint.UsesNextRow)
+            throw new ArgumentException($"Boundary constraint '{name}' may not use next-row values.", nameof(constraint));
+        _constraints.Add(new Constraint(name, domain, constraint));
+        return this;
+    }
+
+    // User constraints see main, preprocessed, periodic columns and public inputs; aux columns and
+    // challenges belong to the LogUp argument the table derives itself.
+    private void CheckBaseOnly(Expr e, string what)
+    {
+        switch (e.Kind)
+        {
+            case ExprKind.Auxiliary or ExprKind.Challenge or ExprKind.ClaimedSum:
+                throw new ArgumentException($"In table '{Name}', {what} refers to {e.Kind}, which only the LogUp argument may use.");
+            case ExprKind.Main when e.Index >= MainWidth:
+                throw new ArgumentException($"In table '{Name}', {what} refers to main column {e.Index} of {MainWidth}.");
+            case ExprKind.Preprocessed when e.Index >= _preprocessed.Length:
+                throw new ArgumentException($"In table '{Name}', {what} refers to preprocessed column {e.Index} of {_preprocessed.Length}.");
+            case ExprKind.Periodic when e.Index >= _periodic.Count:
+                throw new ArgumentException($"In table '{Name}', {what} refers to periodic column {e.Index} of {_periodic.Count}.");
+            case ExprKind.PublicInput when e.Index >= _publicInputCount:
+                throw new ArgumentException($"In table '{Name}', {what} refers to public input {e.Index} of {_publicInputCount}.");
+        }
+        if (e.Left != null) CheckBaseOnly(e.Left, what);
+        if (e.Right != null) CheckBaseOnly(e.Right, what);
+    }
+
+    internal TableDefinition Build() => new(Name, Index, MainWidth, _preprocessed, [.. _periodic], _constraints, _interactions,
+        _preprocessed.Length > 0 ? System.Numerics.BitOperations.Log2((uint)_preprocessed[0].Length) : null);
+}

@@ -1,0 +1,63 @@
+using Verity.Algebra;
+using Verity.Crypto;
+
+namespace Verity.Stark.Air.Proofs;
+
+/// <summary>Values opened from one commitment group (one Merkle tree) at a set of leaf indices.</summary>
+public sealed class GroupOpening(Goldilocks[] values, MerkleMultiProof proof)
+{
+    /// <summary>Row-major: one row of the group's width per opened leaf, in ascending leaf order.</summary>
+    public Goldilocks[] Values { get; } = values;
+    public MerkleMultiProof Proof { get; } = proof;
+}
+
+/// <summary>Opened FRI cosets of one committed layer: arity extension values per opened leaf.</summary>
+public sealed class FriLayerOpening(Goldilocks3[] values, MerkleMultiProof proof)
+{
+    public Goldilocks3[] Values { get; } = values;
+    public MerkleMultiProof Proof { get; } = proof;
+}
+
+/// <summary>Per-table prover messages and openings.</summary>
+public sealed class TableProof
+{
+    public required int LogHeight { get; init; }
+    public required Digest MainRoot { get; init; }
+
+    /// <summary>Present only when the table has LogUp interactions.</summary>
+    public Digest? AuxRoot { get; init; }
+
+    /// <summary>The table's LogUp sum (zero when it has no interactions).</summary>
+    public Goldilocks3 ClaimedSum { get; init; }
+
+    public required Digest CompositionRoot { get; init; }
+
+    /// <summary>Each committed base column (preprocessed, main, aux, then composition chunks) at z.</summary>
+    public required Goldilocks3[] OodAtZ { get; init; }
+
+    /// <summary>Each trace base column (preprocessed, main, aux) at g·z.</summary>
+    public required Goldilocks3[] OodAtGz { get; init; }
+
+    public GroupOpening? PreprocessedOpening { get; init; }
+    public required GroupOpening MainOpening { get; init; }
+    public GroupOpening? AuxOpening { get; init; }
+    public required GroupOpening CompositionOpening { get; init; }
+}
+
+/// <summary>
+/// A multi-table STARK proof. Its binary form (<see cref="ProofCodec"/>) is versioned and uses
+/// canonical encodings only; the verifier checks every shape against what the AIR and its own
+/// parameters imply before using any value.
+/// </summary>
+public sealed class StarkProof
+{
+    public const ushort FormatVersion = 1;
+
+    public required Digest ParametersFingerprint { get; init; }
+    public required Digest AirIdentity { get; init; }
+    public required TableProof[] Tables { get; init; }
+    public required Digest[] FriLayerRoots { get; init; }
+    public required Goldilocks3[] FriRemainder { get; init; }
+    public required ulong GrindingNonce { get; init; }
+    public required FriLayerOpening[] FriOpenings { get; init; }
+}

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Verity.Algebra;
+using Verity.Crypto;
+using Verity.Stark.Air.Model;
+using Verity.Stark.Air.Parameters;
+using Verity.Stark.Air.Proofs;
+using Verity.Stark.Air.Transcripts;
+using Verity.Stark.Fri;
+
+namespace Verity.Stark.Prover;
+
+/// <summary>
+/// Proves a multi-table AIR statement. The phases follow the transcript order of DESIGN §3:
+/// statement → preprocessed and main commitments → LogUp challenges → aux commitments and claimed
+/// sums → composition challenge → composition commitments → OOD point → OOD values → DEEP
+/// coefficients → FRI → grinding → queries → openings.
+/// </summary>
+public static class StarkProver
+{
+    /// <param name="mainTraces">For each table of the AIR, its main columns (each of the table's height).</param>
+    public static StarkProof Prove(AirDefinition air, IReadOnlyList<Goldilocks[][]> mainTraces, Goldilocks[] publicInputs,
+        StarkParameters parameters, ProverOptions? options = null, ProofTimings? timings = null)
+    {
+        options ??= ProverOptions.Default;
+        timings ??= new ProofTimings();
+        var total = Stopwatch.StartNew();
+        var sw = new Stopwatch();
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Leaf encoding assumes a little-endian machine.");
+
+        int[] logHeights = ValidateWitness(air, mainTraces, publicInputs);
+        int logB = parameters.LogBlowup;
+        int maxLdeLog = logHeights.Max() + logB;
+        if (parameters.Queries > 1 << maxLdeLog) throw new ArgumentException($"{parameters.Queries} queries exceed the LDE domain of {1 << maxLdeLog} points.");
+        var tables = air.Tables.Select((t, i) => new TableState(t, mainTraces[i], logHeights[i], logB, maxLdeLog)).ToArray();
+        foreach (var t in tables) t.PeriodicLde = PeriodicOverLde(t);
+        var transcript = StatementTranscript.Begin(air, parameters, logHeights, publicInputs);
+        var hash = parameters.Hash;
+
+        // 1. Preprocessed (verifying key) and main trace commitments.
+        foreach (var t in tables)
+        {
+            if (t.Definition.PreprocessedWidth > 0)
+            {
+                t.Preprocessed = PreprocessedCommitment.Get(air, t.Definition, parameters, t.Shift);
+                transcript.AbsorbDigest(t.Preprocessed.Root);
+            }
+            Time(sw, () => t.MainLde = LowDegreeExtension.Extend(t.Main, t.Blowup, t.Shift, t.MainCoefficients), ms => timings.TraceLdeMs += ms);
+            Time(sw, () => t.MainTree = Commit(hash, t.MainLde), ms => timings.CommitMs += ms);
+            transcript.AbsorbDigest(t.MainTree.Root);
+        }
+
+        // 2. LogUp: global challenges after every main commitment, then aux columns and claimed sums.
+        var gamma = transcript.DrawExt();
+        var beta = transcript.DrawExt();
+        foreach (var t in tables.Where(t => t.Definition.HasAux))
+        {
+            Time(sw, () =>
+            {
+                t.AuxColumns = LogUpBuilder.Build(t, publicInputs, gamma, beta);
+                t.ClaimedSum = t.AuxColumns[^1][t.Height - 1];
+                var baseCols = LogUpBuilder.ToBaseColumns(t.AuxColumns);
+                t.AuxCoefficients = new Goldilocks[baseCols.Length][];
+                t.AuxLde = LowDegreeExtension.Extend(baseCols, t.Blowup, t.Shift, t.AuxCoefficients);
+            }, ms => timings.LogUpMs += ms);
+            Time(sw, () => t.AuxTree = Commit(hash, t.AuxLde!), ms => timings.CommitMs += ms);
+            transcript.AbsorbDigest(t.AuxTree!.Root);
+            transcript.AbsorbExt(t.ClaimedSum);
+        }
+        if (options.RejectInvalidWitness && air.HasBuses)
+        {
+            var sum = tables.Aggregate(Goldilocks3.Zero, (acc, t) => acc + t.ClaimedSum);
+            if (!sum.IsZero) throw new InvalidWitnessException("LogUp buses do not balance: some value is sent and not received (or with different multiplicities).");
+        }
+
+        // 3. Composition polynomial per table, split into chunks and committed.
+        var alpha = transcript.DrawExt();
+        foreach (var t in tables)
+        {
+            Time(sw, () =>
+            {
+                t.CompositionCoefficients = CompositionBuilder.Build(t, publicInputs, gamma, beta, alpha, options.RejectInvalidWitness);
+                t.CompositionLde = LowDegreeExtension.ExtendCoefficients(t.CompositionCoefficients, t.Blowup, t.Shift);
+            }, ms => timings.QuotientMs += ms);
+            Time(sw, () => t.CompositionTree = Commit(hash, t.CompositionLde), ms => timings.CommitMs += ms);
+            transcript.AbsorbDigest(t.CompositionTree.Root);
+        }
+
+        // 4. Out-of-domain point and the OOD frame of every committed column.
+        var z = transcript.DrawOutOfDomainPoint();
+        Time(sw, () =>
+        {
+            foreach (var t in tables)
+            {
+                var g = Goldilocks.RootOfUnity(t.LogHeight);
+                var gz = z * g;
+                var traceCoeffs = t.TraceCoefficients;
+                var powZ = ColumnEvaluation.Powers(z, t.Height);
+                var powGz = ColumnEvaluation.Powers(gz, t.Height);
+                t.OodAtZ = [.. ColumnEvaluation.Evaluate(traceCoeffs, powZ), .. ColumnEvaluation.Evaluate(t.CompositionCoefficients, powZ)];
+                t.OodAtGz = ColumnEvaluation.Evaluate(traceCoeffs, powGz);
+            }
+        }, ms => timings.OodMs += ms);
+        foreach (var t in tables)
+        {
+            transcript.AbsorbExt(t.OodAtZ);
+            transcript.AbsorbExt(t.OodAtGz);
+        }
+
+        // 5. DEEP quotients, then FRI over all of them.
+        var deepGamma = transcript.DrawExt();
+        var deepC = transcript.DrawExt();
+        var friInputs = new List<(int, Goldilocks3[])>();
+        Time(sw, () =>
+        {
+            var weight = Goldilocks3.One;
+            foreach (var t in tables)
+            {
+                var weights = new Goldilocks3[t.OodAtZ.Length];
+                for (int j = 0; j < weights.Length; j++) { weights[j] = weight; weight *= deepGamma; }
+                var gz = z * Goldilocks.RootOfUnity(t.LogHeight);
+                friInputs.Add((t.LogLde, DeepComposer.Compose(t, weights, deepC, z, gz)));
+            }
+        }, ms => timings.DeepMs += ms);
+        var schedule = FriSchedule.Create(tables.Select(t => t.LogLde).ToArray(), parameters);
+        FriProver fri = null!;
+        Time(sw, () => fri = FriProver.Commit(schedule, friInputs, transcript, parameters), ms => timings.FriMs += ms);
+
+        // 6. Grinding, then query positions over the largest LDE domain.
+        ulong nonce = 0;
+        Time(sw, () => nonce = Transcript.Grind(hash, transcript.CurrentState(), parameters.GrindingBits), ms => timings.GrindingMs += ms);
+        transcript.AbsorbNonce(nonce);
+        var positions = transcript.DrawQueryPositions(parameters.Queries, 1 << maxLdeLog);
+
+        // 7. Openings.
+        TableProof[] tableProofs = null!;
+        FriLayerOpening[] friOpenings = null!;
+        Time(sw, () =>
+        {
+            tableProofs = tables.Select(t =>
+            {
+                var idx = FriProver.DistinctSorted(positions, t.LdeSize);
+                return new TableProof
+                {
+                    LogHeight = t.LogHeight,
+                    MainRoot = t.MainTree.Root,
+                    AuxRoot = t.AuxTree?.Root,
+                    ClaimedSum = t.ClaimedSum,
+                    CompositionRoot = t.CompositionTree.Root,
+                    OodAtZ = t.OodAtZ,
+                    OodAtGz = t.OodAtGz,
+                    PreprocessedOpening = t.Preprocessed is { } p ? Open(p.Lde, p.Tree, idx) : null,
+                    MainOpening = Open(t.MainLde, t.MainTree, idx),
+                    AuxOpening = t.AuxLde is { } a ? Open(a, t.AuxTree!, idx) : null,
+                    CompositionOpening = Open(t.CompositionLde, t.CompositionTree, idx),
+                };
+            }).ToArray();
+            friOpenings = fri.Open(positions);
+        }, ms => timings.QueriesMs += ms);
+
+        timings.TotalMs = total.Elapsed.TotalMilliseconds;
+        return new StarkProof
+        {
+            ParametersFingerprint = parameters.Fingerprint,
+            AirIdentity = air.Identity,
+            Tables = tableProofs,
+            FriLayerRoots = fri.LayerRoots,
+            FriRemainder = fri.Remainder,
+            GrindingNonce = nonce,
+            FriOpenings = friOpenings,
+        };
+    }
+
+    private static int[] ValidateWitness(AirDefinition air, IReadOnlyList<Goldilocks[][]> traces, Goldilocks[] publicInputs)
+    {
+        if (traces.Count != air.Tables.Count) throw new ArgumentException($"AIR '{air.Name}' has {air.Tables.Count} tables, got {traces.Count} traces.");
+        if (publicInputs.Length != air.PublicInputCount) throw new ArgumentException($"AIR '{air.Name}' takes {air.PublicInputCount} public inputs, got {publicInputs.Length}.");
+        var logs = new int[traces.Count];
+        for (int i = 0; i < traces.Count; i++)
+        {
+            var def = air.Tables[i];
+            var cols = traces[i];
+            if (cols.Length != def.MainWidth) throw new ArgumentException($"Table '{def.Name}' has {def.MainWidth} main columns, the trace has {cols.Length}.");
+            int n = def.FixedLogHeight is { } fixedLog ? 1 << fixedLog : cols.Length > 0 ? cols[0].Length : 0;
+            if (!int.IsPow2(n) || n < 1 << StatementTranscript.MinLogHeight || n > 1 << StatementTranscript.MaxLogHeight)
+                throw new ArgumentException($"Table '{def.Name}': height {n} must be a power of two in 2^{StatementTranscript.MinLogHeight}..2^{StatementTranscript.MaxLogHeight}.");
+            foreach (var c in cols)
+                if (c.Length != n) throw new ArgumentException($"Table '{def.Name}': all columns must have height {n}, found one of {c.Length}.");
+            logs[i] = System.Numerics.BitOperations.Log2((uint)n);
+        }
+        return logs;
+    }
+
+    /// <summary>
+    /// A periodic column with cycle v (period P) is p(x^(n/P)), p interpolating v on the P-th roots
+    /// of unity. On the LDE coset s·⟨ω_N⟩, x^(n/P) runs over s^(n/P)·⟨ω_(B·P)⟩, so B·P values suffice.
+    /// </summary>
+    private static Goldilocks[][] PeriodicOverLde(TableState t) => t.Definition.Periodic.Select(cycle =>
+    {
+        var coeffs = (Goldilocks[])cycle.Clone();
+        Ntt.Inverse(coeffs);
+        var shift = t.Shift.Pow((ulong)(t.Height / cycle.Length));
+        return LowDegreeExtension.ExtendCoefficients([coeffs], t.Blowup, shift).Values;
+    }).ToArray();
+
+    private static MerkleTree Commit(IHashSuite hash, RowMajorMatrix lde) =>
+        MerkleTree.Build(hash, MemoryMarshal.AsBytes(lde.Values.AsSpan()), lde.Width * sizeof(ulong));
+
+    private static GroupOpening Open(RowMajorMatrix lde, MerkleTree tree, int[] indices)
+    {
+        var values = new Goldilocks[indices.Length * lde.Width];
+        for (int i = 0; i < indices.Length; i++) lde.Row(indices[i]).CopyTo(values.AsSpan(i * lde.Width));
+        return new GroupOpening(values, tree.Open(indices));
+    }
+
+    private static void Time(Stopwatch sw, Action action, Action<double> record)
+    {
+        sw.Restart();
+        action();
+        record(sw.Elapsed.TotalMilliseconds);
+    }
+}

@@ -1,0 +1,221 @@
+using System.Runtime.InteropServices;
+using Verity.Algebra;
+using Verity.Crypto;
+using Verity.Stark.Air.Model;
+using Verity.Stark.Air.Parameters;
+using Verity.Stark.Air.Proofs;
+using Verity.Stark.Air.Security;
+using Verity.Stark.Air.Transcripts;
+using Verity.Stark.Fri;
+
+namespace Verity.Stark.Verifier;
+
+/// <summary>
+/// Verifies a multi-table STARK proof, top to bottom as a sequence of checks. The caller supplies
+/// the parameters it accepts; the proof supplies only prover messages, each absorbed into the
+/// transcript before any challenge that depends on it, and each shape-checked before use.
+/// </summary>
+public static class StarkVerifier
+{
+    public static VerificationResult Verify(AirDefinition air, Goldilocks[] publicInputs, ReadOnlySpan<byte> proofBytes,
+        StarkParameters accepted, VerifierOptions? options = null)
+    {
+        StarkProof proof;
+        try { proof = ProofCodec.Deserialize(proofBytes); }
+        catch (ProofFormatException e) { return VerificationResult.Rejected($"malformed proof: {e.Message}"); }
+        return Verify(air, publicInputs, proof, accepted, options);
+    }
+
+    public static VerificationResult Verify(AirDefinition air, Goldilocks[] publicInputs, StarkProof proof,
+        StarkParameters accepted, VerifierOptions? options = null)
+    {
+        try
+        {
+            VerifyOrThrow(air, publicInputs, proof, accepted, options ?? VerifierOptions.Default);
+            return VerificationResult.Valid;
+        }
+        catch (ProofRejectedException e)
+        {
+            return VerificationResult.Rejected(e.Message);
+        }
+    }
+
+    private static void VerifyOrThrow(AirDefinition air, Goldilocks[] publicInputs, StarkProof proof, StarkParameters accepted, VerifierOptions options)
+    {
+        // 1. Parameter policy: the verifier's own parameters must be strong enough.
+        if (accepted.IsInsecure && !options.AllowInsecureParameters)
+            throw new ProofRejectedException($"parameter set '{accepted.Name}' is marked insecure and refused by this verifier.");
+
+        // 2. Header: the proof must be for this AIR and these parameters.
+        if (proof.ParametersFingerprint != accepted.Fingerprint)
+            throw new ProofRejectedException($"proof was made with different parameters than the accepted set '{accepted.Name}' (fingerprint {proof.ParametersFingerprint.ToHex()[..16]}…, expected {accepted.Fingerprint.ToHex()[..16]}…).");
+        if (proof.AirIdentity != air.Identity)
+            throw new ProofRejectedException($"proof is for a different AIR (identity {proof.AirIdentity.ToHex()[..16]}…, expected '{air.Name}' {air.Identity.ToHex()[..16]}…).");
+        if (publicInputs.Length != air.PublicInputCount)
+            throw new ProofRejectedException($"AIR '{air.Name}' takes {air.PublicInputCount} public inputs, {publicInputs.Length} were given.");
+
+        // 3. Shapes of the per-table messages.
+        if (proof.Tables.Length != air.Tables.Count)
+            throw new ProofRejectedException($"proof has {proof.Tables.Length} tables, AIR '{air.Name}' has {air.Tables.Count}.");
+        int logB = accepted.LogBlowup;
+        var logHeights = new int[air.Tables.Count];
+        for (int i = 0; i < air.Tables.Count; i++)
+        {
+            var def = air.Tables[i];
+            var tp = proof.Tables[i];
+            if (tp.LogHeight < StatementTranscript.MinLogHeight || tp.LogHeight > StatementTranscript.MaxLogHeight)
+                throw new ProofRejectedException($"table '{def.Name}': height 2^{tp.LogHeight} is outside 2^{StatementTranscript.MinLogHeight}..2^{StatementTranscript.MaxLogHeight}.");
+            if (def.FixedLogHeight is { } fixedLog && tp.LogHeight != fixedLog)
+                throw new ProofRejectedException($"table '{def.Name}': height 2^{tp.LogHeight}, but its preprocessed columns fix 2^{fixedLog}.");
+            if (tp.AuxRoot.HasValue != def.HasAux || (tp.AuxOpening != null) != def.HasAux)
+                throw new ProofRejectedException($"table '{def.Name}': auxiliary commitment {(def.HasAux ? "missing" : "unexpected")}.");
+            if ((tp.PreprocessedOpening != null) != (def.PreprocessedWidth > 0))
+                throw new ProofRejectedException($"table '{def.Name}': preprocessed opening {(def.PreprocessedWidth > 0 ? "missing" : "unexpected")}.");
+            int traceWidth = def.PreprocessedWidth + def.MainWidth + def.AuxBaseWidth;
+            int compWidth = 3 * def.QuotientChunks;
+            if (tp.OodAtZ.Length != traceWidth + compWidth)
+                throw new ProofRejectedException($"table '{def.Name}': {tp.OodAtZ.Length} OOD values at z, expected {traceWidth + compWidth}.");
+            if (tp.OodAtGz.Length != traceWidth)
+                throw new ProofRejectedException($"table '{def.Name}': {tp.OodAtGz.Length} OOD values at g·z, expected {traceWidth}.");
+            logHeights[i] = tp.LogHeight;
+        }
+        int maxLdeLog = logHeights.Max() + logB;
+        if (accepted.Queries > 1 << maxLdeLog)
+            throw new ProofRejectedException($"{accepted.Queries} queries exceed the LDE domain of {1 << maxLdeLog} points.");
+
+        // 4. Security of these parameters for this statement's shape.
+        if (!options.AllowInsecureParameters)
+        {
+            var report = StatementSecurity.Compute(air, accepted, logHeights);
+            if (report.ProvableBits < options.MinimumProvableBits)
+                throw new ProofRejectedException($"parameters '{accepted.Name}' give {report.ProvableBits:F1} provable bits for this statement, below the required {options.MinimumProvableBits}.");
+        }
+
+        // 5. Transcript: statement, then commitments in order, drawing each challenge after what it depends on.
+        var hash = accepted.Hash;
+        var transcript = StatementTranscript.Begin(air, accepted, logHeights, publicInputs);
+        var shifts = logHeights.Select(h => Domains.CosetShift(h + logB, maxLdeLog)).ToArray();
+        var preRoots = new Digest?[air.Tables.Count];
+        for (int i = 0; i < air.Tables.Count; i++)
+        {
+            var def = air.Tables[i];
+            if (def.PreprocessedWidth > 0)
+            {
+                preRoots[i] = PreprocessedCommitment.Get(air, def, accepted, shifts[i]).Root;
+                transcript.AbsorbDigest(preRoots[i]!.Value);
+            }
+            transcript.AbsorbDigest(proof.Tables[i].MainRoot);
+        }
+        var gamma = transcript.DrawExt();
+        var beta = transcript.DrawExt();
+        for (int i = 0; i < air.Tables.Count; i++)
+        {
+            if (!air.Tables[i].HasAux) continue;
+            transcript.AbsorbDigest(proof.Tables[i].AuxRoot!.Value);
+            transcript.AbsorbExt(proof.Tables[i].ClaimedSum);
+        }
+        var alpha = transcript.DrawExt();
+        foreach (var tp in proof.Tables) transcript.AbsorbDigest(tp.CompositionRoot);
+        var z = transcript.DrawOutOfDomainPoint();
+        foreach (var tp in proof.Tables)
+        {
+            transcript.AbsorbExt(tp.OodAtZ);
+            transcript.AbsorbExt(tp.OodAtGz);
+        }
+        var deepGamma = transcript.DrawExt();
+        var deepC = transcript.DrawExt();
+        var schedule = FriSchedule.Create(logHeights.Select(h => h + logB).ToArray(), accepted);
+        var fri = FriVerifier.ReadCommitments(schedule, proof.FriLayerRoots, proof.FriRemainder, transcript);
+        if (!transcript.CheckGrinding(proof.GrindingNonce, accepted.GrindingBits))
+            throw new ProofRejectedException($"grinding: nonce {proof.GrindingNonce} does not give {accepted.GrindingBits} leading zero bits.");
+        transcript.AbsorbNonce(proof.GrindingNonce);
+        var positions = transcript.DrawQueryPositions(accepted.Queries, 1 << maxLdeLog);
+
+        // 6. LogUp buses balance across all tables.
+        if (air.HasBuses)
+        {
+            var sum = proof.Tables.Aggregate(Goldilocks3.Zero, (acc, t) => acc + t.ClaimedSum);
+            if (!sum.IsZero) throw new ProofRejectedException("LogUp: the tables' claimed sums do not add up to zero (a bus is unbalanced).");
+        }
+
+        // 7. DEEP-ALI: constraints at z, from the claimed values, equal the composition chunks at z.
+        for (int i = 0; i < air.Tables.Count; i++)
+        {
+            var def = air.Tables[i];
+            var tp = proof.Tables[i];
+            var evaluator = new OodConstraintEvaluator(def, tp.LogHeight, tp.OodAtZ, tp.OodAtGz, z, publicInputs, gamma, beta, tp.ClaimedSum);
+            var expected = evaluator.ComposedValue(alpha, z, tp.LogHeight);
+            int traceWidth = def.PreprocessedWidth + def.MainWidth + def.AuxBaseWidth;
+            var zn = z.Pow(1UL << tp.LogHeight);
+            Goldilocks3 actual = Goldilocks3.Zero, zPow = Goldilocks3.One;
+            for (int c = 0; c < def.QuotientChunks; c++)
+            {
+                int at = traceWidth + 3 * c;
+                actual += zPow * OodConstraintEvaluator.Combine(tp.OodAtZ[at], tp.OodAtZ[at + 1], tp.OodAtZ[at + 2]);
+                zPow *= zn;
+            }
+            if (actual != expected)
+                throw new ProofRejectedException($"table '{def.Name}': out-of-domain check failed: the constraints at z do not match the composition polynomial.");
+        }
+
+        // 8. Openings: every group's rows against its root, then the DEEP quotient recomputed from them.
+        var deepValues = new Dictionary<int, Dictionary<int, Goldilocks3>>();
+        var weight = Goldilocks3.One;
+        for (int i = 0; i < air.Tables.Count; i++)
+        {
+            var def = air.Tables[i];
+            var tp = proof.Tables[i];
+            int logLde = tp.LogHeight + logB;
+            var idx = FriProver.DistinctSorted(positions, 1 << logLde);
+            string at = $"table '{def.Name}'";
+            var pre = def.PreprocessedWidth > 0 ? CheckGroup(hash, preRoots[i]!.Value, logLde, idx, tp.PreprocessedOpening!, def.PreprocessedWidth, $"{at} preprocessed") : null;
+            var main = CheckGroup(hash, tp.MainRoot, logLde, idx, tp.MainOpening, def.MainWidth, $"{at} main");
+            var aux = def.HasAux ? CheckGroup(hash, tp.AuxRoot!.Value, logLde, idx, tp.AuxOpening!, def.AuxBaseWidth, $"{at} aux") : null;
+            var comp = CheckGroup(hash, tp.CompositionRoot, logLde, idx, tp.CompositionOpening, 3 * def.QuotientChunks, $"{at} composition");
+
+            var weights = new Goldilocks3[tp.OodAtZ.Length];
+            for (int j = 0; j < weights.Length; j++) { weights[j] = weight; weight *= deepGamma; }
+            int traceWidth = def.PreprocessedWidth + def.MainWidth + def.AuxBaseWidth;
+            Goldilocks3 claimZ = Goldilocks3.Zero, claimGz = Goldilocks3.Zero;
+            for (int j = 0; j < traceWidth; j++) { claimZ += weights[j] * tp.OodAtZ[j]; claimGz += weights[j] * tp.OodAtGz[j]; }
+            for (int k = traceWidth; k < tp.OodAtZ.Length; k++) claimZ += weights[k] * tp.OodAtZ[k];
+            var gz = z * Goldilocks.RootOfUnity(tp.LogHeight);
+
+            if (!deepValues.TryGetValue(logLde, out var bySize)) deepValues[logLde] = bySize = [];
+            for (int r = 0; r < idx.Length; r++)
+            {
+                var x = (Goldilocks3)Domains.Point(shifts[i], logLde, idx[r]);
+                Goldilocks3 s = Goldilocks3.Zero;
+                int w = 0;
+                if (pre != null) { s += Dot(pre.AsSpan(r * def.PreprocessedWidth, def.PreprocessedWidth), weights.AsSpan(w)); w += def.PreprocessedWidth; }
+                s += Dot(main.AsSpan(r * def.MainWidth, def.MainWidth), weights.AsSpan(w)); w += def.MainWidth;
+                if (aux != null) { s += Dot(aux.AsSpan(r * def.AuxBaseWidth, def.AuxBaseWidth), weights.AsSpan(w)); w += def.AuxBaseWidth; }
+                var cval = Dot(comp.AsSpan(r * 3 * def.QuotientChunks, 3 * def.QuotientChunks), weights.AsSpan(w));
+                var f = (s + cval - claimZ) * (x - z).Inverse() + deepC * ((s - claimGz) * (x - gz).Inverse());
+                bySize[idx[r]] = bySize.TryGetValue(idx[r], out var prev) ? prev + f : f;
+            }
+        }
+
+        // 9. FRI: the DEEP quotients are close to polynomials of the claimed degrees.
+        fri.VerifyQueries(positions, proof.FriOpenings, deepValues, hash);
+    }
+
+    private static Goldilocks[] CheckGroup(IHashSuite hash, Digest root, int depth, int[] indices, GroupOpening opening, int width, string what)
+    {
+        if (opening.Values.Length != indices.Length * width)
+            throw new ProofRejectedException($"{what}: {opening.Values.Length} opened values, expected {indices.Length} rows of {width}.");
+        var leaves = new Digest[indices.Length];
+        var bytes = MemoryMarshal.AsBytes(opening.Values.AsSpan());
+        for (int r = 0; r < indices.Length; r++) leaves[r] = hash.HashLeaf(bytes.Slice(r * width * 8, width * 8));
+        if (!MerkleTree.TryVerify(hash, root, depth, indices, leaves, opening.Proof, out var error))
+            throw new ProofRejectedException($"{what}: Merkle opening does not match the commitment ({error}).");
+        return opening.Values;
+    }
+
+    private static Goldilocks3 Dot(ReadOnlySpan<Goldilocks> row, ReadOnlySpan<Goldilocks3> weights)
+    {
+        Goldilocks3 acc = Goldilocks3.Zero;
+        for (int j = 0; j < row.Length; j++) acc += weights[j] * row[j];
+        return acc;
+    }
+}
