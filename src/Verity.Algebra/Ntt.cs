@@ -93,9 +93,9 @@ public static unsafe class Ntt
     {
         if (logN == 0) return;
         TwiddleTable table = TwiddleTable.ForLogHalf(logN - 1);
-        if (Vector512Lanes.IsSupported)
+        if (LaneSelection.Use512)
             NttDriver.Dif<ColumnDif<Vector512Lanes, Vector512<ulong>>>(x, logN, table, inverse, threads);
-        else if (Vector256Lanes.IsSupported)
+        else if (LaneSelection.Use256)
             NttDriver.Dif<ColumnDif<Vector256Lanes, Vector256<ulong>>>(x, logN, table, inverse, threads);
         else
             NttDriver.Dif<ColumnDif<ScalarLanes, ulong>>(x, logN, table, inverse, threads);
@@ -124,8 +124,8 @@ public static unsafe class Ntt
 
     private static void ScaleRange(ulong* x, int count, ulong start, ulong s)
     {
-        if (Vector512Lanes.IsSupported) ScaleRange<Vector512Lanes, Vector512<ulong>>(x, count, start, s);
-        else if (Vector256Lanes.IsSupported) ScaleRange<Vector256Lanes, Vector256<ulong>>(x, count, start, s);
+        if (LaneSelection.Use512) ScaleRange<Vector512Lanes, Vector512<ulong>>(x, count, start, s);
+        else if (LaneSelection.Use256) ScaleRange<Vector256Lanes, Vector256<ulong>>(x, count, start, s);
         else ScaleRange<ScalarLanes, ulong>(x, count, start, s);
     }
 

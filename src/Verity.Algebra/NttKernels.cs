@@ -222,4 +222,63 @@ internal static unsafe class NttDriver
         if (threads > 1) Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
         else for (int c = 0; c < count; c++) body(c);
     }
+
+    /// <summary>
+    /// Decimation-in-time stages with half-sizes 2^logLow … n/2 restricted to the points whose
+    /// index mod 2^logLow lies in [from, to). Those stages never mix points of different residues,
+    /// so a slice is an independent piece of work whose working set is (to − from)·n/2^logLow points:
+    /// the upper stages of a large transform then run in cache, one slice after another.
+    /// </summary>
+    public static void DitSlice<TK>(ulong* x, int logN, int logLow, int from, int to, ulong* twiddles)
+        where TK : struct, IButterflyKernel
+    {
+        int n = 1 << logN, step = 1 << logLow, width = to - from;
+        for (int s = logLow; s < logN; s++)
+        {
+            int h = 1 << s;
+            for (int b = 0; b < n; b += 2 * h)
+            {
+                ulong* block = x + (nint)b * TK.RowSize;
+                for (int j = from; j < h; j += step) TK.Run(block, h, twiddles + h, j, j + width);
+            }
+        }
+    }
+
+    /// <summary>The decimation-in-frequency counterpart of <see cref="DitSlice"/> (stages in descending order).</summary>
+    public static void DifSlice<TK>(ulong* x, int logN, int logLow, int from, int to, ulong* twiddles)
+        where TK : struct, IButterflyKernel
+    {
+        int n = 1 << logN, step = 1 << logLow, width = to - from;
+        for (int s = logN - 1; s >= logLow; s--)
+        {
+            int h = 1 << s;
+            for (int b = 0; b < n; b += 2 * h)
+            {
+                ulong* block = x + (nint)b * TK.RowSize;
+                for (int j = from; j < h; j += step) TK.Run(block, h, twiddles + h, j, j + width);
+            }
+        }
+    }
+
+    /// <summary>All decimation-in-time stages of one contiguous block of 2^logN points (halves 1 … 2^(logN−1)).</summary>
+    public static void DitBlock<TK>(ulong* x, int logN, ulong* twiddles)
+        where TK : struct, IButterflyKernel
+    {
+        int n = 1 << logN;
+        for (int h = 1; h < n; h <<= 1)
+        {
+            for (int b = 0; b < n; b += 2 * h) TK.Run(x + (nint)b * TK.RowSize, h, twiddles + h, 0, h);
+        }
+    }
+
+    /// <summary>All decimation-in-frequency stages of one contiguous block of 2^logN points.</summary>
+    public static void DifBlock<TK>(ulong* x, int logN, ulong* twiddles)
+        where TK : struct, IButterflyKernel
+    {
+        int n = 1 << logN;
+        for (int h = n >> 1; h >= 1; h >>= 1)
+        {
+            for (int b = 0; b < n; b += 2 * h) TK.Run(x + (nint)b * TK.RowSize, h, twiddles + h, 0, h);
+        }
+    }
 }

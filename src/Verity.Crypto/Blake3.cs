@@ -71,8 +71,7 @@ public static class Blake3
     {
         ArgumentNullException.ThrowIfNull(context);
         int max = Encoding.UTF8.GetMaxByteCount(context.Length);
-        byte[]? rented = null;
-        Span<byte> utf8 = max <= 256 ? stackalloc byte[256] : (rented = new byte[max]);
+        Span<byte> utf8 = max <= 256 ? stackalloc byte[256] : new byte[max];
         int n = Encoding.UTF8.GetBytes(context, utf8);
         Words8 iv = Words8.IV;
         Span<byte> keyBytes = stackalloc byte[KeySize];
@@ -172,6 +171,8 @@ public static class Blake3
     /// words), and writes 8 words (the new chaining value) or, when <paramref name="extended"/>, all 16 output
     /// words. <paramref name="output"/> may alias <paramref name="cv"/>: both are read before anything is written.
     /// </summary>
+    // Big straight-line kernel: compile it optimized at once, since its unoptimized (tier-0) form is many times slower.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Compress(ref uint cv, ref byte block, ulong counter, uint blockLen, uint flags, ref uint output, bool extended)
     {
         uint m0 = LoadWord(ref block, 0), m1 = LoadWord(ref block, 1), m2 = LoadWord(ref block, 2), m3 = LoadWord(ref block, 3);

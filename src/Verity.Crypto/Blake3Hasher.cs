@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -154,13 +155,26 @@ internal struct HasherCore
         {
             Span<byte> cvs = stackalloc byte[Blake3Lanes.MaxLanes * Blake3.OutputSize];
             Blake3Lanes.HashChunks(input, lanes, in _key, _flags, _chunkCounter, cvs);
-            for (int i = 0; i < lanes; i++)
+            if (_chunkCounter % (ulong)lanes == 0)
             {
-                Words8 cv = default;
-                for (int w = 0; w < 8; w++)
-                    cv[w] = Blake3.LoadWord(ref cvs[i * Blake3.OutputSize], w);
-                PushChunkCv(cv, _chunkCounter + 1);
-                _chunkCounter++;
+                // The batch is a complete subtree of the tree (the count before it is a multiple of its size):
+                // reduce it in lanes too, then add its root as one entry counted in units of `lanes` chunks.
+                Span<byte> parents = stackalloc byte[Blake3Lanes.MaxLanes / 2 * Blake3.OutputSize];
+                for (int n = lanes / 2; n >= 1; n /= 2)
+                {
+                    Blake3Lanes.Parents(cvs, n, in _key, _flags, parents);
+                    parents[..(n * Blake3.OutputSize)].CopyTo(cvs);
+                }
+                _chunkCounter += (ulong)lanes;
+                PushChunkCv(ReadCv(cvs), _chunkCounter >> BitOperations.Log2((uint)lanes));
+            }
+            else
+            {
+                for (int i = 0; i < lanes; i++)
+                {
+                    PushChunkCv(ReadCv(cvs[(i * Blake3.OutputSize)..]), _chunkCounter + 1);
+                    _chunkCounter++;
+                }
             }
             return lanes * Blake3.ChunkLen;
         }
@@ -178,8 +192,16 @@ internal struct HasherCore
         return Blake3.ChunkLen;
     }
 
+    private static Words8 ReadCv(Span<byte> bytes)
+    {
+        Words8 cv = default;
+        for (int w = 0; w < 8; w++)
+            cv[w] = Blake3.LoadWord(ref bytes[0], w);
+        return cv;
+    }
+
     /// <summary>
-    /// Adds a completed chunk's chaining value. Every trailing zero bit of the total chunk count marks a
+    /// Adds a completed chunk's chaining value (or a complete subtree's, with the count in units of its size). Every trailing zero bit of the total chunk count marks a
     /// completed subtree whose two halves are merged into their parent.
     /// </summary>
     private void PushChunkCv(Words8 cv, ulong totalChunks)

@@ -60,6 +60,7 @@ internal readonly struct Lanes512 : ILaneOps<Vector512<uint>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<uint> Hi64(Vector512<uint> a, Vector512<uint> b) => Avx512F.UnpackHigh(a.AsUInt64(), b.AsUInt64()).AsUInt32();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LoadTransposed(ref byte src, nint stride, ref Vector512<uint> m)
     {
         // 16x16 transpose of 32-bit words: interleave words, then word pairs, within each 128-bit block;
@@ -90,6 +91,7 @@ internal readonly struct Lanes512 : ILaneOps<Vector512<uint>>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void StoreTransposed(ref Vector512<uint> cv, ref byte dst)
     {
         Vector512<uint> c0 = cv, c1 = Unsafe.Add(ref cv, 1), c2 = Unsafe.Add(ref cv, 2), c3 = Unsafe.Add(ref cv, 3);
@@ -176,6 +178,7 @@ internal readonly struct Lanes256 : ILaneOps<Vector256<uint>>
         Unsafe.Add(ref o, 7) = Avx2.Permute2x128(u3, w3, 0x31);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LoadTransposed(ref byte src, nint stride, ref Vector256<uint> m)
     {
         for (int h = 0; h < 2; h++)
@@ -187,6 +190,7 @@ internal readonly struct Lanes256 : ILaneOps<Vector256<uint>>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void StoreTransposed(ref Vector256<uint> cv, ref byte dst) =>
         Transpose(cv, Unsafe.Add(ref cv, 1), Unsafe.Add(ref cv, 2), Unsafe.Add(ref cv, 3),
             Unsafe.Add(ref cv, 4), Unsafe.Add(ref cv, 5), Unsafe.Add(ref cv, 6), Unsafe.Add(ref cv, 7),
@@ -258,6 +262,7 @@ internal readonly struct Lanes128 : ILaneOps<Vector128<uint>>
         Unsafe.Add(ref o, 3 * step) = o3;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LoadTransposed(ref byte src, nint stride, ref Vector128<uint> m)
     {
         for (int q = 0; q < 4; q++)
@@ -267,6 +272,7 @@ internal readonly struct Lanes128 : ILaneOps<Vector128<uint>>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void StoreTransposed(ref Vector128<uint> cv, ref byte dst)
     {
         ref Vector128<uint> o = ref Unsafe.As<byte, Vector128<uint>>(ref dst);

@@ -79,6 +79,49 @@ internal static class Blake3Lanes
         }
     }
 
+    /// <summary>
+    /// Parent chaining values (non-root) of <paramref name="count"/> pairs of child chaining values: pair i is the
+    /// 64 bytes at <c>64 * i</c> of <paramref name="children"/>; outputs are 32 bytes each.
+    /// </summary>
+    public static void Parents(ReadOnlySpan<byte> children, int count, in Words8 key, uint flags, Span<byte> output)
+    {
+        if (children.Length < count * Blake3.BlockLen || output.Length < count * Blake3.OutputSize)
+            throw new ArgumentException("Input or output too short.");
+        ref byte src = ref MemoryMarshal.GetReference(children);
+        ref byte dst = ref MemoryMarshal.GetReference(output);
+        int i = 0;
+        if (BitConverter.IsLittleEndian)
+        {
+            if (Lanes512.IsSupported)
+                for (; count - i >= 16; i += 16)
+                    ParentsLanes<Lanes512, Vector512<uint>>(ref Unsafe.Add(ref src, i * Blake3.BlockLen), in key, flags, ref Unsafe.Add(ref dst, i * Blake3.OutputSize));
+            if (Lanes256.IsSupported)
+                for (; count - i >= 8; i += 8)
+                    ParentsLanes<Lanes256, Vector256<uint>>(ref Unsafe.Add(ref src, i * Blake3.BlockLen), in key, flags, ref Unsafe.Add(ref dst, i * Blake3.OutputSize));
+            if (Lanes128.IsSupported)
+                for (; count - i >= 4; i += 4)
+                    ParentsLanes<Lanes128, Vector128<uint>>(ref Unsafe.Add(ref src, i * Blake3.BlockLen), in key, flags, ref Unsafe.Add(ref dst, i * Blake3.OutputSize));
+        }
+        for (; i < count; i++)
+        {
+            Words8 cv = key;
+            Blake3.Compress(ref cv[0], ref Unsafe.Add(ref src, i * Blake3.BlockLen), 0, Blake3.BlockLen, flags | Blake3.Parent, ref cv[0], extended: false);
+            cv.WriteTo(output.Slice(i * Blake3.OutputSize, Blake3.OutputSize));
+        }
+    }
+
+    private static void ParentsLanes<TOps, TVec>(ref byte src, in Words8 key, uint flags, ref byte dst)
+        where TOps : struct, ILaneOps<TVec> where TVec : unmanaged
+    {
+        Span<TVec> cv = stackalloc TVec[8];
+        Span<TVec> msg = stackalloc TVec[16];
+        BroadcastKey<TOps, TVec>(in key, cv);
+        TOps.LoadTransposed(ref src, Blake3.BlockLen, ref msg[0]);
+        TVec zero = TOps.Broadcast(0);
+        CompressLanes<TOps, TVec>(ref cv[0], ref msg[0], zero, zero, Blake3.BlockLen, flags | Blake3.Parent);
+        TOps.StoreTransposed(ref cv[0], ref dst);
+    }
+
     private static void ChunksLanes<TOps, TVec>(ref byte src, in Words8 key, uint flags, ulong counter, ref byte dst)
         where TOps : struct, ILaneOps<TVec> where TVec : unmanaged
     {
@@ -191,6 +234,8 @@ internal static class Blake3Lanes
     }
 
     /// <summary>The compression function in every lane; writes the 8-word chaining value back to <paramref name="cv"/>.</summary>
+    // Big straight-line kernel: compile it optimized at once, since its unoptimized (tier-0) form is many times slower.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CompressLanes<TOps, TVec>(ref TVec cv, ref TVec m, TVec ctrLo, TVec ctrHi, uint blockLen, uint flags)
         where TOps : struct, ILaneOps<TVec> where TVec : unmanaged
     {

@@ -19,7 +19,7 @@ public static class CryptoBenchmarks
         new Random(1).NextBytes(data);
         var output = new Digest[count];
 
-        RunFor(TimeSpan.FromMilliseconds(Math.Clamp(duration.TotalMilliseconds / 4, 100, 500)));
+        RunFor(TimeSpan.FromMilliseconds(Math.Clamp(duration.TotalMilliseconds / 4, 300, 1000)));
         (long rounds, TimeSpan elapsed) = RunFor(duration);
         return rounds * (double)data.Length / elapsed.TotalSeconds;
 
@@ -53,9 +53,10 @@ public static class CryptoBenchmarks
         byte[] data = GC.AllocateUninitializedArray<byte>((int)bytes);
         new Random(2).NextBytes(data);
 
-        // Warm up on a small tree of the same shape so the timed builds run optimized code.
+        // Warm up on a small tree of the same leaf size for long enough that tiered compilation has finished.
         int warmLeaves = 1 << Math.Min(logLeaves, 12);
-        for (int i = 0; i < 20; i++)
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < 20 || warm.Elapsed < TimeSpan.FromMilliseconds(500); i++)
             MerkleTree.Build(suite, data.AsSpan(0, warmLeaves * leafBytes), leafBytes);
 
         double best = double.MaxValue;

@@ -23,13 +23,8 @@ internal static class ColumnEvaluation
     public static Goldilocks3[] Evaluate(IReadOnlyList<Goldilocks[]> coefficients, Goldilocks3[] powers)
     {
         var result = new Goldilocks3[coefficients.Count];
-        Parallel.For(0, coefficients.Count, c =>
-        {
-            var coeffs = coefficients[c];
-            Goldilocks3 acc = Goldilocks3.Zero;
-            for (int i = 0; i < coeffs.Length; i++) acc += powers[i] * coeffs[i];
-            result[c] = acc;
-        });
+        var (p0, p1, p2) = LazyDot.Split(powers);
+        Parallel.For(0, coefficients.Count, c => result[c] = LazyDot.BaseExt(coefficients[c], p0, p1, p2));
         return result;
     }
 }

@@ -24,6 +24,7 @@ internal static class DeepComposer
         for (int j = 0; j < wTrace; j++) { claimZ += weights[j] * table.OodAtZ[j]; claimGz += weights[j] * table.OodAtGz[j]; }
         for (int k = 0; k < wComp; k++) claimZ += weights[wTrace + k] * table.OodAtZ[wTrace + k];
 
+        var (w0, w1, w2) = LazyDot.Split(weights);
         var result = new Goldilocks3[N];
         var omega = Goldilocks.RootOfUnity(table.LogLde);
         var shift = table.Shift;
@@ -42,23 +43,16 @@ internal static class DeepComposer
                 int row = start + i;
                 Goldilocks3 s = Goldilocks3.Zero;
                 int w = 0;
-                if (pre != null) s += Dot(pre.Row(row), weights.AsSpan(w, wPre));
+                if (pre != null) s += LazyDot.BaseExt(pre.Row(row), w0.AsSpan(w), w1.AsSpan(w), w2.AsSpan(w));
                 w += wPre;
-                s += Dot(main.Row(row), weights.AsSpan(w, wMain));
+                s += LazyDot.BaseExt(main.Row(row), w0.AsSpan(w), w1.AsSpan(w), w2.AsSpan(w));
                 w += wMain;
-                if (aux != null) s += Dot(aux.Row(row), weights.AsSpan(w, wAux));
+                if (aux != null) s += LazyDot.BaseExt(aux.Row(row), w0.AsSpan(w), w1.AsSpan(w), w2.AsSpan(w));
                 w += wAux;
-                var cval = Dot(comp.Row(row), weights.AsSpan(w, wComp));
+                var cval = LazyDot.BaseExt(comp.Row(row), w0.AsSpan(w), w1.AsSpan(w), w2.AsSpan(w));
                 result[row] = (s + cval - claimZ) * dz[i] + c * ((s - claimGz) * dgz[i]);
             }
         });
         return result;
-    }
-
-    private static Goldilocks3 Dot(ReadOnlySpan<Goldilocks> row, ReadOnlySpan<Goldilocks3> weights)
-    {
-        Goldilocks3 acc = Goldilocks3.Zero;
-        for (int j = 0; j < row.Length; j++) acc += weights[j] * row[j];
-        return acc;
     }
 }

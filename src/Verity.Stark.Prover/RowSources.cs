@@ -3,10 +3,13 @@ using Verity.Stark.Air.Expressions;
 
 namespace Verity.Stark.Prover;
 
-/// <summary>Rows of a table's low-degree extension: the next trace row is <c>blowup</c> LDE rows ahead.</summary>
-internal sealed class LdeRowSource(RowMajorMatrix main, RowMajorMatrix? preprocessed, RowMajorMatrix? aux, Goldilocks[][] periodic, int blowup) : IRowSource
+/// <summary>
+/// Rows of a table's low-degree extension, every <c>stride</c>-th one: evaluation row j is LDE row
+/// j·stride, and the next trace row is <c>blowup</c> LDE rows ahead.
+/// </summary>
+internal sealed class LdeRowSource(RowMajorMatrix main, RowMajorMatrix? preprocessed, RowMajorMatrix? aux, Goldilocks[][] periodic, int blowup, int stride) : IRowSource
 {
-    public int Height => main.Height;
+    public int Height => main.Height / stride;
 
     public void LoadBase(ExprKind kind, int column, bool next, int rowStart, Span<Goldilocks> destination)
     {
@@ -15,13 +18,13 @@ internal sealed class LdeRowSource(RowMajorMatrix main, RowMajorMatrix? preproce
         {
             var values = periodic[column];
             int pmask = values.Length - 1;
-            for (int i = 0; i < destination.Length; i++) destination[i] = values[(rowStart + i) & pmask];
+            for (int i = 0; i < destination.Length; i++) destination[i] = values[((rowStart + i) * stride) & pmask];
             return;
         }
         var m = kind == ExprKind.Main ? main : preprocessed!;
         var data = m.Values;
         int width = m.Width;
-        for (int i = 0; i < destination.Length; i++) destination[i] = data[((rowStart + i + offset) & mask) * width + column];
+        for (int i = 0; i < destination.Length; i++) destination[i] = data[(((rowStart + i) * stride + offset) & mask) * width + column];
     }
 
     public void LoadExt(int column, bool next, int rowStart, Span<Goldilocks3> destination)
@@ -31,7 +34,7 @@ internal sealed class LdeRowSource(RowMajorMatrix main, RowMajorMatrix? preproce
         int width = aux.Width, c = column * 3;
         for (int i = 0; i < destination.Length; i++)
         {
-            int at = ((rowStart + i + offset) & mask) * width + c;
+            int at = (((rowStart + i) * stride + offset) & mask) * width + c;
             destination[i] = new Goldilocks3(data[at], data[at + 1], data[at + 2]);
         }
     }

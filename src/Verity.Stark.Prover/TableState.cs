@@ -41,5 +41,6 @@ internal sealed class TableState(TableDefinition definition, Goldilocks[][] main
     public IReadOnlyList<Goldilocks[]> TraceCoefficients =>
         [.. Preprocessed?.Coefficients ?? [], .. MainCoefficients, .. AuxCoefficients ?? []];
 
-    public LdeRowSource LdeSource() => new(MainLde, Preprocessed?.Lde, AuxLde, PeriodicLde, Blowup);
+    /// <summary>Rows of the LDE, every <paramref name="stride"/>-th one (a sub-coset when stride divides the blowup).</summary>
+    public LdeRowSource LdeSource(int stride = 1) => new(MainLde, Preprocessed?.Lde, AuxLde, PeriodicLde, Blowup, stride);
 }

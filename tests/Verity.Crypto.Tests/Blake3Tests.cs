@@ -205,13 +205,35 @@ public class Blake3Tests
     }
 
     [Fact]
+    public void ParentsEqualsScalarParentCompression()
+    {
+        var random = new Random(6);
+        Words8 key = Words8.FromKey(Vectors.Key);
+        foreach (int count in new[] { 1, 2, 3, 4, 7, 8, 9, 16, 17, 31, 40 })
+        {
+            byte[] children = new byte[64 * count];
+            random.NextBytes(children);
+            var output = new byte[32 * count];
+            Blake3Lanes.Parents(children, count, in key, Blake3.KeyedHashFlag, output);
+            for (int i = 0; i < count; i++)
+            {
+                Words8 cv = key;
+                Blake3.Compress(ref cv[0], ref children[64 * i], 0, 64, Blake3.KeyedHashFlag | Blake3.Parent, ref cv[0], extended: false);
+                var expected = new byte[32];
+                cv.WriteTo(expected);
+                Assert.Equal(expected, output[(32 * i)..(32 * i + 32)]);
+            }
+        }
+    }
+
+    [Fact]
     public void LongInputsMatchAcrossSplitsAndCounterCarry()
     {
         // 300 KiB covers several 16-chunk lane batches plus ragged tails and deep merges.
         byte[] input = new byte[300 * 1024 + 17];
         new Random(9).NextBytes(input);
         Digest oneShot = Blake3.Hash(input);
-        foreach (int piece in new[] { 1000, 1024, 16 * 1024, 16 * 1024 + 1, 100_000 })
+        foreach (int piece in new[] { 1000, 1024, 5 * 1024 + 1, 16 * 1024, 16 * 1024 + 1, 100_000, int.MaxValue })
         {
             var hasher = new Blake3Hasher();
             for (int offset = 0; offset < input.Length; offset += piece)

@@ -92,7 +92,7 @@ public class RejectionTests
         var s = FibonacciAir.Create(7);
         AssertRejected(StarkVerifier.Verify(s.Air, s.PublicInputs, Prove(s, StarkParameters.InsecureTest), StarkParameters.Default), "parameters");
         // Fewer queries than accepted, everything else equal: still refused.
-        var weaker = new StarkParameters("weaker", 4, 40, 16, 4, 127, StarkParameters.Default.Hash);
+        var weaker = new StarkParameters("weaker", 8, 40, 16, 4, 127, StarkParameters.Default.Hash);
         AssertRejected(StarkVerifier.Verify(s.Air, s.PublicInputs, Prove(s, weaker), StarkParameters.Default), "parameters");
     }
 

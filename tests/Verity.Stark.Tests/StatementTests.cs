@@ -24,7 +24,7 @@ public class StatementTests
 
     [Theory]
     [InlineData("default")]
-    [InlineData("blowup8")]
+    [InlineData("blowup4")]
     [InlineData("default-keccak")]
     public void Fibonacci_verifies_under_secure_parameter_sets(string name)
     {

@@ -1,0 +1,399 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Verity.Algebra;
+
+/// <summary>Cache-blocking sizes of <see cref="LdeJob{TOps, TV}"/>; tests shrink them to reach every path with small inputs.</summary>
+internal static class LdeTuning
+{
+    /// <summary>Bytes of a block whose low stages run together (fits in L2).</summary>
+    internal static int BlockBytes = 1 << 19;
+
+    /// <summary>Working set of one slice of the high stages.</summary>
+    internal static int SliceBytes = 1 << 18;
+}
+
+/// <summary>
+/// One low-degree extension: n values per column → n·B rows of the row-major result.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Columns are taken in groups of one register's width (8 with AVX-512), interleaved in a
+/// scratch buffer: row m of the scratch holds value m of every column of the group, so a
+/// butterfly is one vector operation with one broadcast twiddle.
+/// </para>
+/// <para>Per group:</para>
+/// <list type="number">
+/// <item>C ← the group's values; an inverse NTT by decimation in frequency leaves n·a_k in
+///   row bitrev(k) (or the coefficients are gathered there directly).</item>
+/// <item>For each coset q &lt; B: evaluation point i·B + q of the extension is
+///   shift·ω_N^q·ω_n^i, so the rows i·B + q are the n-point transform of
+///   a_k·(shift·ω_N^q)^k. S[m] ← C[m]·factor_q[m], then decimation in time (bit-reversed in,
+///   natural out) and the rows go to the result. No bit-reversal pass is ever made.</item>
+/// </list>
+/// <para>
+/// Each n-point transform makes two passes over its scratch: contiguous blocks that fit in L2
+/// run their low stages, then the high stages run on slices of points that share the same
+/// index mod the block size (strided rows, again a cache-sized working set). The last pass
+/// writes straight into the result, with non-temporal stores where a group's 8 columns fill a
+/// whole aligned cache line: group boundaries are shifted to the result's line boundaries when
+/// the width is a multiple of 8, so the 8n·B·width bytes of output are written once, without
+/// being read first.
+/// </para>
+/// </remarks>
+internal sealed unsafe class LdeJob<TOps, TV>
+    where TOps : struct, ILaneOps<TV>
+    where TV : struct
+{
+    private readonly IReadOnlyList<Goldilocks[]> _columns;
+    private readonly Goldilocks[][]? _coefficients;
+    private readonly bool _interpolate;
+    private readonly Goldilocks _shift;
+    private readonly int _logN, _n, _logBlowup, _width;
+    private readonly int _logBlock, _sliceWidth;
+    private TwiddleTable _table = null!;
+    private ulong[] _factors = null!;
+    private ulong* _out;
+
+    public LdeJob(IReadOnlyList<Goldilocks[]> columns, int logN, int logBlowup, Goldilocks shift, bool interpolate, Goldilocks[][]? coefficients)
+    {
+        _columns = columns;
+        _coefficients = coefficients;
+        _interpolate = interpolate;
+        _shift = shift;
+        _logN = logN;
+        _n = 1 << logN;
+        _logBlowup = logBlowup;
+        _width = columns.Count;
+
+        int rowBytes = TOps.Lanes * sizeof(ulong);
+        _logBlock = System.Math.Min(logN, System.Numerics.BitOperations.Log2((uint)(LdeTuning.BlockBytes / rowBytes)));
+        long sliceRows = (long)rowBytes << (logN - _logBlock);
+        _sliceWidth = (int)System.Math.Clamp(LdeTuning.SliceBytes / sliceRows, 1, 1L << _logBlock);
+        _sliceWidth = 1 << System.Numerics.BitOperations.Log2((uint)_sliceWidth);
+    }
+
+    private static int Lanes => TOps.Lanes;
+    internal static Dictionary<string, double>? Phases;
+    internal static int? ThreadOverride;
+
+    public RowMajorMatrix Run()
+    {
+        var result = new RowMajorMatrix(_width, _n << _logBlowup);
+        if (_coefficients is not null)
+        {
+            for (int c = 0; c < _width; c++) _coefficients[c] = GC.AllocateUninitializedArray<Goldilocks>(_n);
+        }
+        int threads = ThreadOverride ?? Environment.ProcessorCount;
+        // Tiny extensions are not worth a fork/join.
+        if (((long)_width << (_logN + _logBlowup)) < 1 << 15) threads = 1;
+
+        _table = TwiddleTable.ForLogHalf(_logN - 1);
+        BuildFactors(threads);
+
+        fixed (Goldilocks* values = result.Values)
+        {
+            _out = (ulong*)values;
+            int[][] groups = PlanGroups();
+            long scratchLength = 2L * _n * Lanes;
+            if (threads > 1 && groups.Length >= threads)
+            {
+                Parallel.For(0, groups.Length, new ParallelOptions { MaxDegreeOfParallelism = threads },
+                    () => ArrayPool<ulong>.Shared.Rent((int)scratchLength),
+                    (g, _, scratch) =>
+                    {
+                        Group(groups[g], scratch, threads: 1);
+                        return scratch;
+                    },
+                    scratch => ArrayPool<ulong>.Shared.Return(scratch));
+            }
+            else
+            {
+                ulong[] scratch = ArrayPool<ulong>.Shared.Rent((int)scratchLength);
+                foreach (int[] group in groups) Group(group, scratch, threads);
+                ArrayPool<ulong>.Shared.Return(scratch);
+            }
+        }
+        GC.KeepAlive(_table);
+        return result;
+    }
+
+    /// <summary>factors[q·n + m] = (shift·ω_N^q)^bitrev(m), divided by n when interpolating.</summary>
+    private void BuildFactors(int threads)
+    {
+        int blowup = 1 << _logBlowup;
+        _factors = GC.AllocateUninitializedArray<ulong>(blowup * _n, pinned: true);
+        ulong scale = _interpolate ? Ntt.InverseOfPowerOfTwo(_logN) : 1;
+        Goldilocks omega = Goldilocks.RootOfUnity(_logN + _logBlowup);
+        ulong* f = (ulong*)Unsafe.AsPointer(ref _factors[0]);
+        nint pf = (nint)f;
+        For(blowup, _n >= 1 << 14 ? threads : 1, q =>
+        {
+            ulong* fq = (ulong*)pf + (nint)q * _n;
+            new Span<ulong>(fq, _n).Fill(1);
+            Ntt.ScaleByPowers(fq, _n, scale, (_shift * omega.Pow((ulong)q)).Value, 1);
+            BitReversal.Permute(fq, _logN, 1);
+        });
+    }
+
+    /// <summary>
+    /// Lane → column maps. When the width is a multiple of 8, groups start where the result's
+    /// cache lines start, so that each group row is one whole line; the columns before the first
+    /// line boundary and after the last one share a group.
+    /// </summary>
+    private int[][] PlanGroups()
+    {
+        var groups = new List<int[]>();
+        int lanes = Lanes;
+        int first = 0;
+        if (lanes == 8 && _width % 8 == 0 && ((nuint)_out & 7) == 0)
+        {
+            int misalignment = (int)(((nuint)_out >> 3) & 7);
+            first = (8 - misalignment) & 7;
+        }
+        int c = first;
+        for (; c + lanes <= _width - (first == 0 ? 0 : lanes - first); c += lanes) groups.Add(Range(c, lanes));
+        if (first != 0)
+        {
+            int[] split = new int[lanes];
+            for (int l = 0; l < first; l++) split[l] = l;
+            for (int l = first; l < lanes; l++) split[l] = _width - lanes + l;
+            groups.Add(split);
+        }
+        else if (c < _width)
+        {
+            groups.Add(Range(c, _width - c));
+        }
+        return [.. groups];
+
+        static int[] Range(int start, int count)
+        {
+            int[] r = new int[count];
+            for (int i = 0; i < count; i++) r[i] = start + i;
+            return r;
+        }
+    }
+
+    private static void For(int count, int threads, Action<int> body)
+    {
+        if (threads <= 1 || count == 1)
+        {
+            for (int i = 0; i < count; i++) body(i);
+            return;
+        }
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+    }
+
+    private void Group(int[] cols, ulong[] scratch, int threads)
+    {
+        fixed (ulong* pScratch = scratch)
+        {
+            nint pc = (nint)pScratch, ps = (nint)(pScratch + (nint)_n * Lanes);
+            int blockRows = 1 << _logBlock;
+            int blocks = _n >> _logBlock;
+            int slices = (1 << _logBlock) / _sliceWidth;
+            bool twoPass = _logN > _logBlock;
+            int tiles = _logN >= 6 ? 1 << (_logN - 6) : 1;
+            int tileItems = System.Math.Min(tiles, 64);
+
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            void Mark(string what) { if (Phases != null) { Phases[what] = Phases.GetValueOrDefault(what) + sw.Elapsed.TotalMilliseconds; } sw.Restart(); }
+            // 1. C ← n·a_bitrev(m) (interpolating) or a_bitrev(m).
+            if (_interpolate)
+            {
+                For(blocks, threads, k => GatherNatural((ulong*)pc, cols, k * blockRows, (k + 1) * blockRows));
+                Mark("gather");
+                ulong* inv = _table.Inverse;
+                if (twoPass)
+                    For(slices, threads, t => NttDriver.DifSlice<BatchDif<TOps, TV>>((ulong*)pc, _logN, _logBlock, t * _sliceWidth, (t + 1) * _sliceWidth, inv));
+                Mark("difslice");
+                For(blocks, threads, k => NttDriver.DifBlock<BatchDif<TOps, TV>>((ulong*)pc + (nint)k * blockRows * Lanes, _logBlock, inv));
+                if (_coefficients is not null)
+                    For(tileItems, threads, i => ScatterCoefficients((ulong*)pc, cols, tiles * i / tileItems, tiles * (i + 1) / tileItems));
+            }
+            else
+            {
+                For(tileItems, threads, i => GatherBitReversed((ulong*)pc, cols, tiles * i / tileItems, tiles * (i + 1) / tileItems));
+            }
+
+            Mark("difblock");
+            // 2. Each coset of the extension is an n-point transform of the scaled coefficients.
+            ulong* fwd = _table.Forward;
+            for (int q = 0; q < 1 << _logBlowup; q++)
+            {
+                int coset = q;
+                For(blocks, threads, k =>
+                {
+                    int from = k * blockRows;
+                    ulong* s = (ulong*)ps + (nint)from * Lanes;
+                    Scale((ulong*)pc + (nint)from * Lanes, s, (ulong*)Unsafe.AsPointer(ref _factors[(nint)coset * _n + from]), blockRows);
+                    NttDriver.DitBlock<BatchDit<TOps, TV>>(s, _logBlock, fwd);
+                    if (!twoPass) WriteRows((ulong*)ps, cols, coset, from, 1, blockRows, 1);
+                });
+                Mark("pass1");
+                if (twoPass)
+                {
+                    For(slices, threads, t =>
+                    {
+                        int from = t * _sliceWidth;
+                        NttDriver.DitSlice<BatchDit<TOps, TV>>((ulong*)ps, _logN, _logBlock, from, from + _sliceWidth, fwd);
+                        WriteRows((ulong*)ps, cols, coset, from, _sliceWidth, _n >> _logBlock, blockRows);
+                    });
+                }
+                Mark("pass2");
+            }
+        }
+    }
+
+    private void GatherNatural(ulong* c, int[] cols, int from, int to)
+    {
+        int lanes = Lanes;
+        for (int l = 0; l < cols.Length; l++)
+        {
+            fixed (Goldilocks* column = _columns[cols[l]])
+            {
+                ulong* src = (ulong*)column;
+                for (int m = from; m < to; m++) c[(nint)m * lanes + l] = src[m];
+            }
+        }
+        for (int l = cols.Length; l < lanes; l++)
+        {
+            for (int m = from; m < to; m++) c[(nint)m * lanes + l] = 0;
+        }
+    }
+
+    private static ReadOnlySpan<byte> Reverse3 => [0, 4, 2, 6, 1, 5, 3, 7];
+
+    /// <summary>
+    /// Row m ← coefficient bitrev(m), for the index tiles [fromTile, toTile). An index splits as
+    /// (a: 3 bits | b | c: 3 bits) and its reversal is (rev c | rev b | rev a), so each tile b reads
+    /// 8 runs of 8 consecutive coefficients and writes 8 runs of 8 consecutive rows.
+    /// </summary>
+    private void GatherBitReversed(ulong* c, int[] cols, int fromTile, int toTile)
+    {
+        int lanes = Lanes;
+        if (_logN < 6)
+        {
+            for (int l = 0; l < lanes; l++)
+            {
+                for (int m = 0; m < _n; m++)
+                    c[(nint)m * lanes + l] = l < cols.Length ? _columns[cols[l]][BitReversal.Reverse(m, _logN)].Value : 0;
+            }
+            return;
+        }
+        int middleBits = _logN - 6, high = _logN - 3;
+        ReadOnlySpan<byte> rev3 = Reverse3;
+        for (int b = fromTile; b < toTile; b++)
+        {
+            int rb = BitReversal.Reverse(b, middleBits);
+            for (int l = 0; l < lanes; l++)
+            {
+                if (l >= cols.Length)
+                {
+                    for (int a = 0; a < 8; a++)
+                        for (int k = 0; k < 8; k++) c[((nint)(rev3[k] << high) | (nint)(rb << 3) | rev3[a]) * lanes + l] = 0;
+                    continue;
+                }
+                fixed (Goldilocks* column = _columns[cols[l]])
+                {
+                    ulong* src = (ulong*)column;
+                    for (int a = 0; a < 8; a++)
+                    {
+                        ulong* run = src + ((a << high) | (b << 3));
+                        nint rowLow = (rb << 3) | rev3[a];
+                        for (int k = 0; k < 8; k++) c[(((nint)rev3[k] << high) | rowLow) * lanes + l] = run[k];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>coefficients[col][bitrev(m)] ← C[m]/n, tile by tile as in <see cref="GatherBitReversed"/>.</summary>
+    private void ScatterCoefficients(ulong* c, int[] cols, int fromTile, int toTile)
+    {
+        int lanes = Lanes;
+        ulong nInv = Ntt.InverseOfPowerOfTwo(_logN);
+        if (_logN < 6)
+        {
+            for (int l = 0; l < cols.Length; l++)
+            {
+                Goldilocks[] dst = _coefficients![cols[l]];
+                for (int m = 0; m < _n; m++) dst[BitReversal.Reverse(m, _logN)] = new(Goldilocks.MulRaw(c[(nint)m * lanes + l], nInv));
+            }
+            return;
+        }
+        int middleBits = _logN - 6, high = _logN - 3;
+        ReadOnlySpan<byte> rev3 = Reverse3;
+        for (int b = fromTile; b < toTile; b++)
+        {
+            int rb = BitReversal.Reverse(b, middleBits);
+            for (int l = 0; l < cols.Length; l++)
+            {
+                fixed (Goldilocks* column = _coefficients![cols[l]])
+                {
+                    ulong* dst = (ulong*)column;
+                    for (int a = 0; a < 8; a++)
+                    {
+                        ulong* run = dst + ((a << high) | (b << 3));
+                        nint rowLow = (rb << 3) | rev3[a];
+                        for (int k = 0; k < 8; k++) run[k] = Goldilocks.MulRaw(c[(((nint)rev3[k] << high) | rowLow) * lanes + l], nInv);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void Scale(ulong* source, ulong* destination, ulong* factors, int rows)
+    {
+        int lanes = Lanes;
+        for (int m = 0; m < rows; m++)
+        {
+            ulong f = factors[m];
+            TOps.Store(destination + (nint)m * lanes, TOps.Mul(TOps.Load(source + (nint)m * lanes), TOps.Broadcast(f), TOps.Broadcast(f >> 32)));
+        }
+    }
+
+    /// <summary>
+    /// Copies transform rows u = i·stride + t (t ∈ [from, from + width), i &lt; count) of coset q
+    /// to result rows u·B + q.
+    /// </summary>
+    private void WriteRows(ulong* s, int[] cols, int q, int from, int width, int count, int stride)
+    {
+        int lanes = Lanes;
+        nint rowLength = _width;
+        bool whole = cols.Length == lanes && cols[lanes - 1] - cols[0] == lanes - 1;
+        bool streamed = false;
+        for (int i = 0; i < count; i++)
+        {
+            for (int t = from; t < from + width; t++)
+            {
+                nint u = (nint)i * stride + t;
+                ulong* src = s + u * lanes;
+                ulong* row = _out + ((u << _logBlowup) + q) * rowLength;
+                if (whole)
+                {
+                    ulong* d = row + cols[0];
+                    TV v = TOps.Load(src);
+                    if (typeof(TV) == typeof(Vector512<ulong>) && ((nuint)d & 63) == 0)
+                    {
+                        // A whole aligned line: skip the read-for-ownership of a normal store.
+                        Avx512F.StoreAlignedNonTemporal(d, Unsafe.As<TV, Vector512<ulong>>(ref v));
+                        streamed = true;
+                    }
+                    else
+                    {
+                        TOps.Store(d, v);
+                    }
+                }
+                else
+                {
+                    for (int l = 0; l < cols.Length; l++) row[cols[l]] = src[l];
+                }
+            }
+        }
+        // Non-temporal stores are weakly ordered: publish them before the work item completes.
+        if (streamed) Sse.StoreFence();
+    }
+}
