@@ -79,12 +79,16 @@ internal readonly unsafe struct Vector256Lanes : ILaneOps<Vector256<ulong>>
     {
         Vector256<ulong> p = Vector256.Create(Goldilocks.Modulus);
         Vector256<ulong> nb = p - b;
-        return (a - nb) + (Vector256.LessThan(a, nb) & p);
+        Vector256<ulong> t = a - nb;
+        return Vector256.ConditionalSelect(Vector256.LessThan(a, nb), t + p, t);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<ulong> Sub(Vector256<ulong> a, Vector256<ulong> b)
-        => (a - b) - (Vector256.LessThan(a, b) & Vector256.Create(0xFFFF_FFFFUL));
+    {
+        Vector256<ulong> d = a - b;
+        return Vector256.ConditionalSelect(Vector256.LessThan(a, b), d - Vector256.Create(0xFFFF_FFFFUL), d);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<ulong> Mul(Vector256<ulong> a, Vector256<ulong> b, Vector256<ulong> bHigh)
@@ -103,12 +107,12 @@ internal readonly unsafe struct Vector256Lanes : ILaneOps<Vector256<ulong>>
 
         // Reduce as in Goldilocks.Reduce128: 2^96 ≡ −1 and 2^64 ≡ ε.
         Vector256<ulong> hiHi = Vector256.ShiftRightLogical(hi, 32);
-        Vector256<ulong> t0 = (lo - hiHi) - (Vector256.LessThan(lo, hiHi) & lo32);
+        Vector256<ulong> t0 = lo - hiHi;
+        t0 = Vector256.ConditionalSelect(Vector256.LessThan(lo, hiHi), t0 - lo32, t0);
         Vector256<ulong> t1 = Avx2.Multiply(hi.AsUInt32(), lo32.AsUInt32());
         Vector256<ulong> t2 = t0 + t1;
-        t2 += Vector256.LessThan(t2, t1) & lo32;
-        Vector256<ulong> p = Vector256.Create(Goldilocks.Modulus);
-        return t2 - (Vector256.GreaterThanOrEqual(t2, p) & p);
+        t2 = Vector256.ConditionalSelect(Vector256.LessThan(t2, t1), t2 + lo32, t2);
+        return Vector256.Min(t2, t2 - Vector256.Create(Goldilocks.Modulus));
     }
 }
 
@@ -136,12 +140,16 @@ internal readonly unsafe struct Vector512Lanes : ILaneOps<Vector512<ulong>>
     {
         Vector512<ulong> p = Vector512.Create(Goldilocks.Modulus);
         Vector512<ulong> nb = p - b;
-        return (a - nb) + (Vector512.LessThan(a, nb) & p);
+        Vector512<ulong> t = a - nb;
+        return Vector512.ConditionalSelect(Vector512.LessThan(a, nb), t + p, t);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<ulong> Sub(Vector512<ulong> a, Vector512<ulong> b)
-        => (a - b) - (Vector512.LessThan(a, b) & Vector512.Create(0xFFFF_FFFFUL));
+    {
+        Vector512<ulong> d = a - b;
+        return Vector512.ConditionalSelect(Vector512.LessThan(a, b), d - Vector512.Create(0xFFFF_FFFFUL), d);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<ulong> Mul(Vector512<ulong> a, Vector512<ulong> b, Vector512<ulong> bHigh)
@@ -158,10 +166,11 @@ internal readonly unsafe struct Vector512Lanes : ILaneOps<Vector512<ulong>>
         Vector512<ulong> lo = Vector512.ShiftLeft(u, 32) | (ll & lo32);
 
         Vector512<ulong> hiHi = Vector512.ShiftRightLogical(hi, 32);
-        Vector512<ulong> t0 = (lo - hiHi) - (Vector512.LessThan(lo, hiHi) & lo32);
+        Vector512<ulong> t0 = lo - hiHi;
+        t0 = Vector512.ConditionalSelect(Vector512.LessThan(lo, hiHi), t0 - lo32, t0);
         Vector512<ulong> t1 = Avx512F.Multiply(hi.AsUInt32(), lo32.AsUInt32());
         Vector512<ulong> t2 = t0 + t1;
-        t2 += Vector512.LessThan(t2, t1) & lo32;
+        t2 = Vector512.ConditionalSelect(Vector512.LessThan(t2, t1), t2 + lo32, t2);
         // t2 < 2^64 < 2p: one conditional subtraction, as an unsigned min (t2 − p wraps when t2 < p).
         return Vector512.Min(t2, t2 - Vector512.Create(Goldilocks.Modulus));
     }

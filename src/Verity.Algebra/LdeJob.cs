@@ -228,8 +228,18 @@ internal sealed unsafe class LdeJob<TOps, TV>
                 {
                     int from = k * blockRows;
                     ulong* s = (ulong*)ps + (nint)from * Lanes;
-                    Scale((ulong*)pc + (nint)from * Lanes, s, (ulong*)Unsafe.AsPointer(ref _factors[(nint)coset * _n + from]), blockRows);
-                    NttDriver.DitBlock<BatchDit<TOps, TV>>(s, _logBlock, fwd);
+                    ulong* f = (ulong*)Unsafe.AsPointer(ref _factors[(nint)coset * _n + from]);
+                    if (_logBlock >= 2)
+                    {
+                        // The scaling rides along with the first two (fused) stages.
+                        BatchDit<TOps, TV>.RunRadix4EdgeScaled((ulong*)pc + (nint)from * Lanes, s, f, blockRows, fwd);
+                        NttDriver.DitBlock<BatchDit<TOps, TV>>(s, _logBlock, fwd, logFirstHalf: 2);
+                    }
+                    else
+                    {
+                        Scale((ulong*)pc + (nint)from * Lanes, s, f, blockRows);
+                        NttDriver.DitBlock<BatchDit<TOps, TV>>(s, _logBlock, fwd);
+                    }
                     if (!twoPass) WriteRows((ulong*)ps, cols, coset, from, 1, blockRows, 1);
                 });
                 Mark("pass1");
@@ -242,7 +252,7 @@ internal sealed unsafe class LdeJob<TOps, TV>
                         WriteRows((ulong*)ps, cols, coset, from, _sliceWidth, _n >> _logBlock, blockRows);
                     });
                 }
-                Mark("pass2");
+                Mark(cols[0] < 16 ? "pass2-first" : "pass2");
             }
         }
     }

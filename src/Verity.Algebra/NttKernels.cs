@@ -13,6 +13,13 @@ internal unsafe interface IButterflyKernel
     static abstract int RowSize { get; }
 
     static abstract void Run(ulong* block, int half, ulong* twiddles, int from, int to);
+
+    /// <summary>
+    /// The two stages with halves 1 and 2 over <paramref name="points"/> consecutive points, fused
+    /// (first for decimation in time, last for decimation in frequency). Their twiddles are 1
+    /// except ω_4^(±1) = twiddles[3], so four points need one multiplication instead of four.
+    /// </summary>
+    static abstract void RunRadix4Edge(ulong* block, int points, ulong* twiddles);
 }
 
 /// <summary>
@@ -49,6 +56,9 @@ internal readonly unsafe struct ColumnDif<TOps, TV> : IButterflyKernel
             TOps.Store(b + j, TOps.Mul(TOps.Sub(x, y), w, TOps.High(w)));
         }
     }
+
+    public static void RunRadix4Edge(ulong* block, int points, ulong* twiddles)
+        => BatchDif<ScalarLanes, ulong>.RunRadix4Edge(block, points, twiddles);
 }
 
 /// <summary>Gentleman–Sande over rows of <c>TOps.Lanes</c> interleaved columns (one vector per row).</summary>
@@ -64,12 +74,43 @@ internal readonly unsafe struct BatchDif<TOps, TV> : IButterflyKernel
         int lanes = TOps.Lanes;
         ulong* a = block + (nint)from * lanes;
         ulong* b = a + (nint)half * lanes;
+        if (from == 0 && to > 0)
+        {
+            // ω^0 = 1: no multiplication.
+            TV x = TOps.Load(a), y = TOps.Load(b);
+            TOps.Store(a, TOps.Add(x, y));
+            TOps.Store(b, TOps.Sub(x, y));
+            from = 1;
+            a += lanes;
+            b += lanes;
+        }
         for (int j = from; j < to; j++, a += lanes, b += lanes)
         {
             ulong w = twiddles[j];
             TV x = TOps.Load(a), y = TOps.Load(b);
             TOps.Store(a, TOps.Add(x, y));
             TOps.Store(b, TOps.Mul(TOps.Sub(x, y), TOps.Broadcast(w), TOps.Broadcast(w >> 32)));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunRadix4Edge(ulong* block, int points, ulong* twiddles)
+    {
+        int lanes = TOps.Lanes;
+        ulong w = twiddles[3];
+        TV w4 = TOps.Broadcast(w), w4High = TOps.Broadcast(w >> 32);
+        ulong* end = block + (nint)points * lanes;
+        for (ulong* p = block; p < end; p += 4 * lanes)
+        {
+            TV x0 = TOps.Load(p), x1 = TOps.Load(p + lanes), x2 = TOps.Load(p + 2 * lanes), x3 = TOps.Load(p + 3 * lanes);
+            // Half 2: (x0, x2) with 1, (x1, x3) with ω_4.
+            TV y0 = TOps.Add(x0, x2), y2 = TOps.Sub(x0, x2);
+            TV y1 = TOps.Add(x1, x3), y3 = TOps.Mul(TOps.Sub(x1, x3), w4, w4High);
+            // Half 1: (y0, y1) and (y2, y3) with 1.
+            TOps.Store(p, TOps.Add(y0, y1));
+            TOps.Store(p + lanes, TOps.Sub(y0, y1));
+            TOps.Store(p + 2 * lanes, TOps.Add(y2, y3));
+            TOps.Store(p + 3 * lanes, TOps.Sub(y2, y3));
         }
     }
 }
@@ -87,6 +128,16 @@ internal readonly unsafe struct BatchDit<TOps, TV> : IButterflyKernel
         int lanes = TOps.Lanes;
         ulong* a = block + (nint)from * lanes;
         ulong* b = a + (nint)half * lanes;
+        if (from == 0 && to > 0)
+        {
+            // ω^0 = 1: no multiplication.
+            TV x = TOps.Load(a), y = TOps.Load(b);
+            TOps.Store(a, TOps.Add(x, y));
+            TOps.Store(b, TOps.Sub(x, y));
+            from = 1;
+            a += lanes;
+            b += lanes;
+        }
         for (int j = from; j < to; j++, a += lanes, b += lanes)
         {
             ulong w = twiddles[j];
@@ -94,6 +145,55 @@ internal readonly unsafe struct BatchDit<TOps, TV> : IButterflyKernel
             TV y = TOps.Mul(TOps.Load(b), TOps.Broadcast(w), TOps.Broadcast(w >> 32));
             TOps.Store(a, TOps.Add(x, y));
             TOps.Store(b, TOps.Sub(x, y));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunRadix4Edge(ulong* block, int points, ulong* twiddles)
+    {
+        int lanes = TOps.Lanes;
+        ulong w = twiddles[3];
+        TV w4 = TOps.Broadcast(w), w4High = TOps.Broadcast(w >> 32);
+        ulong* end = block + (nint)points * lanes;
+        for (ulong* p = block; p < end; p += 4 * lanes)
+        {
+            TV x0 = TOps.Load(p), x1 = TOps.Load(p + lanes), x2 = TOps.Load(p + 2 * lanes), x3 = TOps.Load(p + 3 * lanes);
+            // Half 1: (x0, x1) and (x2, x3) with 1.
+            TV y0 = TOps.Add(x0, x1), y1 = TOps.Sub(x0, x1);
+            TV y2 = TOps.Add(x2, x3), y3 = TOps.Mul(TOps.Sub(x2, x3), w4, w4High);
+            // Half 2: (y0, y2) with 1, (y1, y3) with ω_4 (applied above).
+            TOps.Store(p, TOps.Add(y0, y2));
+            TOps.Store(p + 2 * lanes, TOps.Sub(y0, y2));
+            TOps.Store(p + lanes, TOps.Add(y1, y3));
+            TOps.Store(p + 3 * lanes, TOps.Sub(y1, y3));
+        }
+    }
+
+    /// <summary>
+    /// <see cref="RunRadix4Edge"/> reading row m from <paramref name="source"/> scaled by
+    /// factors[m] and writing to <paramref name="destination"/>: saves a separate scaling pass.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunRadix4EdgeScaled(ulong* source, ulong* destination, ulong* factors, int points, ulong* twiddles)
+    {
+        int lanes = TOps.Lanes;
+        ulong w = twiddles[3];
+        TV w4 = TOps.Broadcast(w), w4High = TOps.Broadcast(w >> 32);
+        for (int m = 0; m < points; m += 4)
+        {
+            ulong* s = source + (nint)m * lanes;
+            ulong* p = destination + (nint)m * lanes;
+            ulong f0 = factors[m], f1 = factors[m + 1], f2 = factors[m + 2], f3 = factors[m + 3];
+            TV x0 = TOps.Mul(TOps.Load(s), TOps.Broadcast(f0), TOps.Broadcast(f0 >> 32));
+            TV x1 = TOps.Mul(TOps.Load(s + lanes), TOps.Broadcast(f1), TOps.Broadcast(f1 >> 32));
+            TV x2 = TOps.Mul(TOps.Load(s + 2 * lanes), TOps.Broadcast(f2), TOps.Broadcast(f2 >> 32));
+            TV x3 = TOps.Mul(TOps.Load(s + 3 * lanes), TOps.Broadcast(f3), TOps.Broadcast(f3 >> 32));
+            TV y0 = TOps.Add(x0, x1), y1 = TOps.Sub(x0, x1);
+            TV y2 = TOps.Add(x2, x3), y3 = TOps.Mul(TOps.Sub(x2, x3), w4, w4High);
+            TOps.Store(p, TOps.Add(y0, y2));
+            TOps.Store(p + 2 * lanes, TOps.Sub(y0, y2));
+            TOps.Store(p + lanes, TOps.Add(y1, y3));
+            TOps.Store(p + 3 * lanes, TOps.Sub(y1, y3));
         }
     }
 }
@@ -119,11 +219,7 @@ internal static unsafe class NttDriver
         int n = 1 << logN;
         if ((long)n * TK.RowSize * sizeof(ulong) <= BlockBytes && logN - 1 <= LimitLogHalf(table))
         {
-            ulong* tw = inverse ? table.Inverse : table.Forward;
-            for (int h = n >> 1; h >= 1; h >>= 1)
-            {
-                for (int s = 0; s < n; s += 2 * h) TK.Run(x + (nint)s * TK.RowSize, h, tw + h, 0, h);
-            }
+            DifBlock<TK>(x, logN, inverse ? table.Inverse : table.Forward);
             return;
         }
         int half = n >> 1;
@@ -153,6 +249,11 @@ internal static unsafe class NttDriver
         if ((long)n * TK.RowSize * sizeof(ulong) <= BlockBytes && logN - 1 <= LimitLogHalf(table))
         {
             ulong* tw = inverse ? table.Inverse : table.Forward;
+            if (logMinHalf == 0)
+            {
+                DitBlock<TK>(x, logN, tw);
+                return;
+            }
             for (int h = 1 << logMinHalf; h < n; h <<= 1)
             {
                 for (int s = 0; s < n; s += 2 * h) TK.Run(x + (nint)s * TK.RowSize, h, tw + h, 0, h);
@@ -260,12 +361,21 @@ internal static unsafe class NttDriver
         }
     }
 
-    /// <summary>All decimation-in-time stages of one contiguous block of 2^logN points (halves 1 … 2^(logN−1)).</summary>
-    public static void DitBlock<TK>(ulong* x, int logN, ulong* twiddles)
+    /// <summary>
+    /// The decimation-in-time stages of one contiguous block of 2^logN points with halves
+    /// 2^logFirstHalf … 2^(logN−1) (all of them by default).
+    /// </summary>
+    public static void DitBlock<TK>(ulong* x, int logN, ulong* twiddles, int logFirstHalf = 0)
         where TK : struct, IButterflyKernel
     {
         int n = 1 << logN;
-        for (int h = 1; h < n; h <<= 1)
+        int h = 1 << logFirstHalf;
+        if (logFirstHalf == 0 && logN >= 2)
+        {
+            TK.RunRadix4Edge(x, n, twiddles);
+            h = 4;
+        }
+        for (; h < n; h <<= 1)
         {
             for (int b = 0; b < n; b += 2 * h) TK.Run(x + (nint)b * TK.RowSize, h, twiddles + h, 0, h);
         }
@@ -276,9 +386,11 @@ internal static unsafe class NttDriver
         where TK : struct, IButterflyKernel
     {
         int n = 1 << logN;
-        for (int h = n >> 1; h >= 1; h >>= 1)
+        int last = logN >= 2 ? 4 : 1;
+        for (int h = n >> 1; h >= last; h >>= 1)
         {
             for (int b = 0; b < n; b += 2 * h) TK.Run(x + (nint)b * TK.RowSize, h, twiddles + h, 0, h);
         }
+        if (logN >= 2) TK.RunRadix4Edge(x, n, twiddles);
     }
 }

@@ -4,8 +4,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
-[module: SkipLocalsInit]
-
 namespace Verity.Crypto;
 
 /// <summary>
@@ -141,6 +139,14 @@ public static class Blake3
     /// <summary>Writes the root output (extendable: output block i uses counter i) of the given compression input.</summary>
     internal static void RootOutput(ref uint inputCv, ref byte block, uint blockLen, uint flags, Span<byte> output)
     {
+        if (output.Length == OutputSize)
+        {
+            // The default digest is the root compression's chaining value.
+            Words8 cv = default;
+            Compress(ref inputCv, ref block, 0, blockLen, flags | Root, ref cv[0], extended: false);
+            cv.WriteTo(output);
+            return;
+        }
         Span<uint> words = stackalloc uint[16];
         Span<byte> tail = stackalloc byte[4];
         ulong counter = 0;

@@ -15,6 +15,7 @@ internal interface ILaneOps<TVec> where TVec : unmanaged
     static abstract TVec Broadcast(uint value);
     static abstract TVec Add(TVec a, TVec b);
     static abstract TVec Xor(TVec a, TVec b);
+    static abstract TVec And(TVec a, TVec b);
     static abstract TVec Rotr16(TVec x);
     static abstract TVec Rotr12(TVec x);
     static abstract TVec Rotr8(TVec x);
@@ -42,6 +43,8 @@ internal readonly struct Lanes512 : ILaneOps<Vector512<uint>>
     public static Vector512<uint> Add(Vector512<uint> a, Vector512<uint> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<uint> Xor(Vector512<uint> a, Vector512<uint> b) => a ^ b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<uint> And(Vector512<uint> a, Vector512<uint> b) => a & b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<uint> Rotr16(Vector512<uint> x) => Avx512F.RotateRight(x, 16);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -132,6 +135,8 @@ internal readonly struct Lanes256 : ILaneOps<Vector256<uint>>
     public static Vector256<uint> Add(Vector256<uint> a, Vector256<uint> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<uint> Xor(Vector256<uint> a, Vector256<uint> b) => a ^ b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<uint> And(Vector256<uint> a, Vector256<uint> b) => a & b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<uint> Rotr16(Vector256<uint> x) => Avx512F.VL.IsSupported
@@ -209,6 +214,8 @@ internal readonly struct Lanes128 : ILaneOps<Vector128<uint>>
     public static Vector128<uint> Add(Vector128<uint> a, Vector128<uint> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<uint> Xor(Vector128<uint> a, Vector128<uint> b) => a ^ b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<uint> And(Vector128<uint> a, Vector128<uint> b) => a & b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<uint> Rotr16(Vector128<uint> x) => Avx512F.VL.IsSupported

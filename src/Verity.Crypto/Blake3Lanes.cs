@@ -37,16 +37,31 @@ internal static class Blake3Lanes
         {
             if (Lanes512.IsSupported && maxLanes >= 16)
                 for (; count - i >= 16; i += 16)
-                    HashLanes<Lanes512, Vector512<uint>>(ref Unsafe.Add(ref src, (nint)i * stride), stride, length, in key, flags, ref Unsafe.Add(ref dst, i * Blake3.OutputSize));
+                {
+                    if (count - i >= 32 && stride <= 4096 && Sse.IsSupported)
+                        Prefetch(ref Unsafe.Add(ref src, (nint)(i + 16) * stride), 16 * stride);
+                    HashLanes<Lanes512, Vector512<uint>>(ref Unsafe.Add(ref src, (nint)i * stride), inputs.Length - (nint)i * stride, stride, length, in key, flags, ref Unsafe.Add(ref dst, i * Blake3.OutputSize));
+                }
             if (Lanes256.IsSupported && maxLanes >= 8)
                 for (; count - i >= 8; i += 8)
-                    HashLanes<Lanes256, Vector256<uint>>(ref Unsafe.Add(ref src, (nint)i * stride), stride, length, in key, flags, ref Unsafe.Add(ref dst, i * Blake3.OutputSize));
+                    HashLanes<Lanes256, Vector256<uint>>(ref Unsafe.Add(ref src, (nint)i * stride), inputs.Length - (nint)i * stride, stride, length, in key, flags, ref Unsafe.Add(ref dst, i * Blake3.OutputSize));
             if (Lanes128.IsSupported && maxLanes >= 4)
                 for (; count - i >= 4; i += 4)
-                    HashLanes<Lanes128, Vector128<uint>>(ref Unsafe.Add(ref src, (nint)i * stride), stride, length, in key, flags, ref Unsafe.Add(ref dst, i * Blake3.OutputSize));
+                    HashLanes<Lanes128, Vector128<uint>>(ref Unsafe.Add(ref src, (nint)i * stride), inputs.Length - (nint)i * stride, stride, length, in key, flags, ref Unsafe.Add(ref dst, i * Blake3.OutputSize));
         }
         for (; i < count; i++)
             Blake3.HashCore(in key, flags, inputs.Slice((int)((long)i * stride), length), output.Slice(i * Blake3.OutputSize, Blake3.OutputSize));
+    }
+
+    /// <summary>
+    /// Hints the next batch into cache: sixteen strided lanes defeat the hardware prefetcher when leaves stream
+    /// from DRAM (large trees). A prefetch never faults, so an address made stale by the GC is harmless.
+    /// </summary>
+    private static unsafe void Prefetch(ref byte start, nint bytes)
+    {
+        byte* p = (byte*)Unsafe.AsPointer(ref start);
+        for (nint off = 0; off < bytes; off += 64)
+            Sse.Prefetch0(p + off);
     }
 
     /// <summary>How many whole chunks to hash in lanes when <paramref name="available"/> bytes remain (more must follow them).</summary>
@@ -140,7 +155,7 @@ internal static class Blake3Lanes
         Span<TVec> msg = stackalloc TVec[16];
         Span<byte> pad = stackalloc byte[TOps.Lanes * Blake3.BlockLen];
         BroadcastKey<TOps, TVec>(in key, cv);
-        ChunkLanes<TOps, TVec>(ref src, Blake3.ChunkLen, Blake3.ChunkLen, ctrLo, ctrHi, cv, msg, pad, flags, root: false);
+        ChunkLanes<TOps, TVec>(ref src, TOps.Lanes * Blake3.ChunkLen, Blake3.ChunkLen, Blake3.ChunkLen, ctrLo, ctrHi, cv, msg, pad, flags, root: false);
         TOps.StoreTransposed(ref cv[0], ref dst);
     }
 
@@ -151,8 +166,11 @@ internal static class Blake3Lanes
             cv[w] = TOps.Broadcast(key[w]);
     }
 
-    /// <summary>Full BLAKE3 (tree and root) of <c>TOps.Lanes</c> inputs of equal length.</summary>
-    private static void HashLanes<TOps, TVec>(ref byte src, nint stride, int length, in Words8 key, uint flags, ref byte dst)
+    /// <summary>
+    /// Full BLAKE3 (tree and root) of <c>TOps.Lanes</c> inputs of equal length; <paramref name="readable"/> bytes
+    /// from <paramref name="src"/> may be read.
+    /// </summary>
+    private static void HashLanes<TOps, TVec>(ref byte src, nint readable, nint stride, int length, in Words8 key, uint flags, ref byte dst)
         where TOps : struct, ILaneOps<TVec> where TVec : unmanaged
     {
         int chunks = length == 0 ? 1 : (length - 1) / Blake3.ChunkLen + 1;
@@ -164,7 +182,7 @@ internal static class Blake3Lanes
         if (chunks == 1)
         {
             BroadcastKey<TOps, TVec>(in key, cv);
-            ChunkLanes<TOps, TVec>(ref src, stride, length, zero, zero, cv, msg, pad, flags, root: true);
+            ChunkLanes<TOps, TVec>(ref src, readable, stride, length, zero, zero, cv, msg, pad, flags, root: true);
             TOps.StoreTransposed(ref cv[0], ref dst);
             return;
         }
@@ -176,7 +194,7 @@ internal static class Blake3Lanes
         {
             BroadcastKey<TOps, TVec>(in key, cv);
             int chunkLen = Math.Min(Blake3.ChunkLen, length - c * Blake3.ChunkLen);
-            ChunkLanes<TOps, TVec>(ref Unsafe.Add(ref src, c * Blake3.ChunkLen), stride, chunkLen,
+            ChunkLanes<TOps, TVec>(ref Unsafe.Add(ref src, c * Blake3.ChunkLen), readable - c * Blake3.ChunkLen, stride, chunkLen,
                 TOps.Broadcast((uint)c), zero, cv, msg, pad, flags, root: false);
             if (c == chunks - 1)
                 break;
@@ -203,8 +221,11 @@ internal static class Blake3Lanes
         CompressLanes<TOps, TVec>(ref cv[0], ref msg[0], zero, zero, Blake3.BlockLen, flags | Blake3.Parent);
     }
 
-    /// <summary>Compresses one chunk of <paramref name="chunkLen"/> bytes per lane into <paramref name="cv"/> (which holds the key on entry).</summary>
-    private static void ChunkLanes<TOps, TVec>(ref byte src, nint stride, int chunkLen, TVec ctrLo, TVec ctrHi,
+    /// <summary>
+    /// Compresses one chunk of <paramref name="chunkLen"/> bytes per lane into <paramref name="cv"/> (which holds the
+    /// key on entry); <paramref name="readable"/> bytes from <paramref name="src"/> may be read.
+    /// </summary>
+    private static void ChunkLanes<TOps, TVec>(ref byte src, nint readable, nint stride, int chunkLen, TVec ctrLo, TVec ctrHi,
         Span<TVec> cv, Span<TVec> msg, Span<byte> pad, uint flags, bool root)
         where TOps : struct, ILaneOps<TVec> where TVec : unmanaged
     {
@@ -221,9 +242,20 @@ internal static class Blake3Lanes
             {
                 TOps.LoadTransposed(ref block, stride, ref msg[0]);
             }
+            else if ((TOps.Lanes - 1) * stride + b * Blake3.BlockLen + Blake3.BlockLen <= readable)
+            {
+                // A partial last block followed by enough readable bytes (the next input's): load whole blocks and
+                // zero the bytes past the end, which sit at the same word positions in every lane.
+                TOps.LoadTransposed(ref block, stride, ref msg[0]);
+                for (int w = blockLen / 4; w < 16; w++)
+                {
+                    int valid = blockLen - 4 * w;
+                    msg[w] = valid <= 0 ? TOps.Broadcast(0) : TOps.And(msg[w], TOps.Broadcast((1u << (8 * valid)) - 1));
+                }
+            }
             else
             {
-                // A partial last block: gather the lanes' bytes into a zero-padded buffer first.
+                // A partial last block at the end of the buffer: gather the lanes' bytes into a zero-padded buffer.
                 pad.Clear();
                 for (int l = 0; l < TOps.Lanes; l++)
                     MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref block, l * stride), blockLen).CopyTo(pad[(l * Blake3.BlockLen)..]);

@@ -10,7 +10,7 @@ namespace Verity.Crypto;
 /// </summary>
 public sealed class MerkleTree
 {
-    /// <summary>Largest supported depth (2^30 leaves).</summary>
+    /// <summary>Largest depth an opening may claim (2^30 leaves); <see cref="Build"/> is limited further by array size.</summary>
     public const int MaxDepth = 30;
 
     // Heap order: node 1 is the root, node n has children 2n and 2n + 1, leaf i is node LeafCount + i; node 0 is unused.
@@ -54,8 +54,10 @@ public sealed class MerkleTree
         if (leafData.Length % leafBytes != 0)
             throw new ArgumentException($"Leaf data of {leafData.Length} bytes is not a whole number of {leafBytes}-byte leaves.", nameof(leafData));
         int count = leafData.Length / leafBytes;
-        if (count == 0 || !BitOperations.IsPow2(count) || count > 1 << MaxDepth)
-            throw new ArgumentException($"The leaf count must be a power of two between 1 and 2^{MaxDepth}; got {count}.", nameof(leafData));
+        if (count == 0 || !BitOperations.IsPow2(count))
+            throw new ArgumentException($"The leaf count must be a power of two; got {count}.", nameof(leafData));
+        if (2L * count > Array.MaxLength)
+            throw new ArgumentException($"{count} leaves need more nodes than one array holds.", nameof(leafData));
 
         Digest[] nodes = GC.AllocateUninitializedArray<Digest>(2 * count);
         nodes[0] = default;

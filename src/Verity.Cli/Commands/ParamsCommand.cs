@@ -19,7 +19,7 @@ internal static class ParamsCommand
             foreach (var p in StarkParameters.Named)
             {
                 var s = SecurityCalculator.Compute(new SecurityInputs(64, 3, p.Blowup, p.Queries, p.GrindingBits, r.GetValue(logRows), 100, 100, 3, p.FriFoldingArity, p.FriRemainderMaxDegree));
-                t.AddRow(p.Name, $"{p.Blowup}", $"{p.Queries}", $"{p.GrindingBits}", $"{p.FriFoldingArity}", p.Hash.Name, $"{s.ConjecturedBits:F0}", $"{s.ProvableBits:F0}" + (p.IsInsecure ? " [red](tests only)[/]" : ""));
+                t.AddRow(p.IsInsecure ? $"{p.Name} [red](tests only)[/]" : p.Name, $"{p.Blowup}", $"{p.Queries}", $"{p.GrindingBits}", $"{p.FriFoldingArity}", p.Hash.Name, $"{s.ConjecturedBits:F0}", $"{s.ProvableBits:F0}");
             }
             AnsiConsole.Write(t);
             AnsiConsole.MarkupLine($"[grey]Security for 2^{r.GetValue(logRows)} rows, 100 constraints, 100 committed polynomials, degree 3.[/]");
