@@ -16,6 +16,15 @@ internal unsafe interface ILaneOps<TV> where TV : struct
     static abstract void Store(ulong* destination, TV value);
     static abstract TV Broadcast(ulong value);
 
+    /// <summary>*source in every lane, loaded straight into the register (no ALU work).</summary>
+    static abstract TV BroadcastFrom(ulong* source);
+
+    /// <summary>
+    /// A register whose lanes have *source &gt;&gt; 32 in their low half, for <see cref="Mul"/>'s
+    /// bHigh: a 32-bit broadcast of the upper half (multiplications ignore the lanes' upper halves).
+    /// </summary>
+    static abstract TV BroadcastHighFrom(ulong* source);
+
     /// <summary>Each lane shifted right by 32; the second operand of <see cref="Mul"/>.</summary>
     static abstract TV High(TV value);
 
@@ -38,6 +47,12 @@ internal readonly unsafe struct ScalarLanes : ILaneOps<ulong>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Broadcast(ulong value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong BroadcastFrom(ulong* source) => *source;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong BroadcastHighFrom(ulong* source) => 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong High(ulong value) => 0;
@@ -70,6 +85,12 @@ internal readonly unsafe struct Vector256Lanes : ILaneOps<Vector256<ulong>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<ulong> Broadcast(ulong value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<ulong> BroadcastFrom(ulong* source) => Vector256.Create(*source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<ulong> BroadcastHighFrom(ulong* source) => Vector256.Create(((uint*)source)[1]).AsUInt64();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<ulong> High(Vector256<ulong> value) => Vector256.ShiftRightLogical(value, 32);
@@ -131,6 +152,12 @@ internal readonly unsafe struct Vector512Lanes : ILaneOps<Vector512<ulong>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<ulong> Broadcast(ulong value) => Vector512.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<ulong> BroadcastFrom(ulong* source) => Vector512.Create(*source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<ulong> BroadcastHighFrom(ulong* source) => Vector512.Create(((uint*)source)[1]).AsUInt64();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<ulong> High(Vector512<ulong> value) => Vector512.ShiftRightLogical(value, 32);

@@ -38,9 +38,11 @@ internal static class LdeTuning
 /// run their low stages, then the high stages run on slices of points that share the same
 /// index mod the block size (strided rows, again a cache-sized working set). The last pass
 /// writes straight into the result, with non-temporal stores where a group's 8 columns fill a
-/// whole aligned cache line: group boundaries are shifted to the result's line boundaries when
-/// the width is a multiple of 8, so the 8n·B·width bytes of output are written once, without
-/// being read first.
+/// whole aligned cache line, so the output is written once and never read. When the width is a
+/// multiple of 8, group boundaries follow the result's line boundaries; the line that straddles
+/// two rows holds the last columns of row r and the first columns of row r + 1, and one group
+/// covers exactly those: its first lanes use coset q and its last lanes coset q + 1 (coset B is
+/// ω_n·shift·⟨ω_n⟩, whose row u is row u + 1 of coset 0), so that it too writes whole lines.
 /// </para>
 /// </remarks>
 internal sealed unsafe class LdeJob<TOps, TV>
@@ -53,6 +55,9 @@ internal sealed unsafe class LdeJob<TOps, TV>
     private readonly Goldilocks _shift;
     private readonly int _logN, _n, _logBlowup, _width;
     private readonly int _logBlock, _sliceWidth;
+
+    /// <summary>Padding rows after each block of the scratch buffers, and their padded height.</summary>
+    private readonly int _pad, _rows;
     private TwiddleTable _table = null!;
     private ulong[] _factors = null!;
     private ulong* _out;
@@ -73,11 +78,16 @@ internal sealed unsafe class LdeJob<TOps, TV>
         long sliceRows = (long)rowBytes << (logN - _logBlock);
         _sliceWidth = (int)System.Math.Clamp(LdeTuning.SliceBytes / sliceRows, 1, 1L << _logBlock);
         _sliceWidth = 1 << System.Numerics.BitOperations.Log2((uint)_sliceWidth);
+        // Blocks are a power-of-two number of bytes apart, so the runs of a slice would all map to
+        // the same cache sets; a slice's width of padding after each block spreads them out.
+        _pad = logN > _logBlock ? System.Math.Max(_sliceWidth, 16) : 0;
+        _rows = _n + (_n >> _logBlock) * _pad;
     }
 
     private static int Lanes => TOps.Lanes;
-    internal static Dictionary<string, double>? Phases;
-    internal static int? ThreadOverride;
+
+    /// <summary>Position of row m in a padded scratch buffer.</summary>
+    private nint Phys(int m) => m + (nint)(m >> _logBlock) * _pad;
 
     public RowMajorMatrix Run()
     {
@@ -86,7 +96,7 @@ internal sealed unsafe class LdeJob<TOps, TV>
         {
             for (int c = 0; c < _width; c++) _coefficients[c] = GC.AllocateUninitializedArray<Goldilocks>(_n);
         }
-        int threads = ThreadOverride ?? Environment.ProcessorCount;
+        int threads = Environment.ProcessorCount;
         // Tiny extensions are not worth a fork/join.
         if (((long)_width << (_logN + _logBlowup)) < 1 << 15) threads = 1;
 
@@ -96,8 +106,8 @@ internal sealed unsafe class LdeJob<TOps, TV>
         fixed (Goldilocks* values = result.Values)
         {
             _out = (ulong*)values;
-            int[][] groups = PlanGroups();
-            long scratchLength = 2L * _n * Lanes;
+            ColumnGroup[] groups = PlanGroups();
+            long scratchLength = 2L * _rows * Lanes;
             if (threads > 1 && groups.Length >= threads)
             {
                 Parallel.For(0, groups.Length, new ParallelOptions { MaxDegreeOfParallelism = threads },
@@ -112,7 +122,7 @@ internal sealed unsafe class LdeJob<TOps, TV>
             else
             {
                 ulong[] scratch = ArrayPool<ulong>.Shared.Rent((int)scratchLength);
-                foreach (int[] group in groups) Group(group, scratch, threads);
+                foreach (ColumnGroup group in groups) Group(group, scratch, threads);
                 ArrayPool<ulong>.Shared.Return(scratch);
             }
         }
@@ -120,16 +130,19 @@ internal sealed unsafe class LdeJob<TOps, TV>
         return result;
     }
 
-    /// <summary>factors[q·n + m] = (shift·ω_N^q)^bitrev(m), divided by n when interpolating.</summary>
+    /// <summary>
+    /// factors[q·n + m] = (shift·ω_N^q)^bitrev(m) for q ≤ B, divided by n when interpolating
+    /// (q = B serves the straddling group).
+    /// </summary>
     private void BuildFactors(int threads)
     {
-        int blowup = 1 << _logBlowup;
-        _factors = GC.AllocateUninitializedArray<ulong>(blowup * _n, pinned: true);
+        int cosets = (1 << _logBlowup) + 1;
+        _factors = GC.AllocateUninitializedArray<ulong>(cosets * _n, pinned: true);
         ulong scale = _interpolate ? Ntt.InverseOfPowerOfTwo(_logN) : 1;
         Goldilocks omega = Goldilocks.RootOfUnity(_logN + _logBlowup);
         ulong* f = (ulong*)Unsafe.AsPointer(ref _factors[0]);
         nint pf = (nint)f;
-        For(blowup, _n >= 1 << 14 ? threads : 1, q =>
+        For(cosets, _n >= 1 << 14 ? threads : 1, q =>
         {
             ulong* fq = (ulong*)pf + (nint)q * _n;
             new Span<ulong>(fq, _n).Fill(1);
@@ -139,32 +152,37 @@ internal sealed unsafe class LdeJob<TOps, TV>
     }
 
     /// <summary>
-    /// Lane → column maps. When the width is a multiple of 8, groups start where the result's
-    /// cache lines start, so that each group row is one whole line; the columns before the first
-    /// line boundary and after the last one share a group.
+    /// A group of columns sharing the scratch: lane l holds column Columns[l]. Lanes from
+    /// <see cref="NextRowLane"/> on belong to the next result row (the straddling group); for
+    /// other groups NextRowLane = Lanes.
     /// </summary>
-    private int[][] PlanGroups()
+    private sealed record ColumnGroup(int[] Columns, int NextRowLane);
+
+    /// <summary>
+    /// Groups of up to one register of columns. When the width is a multiple of 8 (and the
+    /// lanes are 8), groups start where the result's cache lines start, so that each group row is
+    /// one whole line, the straddling group included.
+    /// </summary>
+    private ColumnGroup[] PlanGroups()
     {
-        var groups = new List<int[]>();
+        var groups = new List<ColumnGroup>();
         int lanes = Lanes;
-        int first = 0;
+        int first = 0; // first column that starts a cache line
         if (lanes == 8 && _width % 8 == 0 && ((nuint)_out & 7) == 0)
-        {
-            int misalignment = (int)(((nuint)_out >> 3) & 7);
-            first = (8 - misalignment) & 7;
-        }
+            first = (8 - (int)(((nuint)_out >> 3) & 7)) & 7;
         int c = first;
-        for (; c + lanes <= _width - (first == 0 ? 0 : lanes - first); c += lanes) groups.Add(Range(c, lanes));
+        for (; c + lanes <= _width; c += lanes) groups.Add(new ColumnGroup(Range(c, lanes), lanes));
         if (first != 0)
         {
-            int[] split = new int[lanes];
-            for (int l = 0; l < first; l++) split[l] = l;
-            for (int l = first; l < lanes; l++) split[l] = _width - lanes + l;
-            groups.Add(split);
+            // Columns W − 8 + first … W − 1 of row r, then 0 … first − 1 of row r + 1.
+            int[] straddle = new int[lanes];
+            for (int l = 0; l < lanes - first; l++) straddle[l] = _width - lanes + first + l;
+            for (int l = lanes - first; l < lanes; l++) straddle[l] = l - (lanes - first);
+            groups.Add(new ColumnGroup(straddle, lanes - first));
         }
         else if (c < _width)
         {
-            groups.Add(Range(c, _width - c));
+            groups.Add(new ColumnGroup(Range(c, _width - c), lanes));
         }
         return [.. groups];
 
@@ -186,11 +204,12 @@ internal sealed unsafe class LdeJob<TOps, TV>
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
     }
 
-    private void Group(int[] cols, ulong[] scratch, int threads)
+    private void Group(ColumnGroup group, ulong[] scratch, int threads)
     {
+        int[] cols = group.Columns;
         fixed (ulong* pScratch = scratch)
         {
-            nint pc = (nint)pScratch, ps = (nint)(pScratch + (nint)_n * Lanes);
+            nint pc = (nint)pScratch, ps = (nint)(pScratch + (nint)_rows * Lanes);
             int blockRows = 1 << _logBlock;
             int blocks = _n >> _logBlock;
             int slices = (1 << _logBlock) / _sliceWidth;
@@ -198,18 +217,14 @@ internal sealed unsafe class LdeJob<TOps, TV>
             int tiles = _logN >= 6 ? 1 << (_logN - 6) : 1;
             int tileItems = System.Math.Min(tiles, 64);
 
-            var sw = System.Diagnostics.Stopwatch.StartNew();
-            void Mark(string what) { if (Phases != null) { Phases[what] = Phases.GetValueOrDefault(what) + sw.Elapsed.TotalMilliseconds; } sw.Restart(); }
             // 1. C ← n·a_bitrev(m) (interpolating) or a_bitrev(m).
             if (_interpolate)
             {
-                For(blocks, threads, k => GatherNatural((ulong*)pc, cols, k * blockRows, (k + 1) * blockRows));
-                Mark("gather");
+                For(blocks, threads, k => GatherNatural((ulong*)pc + Phys(k * blockRows) * Lanes, cols, k * blockRows, (k + 1) * blockRows));
                 ulong* inv = _table.Inverse;
                 if (twoPass)
-                    For(slices, threads, t => NttDriver.DifSlice<BatchDif<TOps, TV>>((ulong*)pc, _logN, _logBlock, t * _sliceWidth, (t + 1) * _sliceWidth, inv));
-                Mark("difslice");
-                For(blocks, threads, k => NttDriver.DifBlock<BatchDif<TOps, TV>>((ulong*)pc + (nint)k * blockRows * Lanes, _logBlock, inv));
+                    For(slices, threads, t => NttDriver.DifSlice<BatchDif<TOps, TV>>((ulong*)pc, _logN, _logBlock, t * _sliceWidth, (t + 1) * _sliceWidth, _pad, inv));
+                For(blocks, threads, k => NttDriver.DifBlock<BatchDif<TOps, TV>>((ulong*)pc + Phys(k * blockRows) * Lanes, _logBlock, inv));
                 if (_coefficients is not null)
                     For(tileItems, threads, i => ScatterCoefficients((ulong*)pc, cols, tiles * i / tileItems, tiles * (i + 1) / tileItems));
             }
@@ -218,7 +233,6 @@ internal sealed unsafe class LdeJob<TOps, TV>
                 For(tileItems, threads, i => GatherBitReversed((ulong*)pc, cols, tiles * i / tileItems, tiles * (i + 1) / tileItems));
             }
 
-            Mark("difblock");
             // 2. Each coset of the extension is an n-point transform of the scaled coefficients.
             ulong* fwd = _table.Forward;
             for (int q = 0; q < 1 << _logBlowup; q++)
@@ -227,36 +241,41 @@ internal sealed unsafe class LdeJob<TOps, TV>
                 For(blocks, threads, k =>
                 {
                     int from = k * blockRows;
-                    ulong* s = (ulong*)ps + (nint)from * Lanes;
+                    ulong* c = (ulong*)pc + Phys(from) * Lanes;
+                    ulong* s = (ulong*)ps + Phys(from) * Lanes;
                     ulong* f = (ulong*)Unsafe.AsPointer(ref _factors[(nint)coset * _n + from]);
-                    if (_logBlock >= 2)
+                    if (group.NextRowLane < Lanes)
+                    {
+                        ScaleSplit(c, s, f, f + _n, group.NextRowLane, blockRows);
+                        NttDriver.DitBlock<BatchDit<TOps, TV>>(s, _logBlock, fwd);
+                    }
+                    else if (_logBlock >= 2)
                     {
                         // The scaling rides along with the first two (fused) stages.
-                        BatchDit<TOps, TV>.RunRadix4EdgeScaled((ulong*)pc + (nint)from * Lanes, s, f, blockRows, fwd);
+                        BatchDit<TOps, TV>.RunRadix4EdgeScaled(c, s, f, blockRows, fwd);
                         NttDriver.DitBlock<BatchDit<TOps, TV>>(s, _logBlock, fwd, logFirstHalf: 2);
                     }
                     else
                     {
-                        Scale((ulong*)pc + (nint)from * Lanes, s, f, blockRows);
+                        Scale(c, s, f, blockRows);
                         NttDriver.DitBlock<BatchDit<TOps, TV>>(s, _logBlock, fwd);
                     }
-                    if (!twoPass) WriteRows((ulong*)ps, cols, coset, from, 1, blockRows, 1);
+                    if (!twoPass) WriteRows((ulong*)ps, group, coset, from, 1, blockRows, 1);
                 });
-                Mark("pass1");
                 if (twoPass)
                 {
                     For(slices, threads, t =>
                     {
                         int from = t * _sliceWidth;
-                        NttDriver.DitSlice<BatchDit<TOps, TV>>((ulong*)ps, _logN, _logBlock, from, from + _sliceWidth, fwd);
-                        WriteRows((ulong*)ps, cols, coset, from, _sliceWidth, _n >> _logBlock, blockRows);
+                        NttDriver.DitSlice<BatchDit<TOps, TV>>((ulong*)ps, _logN, _logBlock, from, from + _sliceWidth, _pad, fwd);
+                        WriteRows((ulong*)ps, group, coset, from, _sliceWidth, _n >> _logBlock, blockRows);
                     });
                 }
-                Mark(cols[0] < 16 ? "pass2-first" : "pass2");
             }
         }
     }
 
+    /// <summary>Rows [from, to), one block, to <paramref name="c"/> (the block's first row).</summary>
     private void GatherNatural(ulong* c, int[] cols, int from, int to)
     {
         int lanes = Lanes;
@@ -264,13 +283,13 @@ internal sealed unsafe class LdeJob<TOps, TV>
         {
             fixed (Goldilocks* column = _columns[cols[l]])
             {
-                ulong* src = (ulong*)column;
-                for (int m = from; m < to; m++) c[(nint)m * lanes + l] = src[m];
+                ulong* src = (ulong*)column + from;
+                for (int m = 0; m < to - from; m++) c[(nint)m * lanes + l] = src[m];
             }
         }
         for (int l = cols.Length; l < lanes; l++)
         {
-            for (int m = from; m < to; m++) c[(nint)m * lanes + l] = 0;
+            for (int m = 0; m < to - from; m++) c[(nint)m * lanes + l] = 0;
         }
     }
 
@@ -289,7 +308,7 @@ internal sealed unsafe class LdeJob<TOps, TV>
             for (int l = 0; l < lanes; l++)
             {
                 for (int m = 0; m < _n; m++)
-                    c[(nint)m * lanes + l] = l < cols.Length ? _columns[cols[l]][BitReversal.Reverse(m, _logN)].Value : 0;
+                    c[Phys(m) * lanes + l] = l < cols.Length ? _columns[cols[l]][BitReversal.Reverse(m, _logN)].Value : 0;
             }
             return;
         }
@@ -303,7 +322,7 @@ internal sealed unsafe class LdeJob<TOps, TV>
                 if (l >= cols.Length)
                 {
                     for (int a = 0; a < 8; a++)
-                        for (int k = 0; k < 8; k++) c[((nint)(rev3[k] << high) | (nint)(rb << 3) | rev3[a]) * lanes + l] = 0;
+                        for (int k = 0; k < 8; k++) c[Phys((rev3[k] << high) | (rb << 3) | rev3[a]) * lanes + l] = 0;
                     continue;
                 }
                 fixed (Goldilocks* column = _columns[cols[l]])
@@ -312,8 +331,8 @@ internal sealed unsafe class LdeJob<TOps, TV>
                     for (int a = 0; a < 8; a++)
                     {
                         ulong* run = src + ((a << high) | (b << 3));
-                        nint rowLow = (rb << 3) | rev3[a];
-                        for (int k = 0; k < 8; k++) c[(((nint)rev3[k] << high) | rowLow) * lanes + l] = run[k];
+                        int rowLow = (rb << 3) | rev3[a];
+                        for (int k = 0; k < 8; k++) c[Phys((rev3[k] << high) | rowLow) * lanes + l] = run[k];
                     }
                 }
             }
@@ -330,7 +349,7 @@ internal sealed unsafe class LdeJob<TOps, TV>
             for (int l = 0; l < cols.Length; l++)
             {
                 Goldilocks[] dst = _coefficients![cols[l]];
-                for (int m = 0; m < _n; m++) dst[BitReversal.Reverse(m, _logN)] = new(Goldilocks.MulRaw(c[(nint)m * lanes + l], nInv));
+                for (int m = 0; m < _n; m++) dst[BitReversal.Reverse(m, _logN)] = new(Goldilocks.MulRaw(c[Phys(m) * lanes + l], nInv));
             }
             return;
         }
@@ -347,8 +366,8 @@ internal sealed unsafe class LdeJob<TOps, TV>
                     for (int a = 0; a < 8; a++)
                     {
                         ulong* run = dst + ((a << high) | (b << 3));
-                        nint rowLow = (rb << 3) | rev3[a];
-                        for (int k = 0; k < 8; k++) run[k] = Goldilocks.MulRaw(c[(((nint)rev3[k] << high) | rowLow) * lanes + l], nInv);
+                        int rowLow = (rb << 3) | rev3[a];
+                        for (int k = 0; k < 8; k++) run[k] = Goldilocks.MulRaw(c[Phys((rev3[k] << high) | rowLow) * lanes + l], nInv);
                     }
                 }
             }
@@ -365,45 +384,98 @@ internal sealed unsafe class LdeJob<TOps, TV>
         }
     }
 
-    /// <summary>
-    /// Copies transform rows u = i·stride + t (t ∈ [from, from + width), i &lt; count) of coset q
-    /// to result rows u·B + q.
-    /// </summary>
-    private void WriteRows(ulong* s, int[] cols, int q, int from, int width, int count, int stride)
+    /// <summary>As <see cref="Scale"/>, with lanes from <paramref name="split"/> on scaled by the next coset's factors.</summary>
+    [SkipLocalsInit]
+    private static void ScaleSplit(ulong* source, ulong* destination, ulong* factors, ulong* nextFactors, int split, int rows)
     {
         int lanes = Lanes;
-        nint rowLength = _width;
-        bool whole = cols.Length == lanes && cols[lanes - 1] - cols[0] == lanes - 1;
-        bool streamed = false;
-        for (int i = 0; i < count; i++)
+        ulong* f = stackalloc ulong[lanes];
+        for (int m = 0; m < rows; m++)
         {
-            for (int t = from; t < from + width; t++)
+            for (int l = 0; l < lanes; l++) f[l] = l < split ? factors[m] : nextFactors[m];
+            TV v = TOps.Load(f);
+            TOps.Store(destination + (nint)m * lanes, TOps.Mul(TOps.Load(source + (nint)m * lanes), v, TOps.High(v)));
+        }
+    }
+
+    /// <summary>
+    /// Copies transform rows u = i·stride + t (t ∈ [from, from + width), i &lt; count) of coset q
+    /// to result rows u·B + q (the straddling group's last lanes to the row after).
+    /// </summary>
+    private void WriteRows(ulong* s, ColumnGroup group, int q, int from, int width, int count, int stride)
+    {
+        int lanes = Lanes;
+        int[] cols = group.Columns;
+        nint rowStep = (nint)_width << _logBlowup; // result elements between rows u and u + 1
+        bool straddles = group.NextRowLane < lanes;
+        if (straddles || (cols.Length == lanes && cols[lanes - 1] - cols[0] == lanes - 1))
+        {
+            // The group's lanes are consecutive in memory (across the row end when straddling).
+            ulong* first = _out + (nint)q * _width + cols[0];
+            // The very last line of the straddling group would run past the end of the result:
+            // its second part belongs to row N ≡ row 0.
+            nint lastRow = straddles && q == (1 << _logBlowup) - 1 ? _n - 1 : -1;
+            if (typeof(TV) == typeof(Vector512<ulong>) && Avx512F.IsSupported)
             {
-                nint u = (nint)i * stride + t;
-                ulong* src = s + u * lanes;
-                ulong* row = _out + ((u << _logBlowup) + q) * rowLength;
-                if (whole)
+                // Rows that start a cache line are written with non-temporal stores, which skip
+                // the read-for-ownership of a normal store: the result is written once, never read.
+                bool uniform = (_width & 7) == 0; // then every row has the alignment of the first
+                bool aligned = ((nuint)first & 63) == 0;
+                for (int i = 0; i < count; i++)
                 {
-                    ulong* d = row + cols[0];
-                    TV v = TOps.Load(src);
-                    if (typeof(TV) == typeof(Vector512<ulong>) && ((nuint)d & 63) == 0)
+                    nint u = (nint)i * stride + from;
+                    ulong* src = s + Phys((int)u) * lanes;
+                    ulong* d = first + u * rowStep;
+                    for (int t = 0; t < width; t++, u++, src += lanes, d += rowStep)
                     {
-                        // A whole aligned line: skip the read-for-ownership of a normal store.
-                        Avx512F.StoreAlignedNonTemporal(d, Unsafe.As<TV, Vector512<ulong>>(ref v));
-                        streamed = true;
-                    }
-                    else
-                    {
-                        TOps.Store(d, v);
+                        if (u == lastRow)
+                        {
+                            WriteWrapped(src, group, d);
+                            continue;
+                        }
+                        TV v = TOps.Load(src);
+                        if (uniform ? aligned : ((nuint)d & 63) == 0)
+                            Avx512F.StoreAlignedNonTemporal(d, Unsafe.As<TV, Vector512<ulong>>(ref v));
+                        else
+                            TOps.Store(d, v);
                     }
                 }
-                else
+                // Non-temporal stores are weakly ordered: publish them before the work item completes.
+                Sse.StoreFence();
+            }
+            else
+            {
+                for (int i = 0; i < count; i++)
                 {
-                    for (int l = 0; l < cols.Length; l++) row[cols[l]] = src[l];
+                    nint u = (nint)i * stride + from;
+                    ulong* src = s + Phys((int)u) * lanes;
+                    ulong* d = first + u * rowStep;
+                    for (int t = 0; t < width; t++, u++, src += lanes, d += rowStep)
+                    {
+                        if (u == lastRow) WriteWrapped(src, group, d);
+                        else TOps.Store(d, TOps.Load(src));
+                    }
                 }
             }
+            return;
         }
-        // Non-temporal stores are weakly ordered: publish them before the work item completes.
-        if (streamed) Sse.StoreFence();
+
+        for (int i = 0; i < count; i++)
+        {
+            nint u = (nint)i * stride + from;
+            ulong* src = s + Phys((int)u) * lanes;
+            ulong* row = _out + (nint)q * _width + u * rowStep;
+            for (int t = 0; t < width; t++, src += lanes, row += rowStep)
+            {
+                for (int l = 0; l < cols.Length; l++) row[cols[l]] = src[l];
+            }
+        }
+    }
+
+    /// <summary>The straddling group's last line: row N − 1's last columns, then row 0's first ones.</summary>
+    private void WriteWrapped(ulong* src, ColumnGroup group, ulong* destination)
+    {
+        for (int l = 0; l < group.NextRowLane; l++) destination[l] = src[l];
+        for (int l = group.NextRowLane; l < Lanes; l++) _out[group.Columns[l]] = src[l];
     }
 }

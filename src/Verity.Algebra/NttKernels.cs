@@ -86,10 +86,9 @@ internal readonly unsafe struct BatchDif<TOps, TV> : IButterflyKernel
         }
         for (int j = from; j < to; j++, a += lanes, b += lanes)
         {
-            ulong w = twiddles[j];
             TV x = TOps.Load(a), y = TOps.Load(b);
             TOps.Store(a, TOps.Add(x, y));
-            TOps.Store(b, TOps.Mul(TOps.Sub(x, y), TOps.Broadcast(w), TOps.Broadcast(w >> 32)));
+            TOps.Store(b, TOps.Mul(TOps.Sub(x, y), TOps.BroadcastFrom(twiddles + j), TOps.BroadcastHighFrom(twiddles + j)));
         }
     }
 
@@ -140,9 +139,8 @@ internal readonly unsafe struct BatchDit<TOps, TV> : IButterflyKernel
         }
         for (int j = from; j < to; j++, a += lanes, b += lanes)
         {
-            ulong w = twiddles[j];
             TV x = TOps.Load(a);
-            TV y = TOps.Mul(TOps.Load(b), TOps.Broadcast(w), TOps.Broadcast(w >> 32));
+            TV y = TOps.Mul(TOps.Load(b), TOps.BroadcastFrom(twiddles + j), TOps.BroadcastHighFrom(twiddles + j));
             TOps.Store(a, TOps.Add(x, y));
             TOps.Store(b, TOps.Sub(x, y));
         }
@@ -329,34 +327,46 @@ internal static unsafe class NttDriver
     /// index mod 2^logLow lies in [from, to). Those stages never mix points of different residues,
     /// so a slice is an independent piece of work whose working set is (to − from)·n/2^logLow points:
     /// the upper stages of a large transform then run in cache, one slice after another.
+    /// Point r is stored at r + (r >> logLow)·pad: padding between blocks of 2^logLow points keeps
+    /// the runs of a slice, which are 2^logLow points apart, from landing in the same cache sets.
+    /// Only batch kernels (whose half is just a pointer distance) may be used with pad ≠ 0.
     /// </summary>
-    public static void DitSlice<TK>(ulong* x, int logN, int logLow, int from, int to, ulong* twiddles)
+    public static void DitSlice<TK>(ulong* x, int logN, int logLow, int from, int to, int pad, ulong* twiddles)
         where TK : struct, IButterflyKernel
     {
         int n = 1 << logN, step = 1 << logLow, width = to - from;
         for (int s = logLow; s < logN; s++)
         {
             int h = 1 << s;
+            int distance = h + (h >> logLow) * pad;
             for (int b = 0; b < n; b += 2 * h)
             {
-                ulong* block = x + (nint)b * TK.RowSize;
-                for (int j = from; j < h; j += step) TK.Run(block, h, twiddles + h, j, j + width);
+                for (int j = from; j < h; j += step)
+                {
+                    // Shift the base so that base + j lands on the padded position of point b + j.
+                    nint shift = (nint)((b + j) >> logLow) * pad + b;
+                    TK.Run(x + shift * TK.RowSize, distance, twiddles + h, j, j + width);
+                }
             }
         }
     }
 
     /// <summary>The decimation-in-frequency counterpart of <see cref="DitSlice"/> (stages in descending order).</summary>
-    public static void DifSlice<TK>(ulong* x, int logN, int logLow, int from, int to, ulong* twiddles)
+    public static void DifSlice<TK>(ulong* x, int logN, int logLow, int from, int to, int pad, ulong* twiddles)
         where TK : struct, IButterflyKernel
     {
         int n = 1 << logN, step = 1 << logLow, width = to - from;
         for (int s = logN - 1; s >= logLow; s--)
         {
             int h = 1 << s;
+            int distance = h + (h >> logLow) * pad;
             for (int b = 0; b < n; b += 2 * h)
             {
-                ulong* block = x + (nint)b * TK.RowSize;
-                for (int j = from; j < h; j += step) TK.Run(block, h, twiddles + h, j, j + width);
+                for (int j = from; j < h; j += step)
+                {
+                    nint shift = (nint)((b + j) >> logLow) * pad + b;
+                    TK.Run(x + shift * TK.RowSize, distance, twiddles + h, j, j + width);
+                }
             }
         }
     }

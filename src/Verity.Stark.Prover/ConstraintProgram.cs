@@ -38,6 +38,7 @@ internal sealed class ConstraintProgram
     private readonly (int Reg, Goldilocks Value)[] _baseConsts;
     private readonly (int Reg, Goldilocks3 Value)[] _extConsts;
     private readonly int _baseRegs, _extRegs;
+    private readonly bool _hasLazy;
 
     public int Outputs { get; }
 
@@ -53,6 +54,7 @@ internal sealed class ConstraintProgram
             roots.Add((builder.Add(term), group, weight));
         }
         (_program, _baseConsts, _extConsts, _baseRegs, _extRegs) = builder.Emit(roots);
+        _hasLazy = _program.Any(i => i.Op == Op.AccB);
     }
 
     /// <summary>Per-thread scratch registers.</summary>
@@ -60,11 +62,13 @@ internal sealed class ConstraintProgram
     {
         internal readonly Goldilocks[] Base;
         internal readonly Goldilocks3[] Ext;
+        internal readonly LazyAccumulator[] Lazy;
 
         internal Scratch(ConstraintProgram p)
         {
             Base = new Goldilocks[System.Math.Max(1, p._baseRegs) * BlockSize];
             Ext = new Goldilocks3[System.Math.Max(1, p._extRegs) * BlockSize];
+            Lazy = new LazyAccumulator[p.Outputs * BlockSize];
             foreach (var (reg, v) in p._baseConsts) Base.AsSpan(reg * BlockSize, BlockSize).Fill(v);
             foreach (var (reg, v) in p._extConsts) Ext.AsSpan(reg * BlockSize, BlockSize).Fill(v);
         }
@@ -78,6 +82,8 @@ internal sealed class ConstraintProgram
     {
         if (count > BlockSize) throw new ArgumentOutOfRangeException(nameof(count));
         outputs[..(Outputs * BlockSize)].Clear();
+        var lazy = scratch.Lazy;
+        if (_hasLazy) Array.Clear(lazy);
         var bregs = scratch.Base;
         var eregs = scratch.Ext;
         foreach (ref readonly var ins in _program.AsSpan())
@@ -114,9 +120,10 @@ internal sealed class ConstraintProgram
                 case Op.MulEB: BinEB<MulEBOp>(eregs, bregs, ins, count); break;
                 case Op.AccB:
                     {
-                        var o = outputs.Slice(ins.Group * BlockSize, count); var a = bregs.AsSpan(ins.A * BlockSize, count);
-                        var w = ins.Weight;
-                        for (int i = 0; i < o.Length; i++) o[i] += w * a[i];
+                        // Base-field terms times extension weights: 128-bit products summed, reduced once below.
+                        var acc = lazy.AsSpan(ins.Group * BlockSize, count); var a = bregs.AsSpan(ins.A * BlockSize, count);
+                        ulong w0 = ins.Weight.C0.Value, w1 = ins.Weight.C1.Value, w2 = ins.Weight.C2.Value;
+                        for (int i = 0; i < acc.Length; i++) acc[i].Add(a[i].Value, w0, w1, w2);
                         break;
                     }
                 case Op.AccE:
@@ -129,6 +136,12 @@ internal sealed class ConstraintProgram
                     }
             }
         }
+        if (_hasLazy)
+            for (int g = 0; g < Outputs; g++)
+            {
+                var o = outputs.Slice(g * BlockSize, count); var acc = lazy.AsSpan(g * BlockSize, count);
+                for (int i = 0; i < o.Length; i++) o[i] += acc[i].Reduce();
+            }
     }
 
     // Operations as struct type parameters: the JIT specializes each loop and inlines the arithmetic.

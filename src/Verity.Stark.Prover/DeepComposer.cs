@@ -10,7 +10,7 @@ namespace Verity.Stark.Prover;
 /// </summary>
 internal static class DeepComposer
 {
-    public static Goldilocks3[] Compose(TableState table, Goldilocks3[] weights, Goldilocks3 c, Goldilocks3 z, Goldilocks3 gz)
+    public static Goldilocks3[] Compose(TableState table, Goldilocks3[] weights, Goldilocks3 c, Goldilocks3 z)
     {
         var pre = table.Preprocessed?.Lde;
         var main = table.MainLde;
@@ -29,18 +29,26 @@ internal static class DeepComposer
         var omega = Goldilocks.RootOfUnity(table.LogLde);
         var shift = table.Shift;
         const int block = 2048;
-        Parallel.For(0, (N + block - 1) / block, b =>
+        int blocks = (N + block - 1) / block;
+
+        // 1/(x − z) for every LDE point. Since x/g is the LDE point B rows earlier,
+        // 1/(x − g·z) = g⁻¹/(x/g − z) reuses the same inverses: one batch inversion, not two.
+        var invZ = new Goldilocks3[N];
+        Parallel.For(0, blocks, b =>
         {
-            int start = b * block, end = System.Math.Min(N, start + block), len = end - start;
-            var dz = new Goldilocks3[len];
-            var dgz = new Goldilocks3[len];
+            int start = b * block, end = System.Math.Min(N, start + block);
             var x = shift * omega.Pow((ulong)start);
-            for (int i = 0; i < len; i++) { dz[i] = (Goldilocks3)x - z; dgz[i] = (Goldilocks3)x - gz; x *= omega; }
-            BatchInverse.InvertInPlace<Goldilocks3>(dz);
-            BatchInverse.InvertInPlace<Goldilocks3>(dgz);
-            for (int i = 0; i < len; i++)
+            for (int i = start; i < end; i++) { invZ[i] = (Goldilocks3)x - z; x *= omega; }
+            BatchInverse.InvertInPlace(invZ.AsSpan(start, end - start));
+        });
+        var gInv = Goldilocks.RootOfUnity(table.LogHeight).Inverse();
+        int B = table.Blowup, mask = N - 1;
+
+        Parallel.For(0, blocks, b =>
+        {
+            int start = b * block, end = System.Math.Min(N, start + block);
+            for (int row = start; row < end; row++)
             {
-                int row = start + i;
                 Goldilocks3 s = Goldilocks3.Zero;
                 int w = 0;
                 if (pre != null) s += LazyDot.BaseExt(pre.Row(row), w0.AsSpan(w), w1.AsSpan(w), w2.AsSpan(w));
@@ -50,7 +58,7 @@ internal static class DeepComposer
                 if (aux != null) s += LazyDot.BaseExt(aux.Row(row), w0.AsSpan(w), w1.AsSpan(w), w2.AsSpan(w));
                 w += wAux;
                 var cval = LazyDot.BaseExt(comp.Row(row), w0.AsSpan(w), w1.AsSpan(w), w2.AsSpan(w));
-                result[row] = (s + cval - claimZ) * dz[i] + c * ((s - claimGz) * dgz[i]);
+                result[row] = (s + cval - claimZ) * invZ[row] + c * ((s - claimGz) * (invZ[(row - B) & mask] * gInv));
             }
         });
         return result;

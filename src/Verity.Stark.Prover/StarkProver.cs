@@ -118,8 +118,7 @@ public static class StarkProver
             {
                 var weights = new Goldilocks3[t.OodAtZ.Length];
                 for (int j = 0; j < weights.Length; j++) { weights[j] = weight; weight *= deepGamma; }
-                var gz = z * Goldilocks.RootOfUnity(t.LogHeight);
-                friInputs.Add((t.LogLde, DeepComposer.Compose(t, weights, deepC, z, gz)));
+                friInputs.Add((t.LogLde, DeepComposer.Compose(t, weights, deepC, z)));
             }
         }, ms => timings.DeepMs += ms);
         var schedule = FriSchedule.Create(tables.Select(t => t.LogLde).ToArray(), parameters);
