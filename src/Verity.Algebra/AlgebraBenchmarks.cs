@@ -42,30 +42,22 @@ public static class AlgebraBenchmarks
     }
 
     /// <summary>
-    /// Best time in milliseconds of <see cref="LowDegreeExtension.Extend"/> of <paramref name="width"/>
-    /// random columns of 2^logRows values with the given blowup, on all cores. The heap is
-    /// collected between runs so that each run reuses memory, as a prover in steady state does;
-    /// the first touch of freshly mapped memory is not measured.
+    /// Best time in milliseconds of the low-degree extension of <paramref name="width"/> random
+    /// columns of 2^logRows values with the given blowup, on all cores. The runs write into one
+    /// reused matrix (<see cref="LowDegreeExtension.ExtendInto"/>): a freshly allocated result
+    /// would add the operating system's cost of mapping and zeroing its pages, which varies
+    /// widely between machines.
     /// </summary>
     public static double LdeMilliseconds(int logRows, int width, int blowup)
     {
         if ((uint)logRows > 24) throw new ArgumentOutOfRangeException(nameof(logRows), logRows, "Benchmark sizes range over 2^0 … 2^24 rows.");
         if (width <= 0) throw new ArgumentOutOfRangeException(nameof(width), width, "The width must be positive.");
+        if (blowup <= 0 || !System.Numerics.BitOperations.IsPow2(blowup)) throw new ArgumentOutOfRangeException(nameof(blowup), blowup, "The blowup must be a power of two.");
         var columns = new Goldilocks[width][];
         for (int c = 0; c < width; c++) columns[c] = RandomElements(1 << logRows, 10 + c);
+        var destination = new RowMajorMatrix(width, (1 << logRows) * blowup);
         Goldilocks shift = Goldilocks.Generator;
-        double best = double.MaxValue;
-        for (int run = 0; run < 1 + Runs(logRows + 6); run++)
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            long start = Stopwatch.GetTimestamp();
-            RowMajorMatrix result = LowDegreeExtension.Extend(columns, blowup, shift);
-            double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            GC.KeepAlive(result);
-            if (run > 0) best = System.Math.Min(best, ms); // run 0 warms up
-        }
-        return best;
+        return Best(() => LowDegreeExtension.ExtendInto(columns, blowup, shift, destination), Runs(logRows + 6));
     }
 
     private static int Runs(int logSize) => logSize >= 22 ? 3 : logSize >= 16 ? 7 : 25;

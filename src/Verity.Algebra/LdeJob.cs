@@ -59,7 +59,7 @@ internal sealed unsafe class LdeJob<TOps, TV>
     /// <summary>Padding rows after each block of the scratch buffers, and their padded height.</summary>
     private readonly int _pad, _rows;
     private TwiddleTable _table = null!;
-    private ulong[] _factors = null!;
+    private ulong* _factors;
     private ulong* _out;
 
     public LdeJob(IReadOnlyList<Goldilocks[]> columns, int logN, int logBlowup, Goldilocks shift, bool interpolate, Goldilocks[][]? coefficients)
@@ -89,9 +89,8 @@ internal sealed unsafe class LdeJob<TOps, TV>
     /// <summary>Position of row m in a padded scratch buffer.</summary>
     private nint Phys(int m) => m + (nint)(m >> _logBlock) * _pad;
 
-    public RowMajorMatrix Run()
+    public void Run(RowMajorMatrix result)
     {
-        var result = new RowMajorMatrix(_width, _n << _logBlowup);
         if (_coefficients is not null)
         {
             for (int c = 0; c < _width; c++) _coefficients[c] = GC.AllocateUninitializedArray<Goldilocks>(_n);
@@ -101,10 +100,13 @@ internal sealed unsafe class LdeJob<TOps, TV>
         if (((long)_width << (_logN + _logBlowup)) < 1 << 15) threads = 1;
 
         _table = TwiddleTable.ForLogHalf(_logN - 1);
-        BuildFactors(threads);
-
+        // Large buffers come from the shared pool: mapping fresh memory costs page faults.
+        ulong[] factors = ArrayPool<ulong>.Shared.Rent(((1 << _logBlowup) + 1) * _n);
+        fixed (ulong* f = factors)
         fixed (Goldilocks* values = result.Values)
         {
+            _factors = f;
+            BuildFactors(threads);
             _out = (ulong*)values;
             ColumnGroup[] groups = PlanGroups();
             long scratchLength = 2L * _rows * Lanes;
@@ -126,8 +128,8 @@ internal sealed unsafe class LdeJob<TOps, TV>
                 ArrayPool<ulong>.Shared.Return(scratch);
             }
         }
+        ArrayPool<ulong>.Shared.Return(factors);
         GC.KeepAlive(_table);
-        return result;
     }
 
     /// <summary>
@@ -137,11 +139,9 @@ internal sealed unsafe class LdeJob<TOps, TV>
     private void BuildFactors(int threads)
     {
         int cosets = (1 << _logBlowup) + 1;
-        _factors = GC.AllocateUninitializedArray<ulong>(cosets * _n, pinned: true);
         ulong scale = _interpolate ? Ntt.InverseOfPowerOfTwo(_logN) : 1;
         Goldilocks omega = Goldilocks.RootOfUnity(_logN + _logBlowup);
-        ulong* f = (ulong*)Unsafe.AsPointer(ref _factors[0]);
-        nint pf = (nint)f;
+        nint pf = (nint)_factors;
         For(cosets, _n >= 1 << 14 ? threads : 1, q =>
         {
             ulong* fq = (ulong*)pf + (nint)q * _n;
@@ -243,7 +243,7 @@ internal sealed unsafe class LdeJob<TOps, TV>
                     int from = k * blockRows;
                     ulong* c = (ulong*)pc + Phys(from) * Lanes;
                     ulong* s = (ulong*)ps + Phys(from) * Lanes;
-                    ulong* f = (ulong*)Unsafe.AsPointer(ref _factors[(nint)coset * _n + from]);
+                    ulong* f = _factors + (nint)coset * _n + from;
                     if (group.NextRowLane < Lanes)
                     {
                         ScaleSplit(c, s, f, f + _n, group.NextRowLane, blockRows);

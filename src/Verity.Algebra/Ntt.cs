@@ -92,7 +92,7 @@ public static unsafe class Ntt
     internal static void Transform(ulong* x, int logN, bool inverse, int threads)
     {
         if (logN == 0) return;
-        TwiddleTable table = TwiddleTable.ForLogHalf(logN - 1);
+        TwiddleTable table = TwiddleTable.ForLogHalf(System.Math.Min(logN - 1, TwiddleTable.MaxLogHalf));
         if (LaneSelection.Use512)
             NttDriver.Dif<ColumnDif<Vector512Lanes, Vector512<ulong>>>(x, logN, table, inverse, threads);
         else if (LaneSelection.Use256)

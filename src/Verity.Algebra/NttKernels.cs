@@ -197,9 +197,10 @@ internal readonly unsafe struct BatchDit<TOps, TV> : IButterflyKernel
 }
 
 /// <summary>
-/// Recursive drivers. A transform larger than <see cref="BlockBytes"/> does one stage over the
-/// whole block and recurses into the halves (depth first), so that once a sub-problem fits in
-/// the L2 cache all its remaining stages run there.
+/// Stage schedules. <see cref="Dif"/> (single columns) is recursive: a transform larger than
+/// <see cref="BlockBytes"/> does one stage over the whole block and recurses into the halves
+/// (depth first), so that once a sub-problem fits in the L2 cache all its remaining stages run
+/// there. The block and slice passes serve the low-degree extension, which schedules them itself.
 /// </summary>
 internal static unsafe class NttDriver
 {
@@ -236,44 +237,6 @@ internal static unsafe class NttDriver
             Dif<TK>(x, logN - 1, table, inverse, 1);
             Dif<TK>(upper, logN - 1, table, inverse, 1);
         }
-    }
-
-    /// <summary>Stages with half = 2^logMinHalf up to n/2 (blocks of 2^logMinHalf already transformed).</summary>
-    public static void Dit<TK>(ulong* x, int logN, int logMinHalf, TwiddleTable table, bool inverse, int threads)
-        where TK : struct, IButterflyKernel
-    {
-        if (logN <= logMinHalf) return;
-        int n = 1 << logN;
-        if ((long)n * TK.RowSize * sizeof(ulong) <= BlockBytes && logN - 1 <= LimitLogHalf(table))
-        {
-            ulong* tw = inverse ? table.Inverse : table.Forward;
-            if (logMinHalf == 0)
-            {
-                DitBlock<TK>(x, logN, tw);
-                return;
-            }
-            for (int h = 1 << logMinHalf; h < n; h <<= 1)
-            {
-                for (int s = 0; s < n; s += 2 * h) TK.Run(x + (nint)s * TK.RowSize, h, tw + h, 0, h);
-            }
-            return;
-        }
-        int half = n >> 1;
-        ulong* upper = x + (nint)half * TK.RowSize;
-        if (threads > 1)
-        {
-            nint lo = (nint)x, hi = (nint)upper;
-            int t = threads / 2;
-            Parallel.Invoke(
-                () => Dit<TK>((ulong*)lo, logN - 1, logMinHalf, table, inverse, t),
-                () => Dit<TK>((ulong*)hi, logN - 1, logMinHalf, table, inverse, threads - t));
-        }
-        else
-        {
-            Dit<TK>(x, logN - 1, logMinHalf, table, inverse, 1);
-            Dit<TK>(upper, logN - 1, logMinHalf, table, inverse, 1);
-        }
-        Stage<TK>(x, half, table, inverse, threads);
     }
 
     private static int LimitLogHalf(TwiddleTable table) => System.Math.Min(table.LogHalf, TwiddleTable.MaxLogHalf);

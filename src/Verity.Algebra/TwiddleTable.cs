@@ -13,11 +13,14 @@ namespace Verity.Algebra;
 internal sealed unsafe class TwiddleTable
 {
     /// <summary>
-    /// Largest log2(half) kept in a table (2^21 halves: 32 MiB per direction, enough for
-    /// 2^22-point transforms). Larger stages compute their twiddles chunk by chunk. Tests lower
-    /// it to exercise that path on small sizes.
+    /// Largest log2(half) that <see cref="Ntt"/> takes from a table (2^21 halves: 32 MiB per
+    /// direction, enough for 2^22-point transforms); its larger stages compute their twiddles
+    /// chunk by chunk. Tests lower it to exercise that path on small sizes. The low-degree
+    /// extension always takes tables, up to its own size limit.
     /// </summary>
     internal static int MaxLogHalf = 21;
+
+    private const int DefaultLogHalf = 21;
 
     private static TwiddleTable? s_current;
     private static readonly Lock s_growLock = new();
@@ -58,10 +61,10 @@ internal sealed unsafe class TwiddleTable
     /// <summary>Entry h + j is ω_{2h}^(−j).</summary>
     public ulong* Inverse { get; }
 
-    /// <summary>A table covering halves up to 2^min(logHalf, MaxLogHalf).</summary>
+    /// <summary>A table covering halves up to (at least) 2^logHalf.</summary>
     public static TwiddleTable ForLogHalf(int logHalf)
     {
-        logHalf = System.Math.Clamp(logHalf, 0, MaxLogHalf);
+        logHalf = System.Math.Max(logHalf, 0);
         TwiddleTable? table = Volatile.Read(ref s_current);
         if (table is not null && table.LogHalf >= logHalf) return table;
         lock (s_growLock)
@@ -69,8 +72,9 @@ internal sealed unsafe class TwiddleTable
             table = s_current;
             if (table is null || table.LogHalf < logHalf)
             {
-                // Grow at least 4× at a time so a sweep of sizes does not rebuild at every step.
-                int target = System.Math.Min(System.Math.Max(logHalf, table is null ? 11 : table.LogHalf + 2), MaxLogHalf);
+                // Grow at least 4× at a time (up to the usual sizes) so that a sweep of sizes
+                // does not rebuild the table at every step.
+                int target = System.Math.Min(table is null ? 11 : table.LogHalf + 2, DefaultLogHalf);
                 table = new TwiddleTable(System.Math.Max(target, logHalf));
                 Volatile.Write(ref s_current, table);
             }

@@ -76,7 +76,10 @@ public class LowDegreeExtensionTests
 
     [Theory]
     [InlineData(1, 8)]
+    [InlineData(1, 2)]
+    [InlineData(4, 1)]
     [InlineData(4, 12)]
+    [InlineData(8, 3)]
     [InlineData(8, 16)]
     public void EveryKernelWidthAndBlockingPathAgrees(int lanes, int width)
     {
@@ -131,6 +134,29 @@ public class LowDegreeExtensionTests
         for (int r = 0; r < matrix.Height; r++)
             for (int i = 0; i < columns.Length; i++) values[r * columns.Length + i] = matrix[r, columns[i]];
         return values;
+    }
+
+    [Fact]
+    public void ExtendIntoOverwritesAReusedMatrix()
+    {
+        Goldilocks shift = new(5);
+        var destination = new RowMajorMatrix(16, 1 << 9);
+        foreach (int seed in new[] { 1, 2 })
+        {
+            Goldilocks[][] coefficients = Columns(16, 1 << 7, seed);
+            Goldilocks[][] evaluations = coefficients.Select(Evaluations).ToArray();
+            var output = new Goldilocks[16][];
+            LowDegreeExtension.ExtendInto(evaluations, 4, shift, destination, output);
+            Assert.Equal(LowDegreeExtension.Extend(evaluations, 4, shift).Values, destination.Values);
+            Assert.Equal(coefficients, output);
+            LowDegreeExtension.ExtendCoefficientsInto(coefficients, 4, shift, destination);
+            Assert.Equal(LowDegreeExtension.Extend(evaluations, 4, shift).Values, destination.Values);
+        }
+        Goldilocks[][] small = Columns(16, 1 << 7, 3);
+        Assert.Throws<ArgumentNullException>(() => LowDegreeExtension.ExtendInto(small, 4, shift, null!));
+        Assert.Throws<ArgumentException>(() => LowDegreeExtension.ExtendInto(small, 2, shift, destination));
+        Assert.Throws<ArgumentException>(() => LowDegreeExtension.ExtendInto(small.Take(8).ToArray(), 4, shift, destination));
+        Assert.Throws<ArgumentException>(() => LowDegreeExtension.ExtendCoefficientsInto(small, 8, shift, destination));
     }
 
     [Fact]
