@@ -8,7 +8,8 @@ namespace Verity.Stark.Prover;
 /// where S = Σⱼ γⱼ·pⱼ over the trace base columns and C = Σₖ γ_{W+k}·hₖ over the composition
 /// chunk columns, with the claimed values taken from the OOD frame the verifier saw.
 /// S and C are formed from the columns' coefficients (n terms per column instead of B·n LDE
-/// values) and then extended once, so the per-point work does not grow with the trace width.
+/// values), F is computed in coefficient form by synthetic division and extended once: no
+/// per-point inversions, and the work over the LDE does not grow with the trace width.
 /// </summary>
 internal static class DeepComposer
 {
@@ -23,7 +24,7 @@ internal static class DeepComposer
         for (int j = 0; j < wTrace; j++) { claimZ += weights[j] * table.OodAtZ[j]; claimGz += weights[j] * table.OodAtGz[j]; }
         for (int k = 0; k < wComp; k++) claimZ += weights[wTrace + k] * table.OodAtZ[wTrace + k];
 
-        // Coefficients of S and C (extension), as six base columns, then their LDE.
+        // Coefficients of S (base columns 0–2) and C (3–5).
         var combined = new Goldilocks[6][];
         for (int i = 0; i < 6; i++) combined[i] = GC.AllocateUninitializedArray<Goldilocks>(n);
         var (w0, w1, w2) = LazyDot.Split(weights);
@@ -36,39 +37,53 @@ internal static class DeepComposer
             Array.Clear(acc);
             Combine(compCoeffs, wTrace, start, acc, w0, w1, w2, combined, 3);
         });
-        var lde = LowDegreeExtension.ExtendCoefficients(combined, table.Blowup, table.Shift);
 
-        var result = new Goldilocks3[N];
-        var omega = Goldilocks.RootOfUnity(table.LogLde);
-        var shift = table.Shift;
-        const int block = 4096;
-        int blocks = (N + block - 1) / block;
-
-        // 1/(x − z) for every LDE point. Since x/g is the LDE point B rows earlier,
-        // 1/(x − g·z) = g⁻¹/(x/g − z) reuses the same inverses: one batch inversion, not two.
-        var invZ = new Goldilocks3[N];
-        Parallel.For(0, blocks, b =>
+        // F in coefficient form: A = S + C − claim_z and B' = S − claim_gz are divisible by
+        // (X − z) and (X − g·z) (the claims are their true values), so synthetic division is exact.
+        var gz = z * Goldilocks.RootOfUnity(table.LogHeight);
+        var a = new Goldilocks3[n];
+        var bq = new Goldilocks3[n];
+        for (int i = 0; i < n; i++)
         {
-            int start = b * block, end = System.Math.Min(N, start + block);
-            var x = shift * omega.Pow((ulong)start);
-            for (int i = start; i < end; i++) { invZ[i] = (Goldilocks3)x - z; x *= omega; }
-            BatchInverse.InvertInPlace(invZ.AsSpan(start, end - start));
-        });
-        var gInv = Goldilocks.RootOfUnity(table.LogHeight).Inverse();
-        int B = table.Blowup, mask = N - 1;
+            var sv = new Goldilocks3(combined[0][i], combined[1][i], combined[2][i]);
+            a[i] = sv + new Goldilocks3(combined[3][i], combined[4][i], combined[5][i]);
+            bq[i] = sv;
+        }
+        a[0] -= claimZ;
+        bq[0] -= claimGz;
+        var qa = DivideByLinear(a, z);
+        var qb = DivideByLinear(bq, gz);
+        var f = new Goldilocks[3][];
+        for (int k = 0; k < 3; k++) f[k] = new Goldilocks[n];
+        for (int i = 0; i < n; i++)
+        {
+            var v = qa[i] + c * qb[i];
+            f[0][i] = v.C0; f[1][i] = v.C1; f[2][i] = v.C2;
+        }
+        var lde = LowDegreeExtension.ExtendCoefficients(f, table.Blowup, table.Shift);
         var values = lde.Values;
-        Parallel.For(0, blocks, b =>
+        var result = new Goldilocks3[N];
+        Parallel.For(0, (N + 4095) / 4096, blk =>
         {
-            int start = b * block, end = System.Math.Min(N, start + block);
-            for (int row = start; row < end; row++)
-            {
-                int at = row * 6;
-                var s = new Goldilocks3(values[at], values[at + 1], values[at + 2]);
-                var cval = new Goldilocks3(values[at + 3], values[at + 4], values[at + 5]);
-                result[row] = (s + cval - claimZ) * invZ[row] + c * ((s - claimGz) * (invZ[(row - B) & mask] * gInv));
-            }
+            int end = System.Math.Min(N, (blk + 1) * 4096);
+            for (int row = blk * 4096; row < end; row++) result[row] = new Goldilocks3(values[3 * row], values[3 * row + 1], values[3 * row + 2]);
         });
         return result;
+    }
+
+    /// <summary>Quotient of p(X) by (X − r), whose remainder p(r) must be zero (coefficients ascending).</summary>
+    private static Goldilocks3[] DivideByLinear(Goldilocks3[] p, Goldilocks3 r)
+    {
+        int n = p.Length;
+        var q = new Goldilocks3[n];
+        Goldilocks3 carry = Goldilocks3.Zero;
+        for (int i = n - 1; i >= 1; i--)
+        {
+            carry = p[i] + carry * r;
+            q[i - 1] = carry;
+        }
+        if (p[0] + carry * r != Goldilocks3.Zero) throw new InvalidOperationException("DEEP: a claimed OOD value is not the polynomial's value (prover bug).");
+        return q;
     }
 
     /// <summary>For coefficient indices start..start+acc.Length: Σⱼ weight[offset+j]·columns[j][i], into three base columns.</summary>
