@@ -38,6 +38,11 @@ public static class StarkVerifier
         {
             return VerificationResult.Rejected(e.Message);
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A proof that trips an unexpected failure is never accepted; say what happened.
+            return VerificationResult.Rejected($"verification failed unexpectedly ({e.GetType().Name}: {e.Message}).");
+        }
     }
 
     private static void VerifyOrThrow(AirDefinition air, Goldilocks[] publicInputs, StarkProof proof, StarkParameters accepted, VerifierOptions options)
