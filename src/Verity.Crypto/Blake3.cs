@@ -194,6 +194,7 @@ public static class Blake3
         uint v12 = (uint)counter, v13 = (uint)(counter >> 32), v14 = blockLen, v15 = flags;
 
         // Seven rounds; the message permutation between rounds is applied by naming the words in permuted order.
+        // The round bodies below are generated: tools/codegen/blake3_keccak_rounds.py.
         // Round 1
         v0 += v4 + m0; v12 = BitOperations.RotateRight(v12 ^ v0, 16);
         v1 += v5 + m2; v13 = BitOperations.RotateRight(v13 ^ v1, 16);

@@ -281,6 +281,7 @@ internal static class Blake3Lanes
         TVec v8 = TOps.Broadcast(Blake3.IV0), v9 = TOps.Broadcast(Blake3.IV1), v10 = TOps.Broadcast(Blake3.IV2), v11 = TOps.Broadcast(Blake3.IV3);
         TVec v12 = ctrLo, v13 = ctrHi, v14 = TOps.Broadcast(blockLen), v15 = TOps.Broadcast(flags);
 
+        // The round bodies below are generated: tools/codegen/blake3_keccak_rounds.py.
         // Round 1
         v0 = TOps.Add(TOps.Add(v0, v4), m0);
         v1 = TOps.Add(TOps.Add(v1, v5), m2);

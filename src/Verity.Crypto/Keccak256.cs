@@ -57,7 +57,8 @@ public static class Keccak256
         ReadOnlySpan<ulong> rc = RoundConstants;
         for (int round = 0; round < 24; round++)
         {
-            // θ, then ρ and π into b, then χ back into a; ι on lane (0, 0).
+            // θ, then ρ and π into b, then χ back into a; ι on lane (0, 0). The ρ/π/χ lines are generated:
+            // tools/codegen/blake3_keccak_rounds.py keccak.
             ulong c0 = a00 ^ a01 ^ a02 ^ a03 ^ a04;
             ulong c1 = a10 ^ a11 ^ a12 ^ a13 ^ a14;
             ulong c2 = a20 ^ a21 ^ a22 ^ a23 ^ a24;
