@@ -190,20 +190,8 @@ public class RejectionTests
         var proof = ProofCodec.Deserialize(Prove(s));
         var delta = new Goldilocks3(new Goldilocks(5), Goldilocks.Zero, Goldilocks.Zero);
         var t0 = proof.Tables[0]; var t1 = proof.Tables[1];
-        var tampered = new StarkProof
-        {
-            ParametersFingerprint = proof.ParametersFingerprint, AirIdentity = proof.AirIdentity,
-            Tables = [With(t0, t0.ClaimedSum + delta), With(t1, t1.ClaimedSum - delta)],
-            FriLayerRoots = proof.FriLayerRoots, FriRemainder = proof.FriRemainder, GrindingNonce = proof.GrindingNonce, FriOpenings = proof.FriOpenings,
-        };
+        var tampered = With(proof, tables: [WithTable(t0, claimedSum: t0.ClaimedSum + delta), WithTable(t1, claimedSum: t1.ClaimedSum - delta)]);
         AssertRejected(Verify(s, ProofCodec.Serialize(tampered)));
-
-        static TableProof With(TableProof t, Goldilocks3 sum) => new()
-        {
-            LogHeight = t.LogHeight, MainRoot = t.MainRoot, AuxRoot = t.AuxRoot, ClaimedSum = sum, CompositionRoot = t.CompositionRoot,
-            OodAtZ = t.OodAtZ, OodAtGz = t.OodAtGz, PreprocessedOpening = t.PreprocessedOpening, MainOpening = t.MainOpening,
-            AuxOpening = t.AuxOpening, CompositionOpening = t.CompositionOpening,
-        };
     }
 
     [Fact]

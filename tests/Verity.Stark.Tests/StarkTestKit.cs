@@ -1,4 +1,5 @@
 using Verity.Algebra;
+using Verity.Crypto;
 using Verity.Stark.Air.Model;
 using Verity.Stark.Air.Parameters;
 using Verity.Stark.Air.Proofs;
@@ -37,6 +38,22 @@ internal static class StarkTestKit
         Assert.False(string.IsNullOrWhiteSpace(r.Error));
         if (containing != null) Assert.Contains(containing, r.Error, StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>A copy of <paramref name="p"/> with the given parts replaced (for tampering tests).</summary>
+    public static StarkProof With(StarkProof p, TableProof[]? tables = null, Digest[]? roots = null, Goldilocks3[]? remainder = null,
+        ulong? nonce = null, FriLayerOpening[]? fri = null) => new()
+    {
+        ParametersFingerprint = p.ParametersFingerprint, AirIdentity = p.AirIdentity, Tables = tables ?? p.Tables,
+        FriLayerRoots = roots ?? p.FriLayerRoots, FriRemainder = remainder ?? p.FriRemainder,
+        GrindingNonce = nonce ?? p.GrindingNonce, FriOpenings = fri ?? p.FriOpenings,
+    };
+
+    public static TableProof WithTable(TableProof t, Goldilocks3[]? oodZ = null, Goldilocks3[]? oodGz = null, GroupOpening? main = null, GroupOpening? comp = null, Goldilocks3? claimedSum = null) => new()
+    {
+        LogHeight = t.LogHeight, MainRoot = t.MainRoot, AuxRoot = t.AuxRoot, ClaimedSum = claimedSum ?? t.ClaimedSum, CompositionRoot = t.CompositionRoot,
+        OodAtZ = oodZ ?? t.OodAtZ, OodAtGz = oodGz ?? t.OodAtGz, PreprocessedOpening = t.PreprocessedOpening,
+        MainOpening = main ?? t.MainOpening, AuxOpening = t.AuxOpening, CompositionOpening = comp ?? t.CompositionOpening,
+    };
 
     public static Goldilocks[][][] Clone(Goldilocks[][][] traces) =>
         traces.Select(t => t.Select(c => (Goldilocks[])c.Clone()).ToArray()).ToArray();

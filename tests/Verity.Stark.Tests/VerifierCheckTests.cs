@@ -27,21 +27,6 @@ public class VerifierCheckTests
         public void Rejected(string containing) => AssertRejected(Result, containing);
     }
 
-    private static StarkProof With(StarkProof p, TableProof[]? tables = null, Digest[]? roots = null, Goldilocks3[]? remainder = null,
-        ulong? nonce = null, FriLayerOpening[]? fri = null) => new()
-    {
-        ParametersFingerprint = p.ParametersFingerprint, AirIdentity = p.AirIdentity, Tables = tables ?? p.Tables,
-        FriLayerRoots = roots ?? p.FriLayerRoots, FriRemainder = remainder ?? p.FriRemainder,
-        GrindingNonce = nonce ?? p.GrindingNonce, FriOpenings = fri ?? p.FriOpenings,
-    };
-
-    private static TableProof WithTable(TableProof t, Goldilocks3[]? oodZ = null, Goldilocks3[]? oodGz = null, GroupOpening? main = null, GroupOpening? comp = null) => new()
-    {
-        LogHeight = t.LogHeight, MainRoot = t.MainRoot, AuxRoot = t.AuxRoot, ClaimedSum = t.ClaimedSum, CompositionRoot = t.CompositionRoot,
-        OodAtZ = oodZ ?? t.OodAtZ, OodAtGz = oodGz ?? t.OodAtGz, PreprocessedOpening = t.PreprocessedOpening,
-        MainOpening = main ?? t.MainOpening, AuxOpening = t.AuxOpening, CompositionOpening = comp ?? t.CompositionOpening,
-    };
-
     private static T[] Replace<T>(T[] a, int i, T v) { var c = (T[])a.Clone(); c[i] = v; return c; }
 
     private static readonly Goldilocks3 One = Goldilocks3.One;

@@ -47,7 +47,7 @@ internal static class DemoCommand
         double verifyMs = sw.Elapsed.TotalMilliseconds;
         var security = StatementSecurity.Compute(s.Air, parameters, proof.Tables.Select(t => t.LogHeight).ToArray());
 
-        var table = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn("");
+        var table = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("").AddColumn("");
         table.AddRow("statement", Markup.Escape($"AIR '{s.Air.Name}': {s.Description}"));
         table.AddRow("tables", Markup.Escape(string.Join(", ", s.Air.Tables.Select((t, i) => $"{t.Name} 2^{proof.Tables[i].LogHeight}×{t.MainWidth}"))));
         table.AddRow("prove", $"{proveMs:F0} ms ({s.Cells / (proveMs / 1000):N0} cells/s)");
