@@ -10,24 +10,36 @@ namespace Verity.Stark.Prover;
 /// </summary>
 internal struct LazyAccumulator
 {
-    private UInt128 _a0, _a1, _a2;
-    private ulong _o0, _o1, _o2;
+    // Three (lo, hi, top) sums. hi of a product of canonical values is ≤ 2^64 − 2^33, so adding the
+    // carry out of lo never wraps it; only hi's own wrap is counted in top. The comparisons compile
+    // to flag moves, not branches (UInt128's overflow test branched, unpredictably).
+    private ulong _l0, _h0, _t0, _l1, _h1, _t1, _l2, _h2, _t2;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(ulong x, ulong w0, ulong w1, ulong w2)
     {
-        UInt128 p0 = Math.BigMul(x, w0), p1 = Math.BigMul(x, w1), p2 = Math.BigMul(x, w2);
-        _a0 += p0; if (_a0 < p0) _o0++;
-        _a1 += p1; if (_a1 < p1) _o1++;
-        _a2 += p2; if (_a2 < p2) _o2++;
+        Accumulate(x, w0, ref _l0, ref _h0, ref _t0);
+        Accumulate(x, w1, ref _l1, ref _h1, ref _t1);
+        Accumulate(x, w2, ref _l2, ref _h2, ref _t2);
     }
 
-    public readonly Goldilocks3 Reduce() => new(Reduce(_a0, _o0), Reduce(_a1, _o1), Reduce(_a2, _o2));
-
-    private static Goldilocks Reduce(UInt128 a, ulong overflows)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(ulong x, ulong w, ref ulong lo, ref ulong hi, ref ulong top)
     {
-        var r = new Goldilocks(Goldilocks.Reduce128((ulong)a, (ulong)(a >> 64)));
-        return overflows == 0 ? r : r - Goldilocks.FromUInt64(overflows << 32);
+        ulong h = Math.BigMul(x, w, out ulong l);
+        lo += l;
+        h += lo < l ? 1UL : 0UL;
+        hi += h;
+        top += hi < h ? 1UL : 0UL;
+    }
+
+    public readonly Goldilocks3 Reduce() => new(Reduce(_l0, _h0, _t0), Reduce(_l1, _h1, _t1), Reduce(_l2, _h2, _t2));
+
+    /// <summary>top·2^128 + hi·2^64 + lo, using 2^128 ≡ −2^32 (mod p).</summary>
+    private static Goldilocks Reduce(ulong lo, ulong hi, ulong top)
+    {
+        var r = new Goldilocks(Goldilocks.Reduce128(lo, hi));
+        return top == 0 ? r : r - Goldilocks.FromUInt64(top << 32);
     }
 }
 
