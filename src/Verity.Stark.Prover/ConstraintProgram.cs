@@ -38,7 +38,7 @@ internal sealed class ConstraintProgram
     private readonly (int Reg, Goldilocks Value)[] _baseConsts;
     private readonly (int Reg, Goldilocks3 Value)[] _extConsts;
     private readonly int _baseRegs, _extRegs;
-    private readonly bool _hasLazy;
+    private readonly int[] _lazyGroups; // output groups that receive base-field terms
 
     public int Outputs { get; }
 
@@ -54,7 +54,7 @@ internal sealed class ConstraintProgram
             roots.Add((builder.Add(term), group, weight));
         }
         (_program, _baseConsts, _extConsts, _baseRegs, _extRegs) = builder.Emit(roots);
-        _hasLazy = _program.Any(i => i.Op == Op.AccB);
+        _lazyGroups = [.. _program.Where(i => i.Op == Op.AccB).Select(i => i.Group).Distinct().Order()];
     }
 
     /// <summary>Per-thread scratch registers.</summary>
@@ -83,7 +83,7 @@ internal sealed class ConstraintProgram
         if (count > BlockSize) throw new ArgumentOutOfRangeException(nameof(count));
         outputs[..(Outputs * BlockSize)].Clear();
         var lazy = scratch.Lazy;
-        if (_hasLazy) Array.Clear(lazy);
+        foreach (int g in _lazyGroups) lazy.AsSpan(g * BlockSize, count).Clear();
         var bregs = scratch.Base;
         var eregs = scratch.Ext;
         foreach (ref readonly var ins in _program.AsSpan())
@@ -136,12 +136,11 @@ internal sealed class ConstraintProgram
                     }
             }
         }
-        if (_hasLazy)
-            for (int g = 0; g < Outputs; g++)
-            {
-                var o = outputs.Slice(g * BlockSize, count); var acc = lazy.AsSpan(g * BlockSize, count);
-                for (int i = 0; i < o.Length; i++) o[i] += acc[i].Reduce();
-            }
+        foreach (int g in _lazyGroups)
+        {
+            var o = outputs.Slice(g * BlockSize, count); var acc = lazy.AsSpan(g * BlockSize, count);
+            for (int i = 0; i < o.Length; i++) o[i] += acc[i].Reduce();
+        }
     }
 
     // Operations as struct type parameters: the JIT specializes each loop and inlines the arithmetic.
