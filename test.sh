@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test. Installs what the tests need when missing (for now: the .NET SDK is expected
-# on the machine; later issues add PostgreSQL, s3rver and anvil here), then runs `dotnet test`.
+# Runs every test. Installs what the tests need when missing (the RISC-V toolchain, picolibc and
+# qemu-user for the guest programs and the differential tests; the .NET SDK is expected on the
+# machine), then runs `dotnet test`.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,6 +11,10 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The differential tests must fail, not skip, when qemu or the toolchain is missing.
+export VERITY_REQUIRE_QEMU=1
+scripts/install-test-deps.sh
+make -s -C guest
 dotnet build Verity.sln -c Release -nologo -v quiet
 log=$(mktemp)
 set +e

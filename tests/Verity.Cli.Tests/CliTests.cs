@@ -70,4 +70,85 @@ public class CliTests
         Assert.Equal(0, code);
         foreach (var name in new[] { "default", "blowup4", "default-keccak", "insecure-test" }) Assert.Contains(name, output);
     }
+
+    /// <summary>A minimal static RV32 ELF: a0 = 7, a7 = 93 (exit), ecall; plus a write of "hi" to the journal.</summary>
+    private static string TinyGuest()
+    {
+        uint[] code =
+        [
+            0x00010537, // lui a0, 0x10         (a0 = 0x10000, the start of the image)
+            0x07850593, // addi a1, a0, 0x78    (a1 = address of "hi": after 84 bytes of headers and 36 of code)
+            0x00100513, // addi a0, x0, 1       (fd 1 = journal)
+            0x00200613, // addi a2, x0, 2       (length)
+            0x04000893, // addi a7, x0, 64      (write)
+            0x00000073, // ecall
+            0x00700513, // addi a0, x0, 7
+            0x05d00893, // addi a7, x0, 93      (exit)
+            0x00000073, // ecall
+        ];
+        const int headers = 52 + 32;
+        var file = new byte[headers + code.Length * 4 + 4];
+        var w = new BinaryWriter(new MemoryStream(file));
+        w.Write([0x7f, (byte)'E', (byte)'L', (byte)'F', 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        w.Write((ushort)2); w.Write((ushort)243); w.Write(1u); w.Write(0x10000u + headers); w.Write(52u); w.Write(0u); w.Write(0u);
+        w.Write((ushort)52); w.Write((ushort)32); w.Write((ushort)1); w.Write((ushort)40); w.Write((ushort)0); w.Write((ushort)0);
+        w.Write(1u); w.Write(0u); w.Write(0x10000u); w.Write(0x10000u); w.Write((uint)file.Length); w.Write((uint)file.Length); w.Write(5u); w.Write(0x1000u);
+        foreach (var c in code) w.Write(c);
+        w.Write((byte)'h'); w.Write((byte)'i');
+        var path = Path.Combine(Path.GetTempPath(), $"verity-tiny-{Guid.NewGuid():N}.elf");
+        File.WriteAllBytes(path, file);
+        return path;
+    }
+
+    [Fact]
+    public void Execute_reports_exit_code_cycles_and_journal()
+    {
+        var elf = TinyGuest();
+        try
+        {
+            var (code, output, err) = Run("execute", elf, "--json");
+            Assert.True(code == 0, output + err);
+            using var doc = JsonDocument.Parse(output.Trim());
+            var root = doc.RootElement;
+            Assert.Equal(7, root.GetProperty("exit_code").GetInt32());
+            Assert.True(root.GetProperty("cycles").GetInt64() >= 9); // 9 instructions; the write syscall costs a few cycles more
+            Assert.Equal(1, root.GetProperty("segments").GetInt32());
+            Assert.Equal("6869", root.GetProperty("journal_hex").GetString());
+            Assert.True(root.TryGetProperty("elapsed_ms", out _) && root.TryGetProperty("mhz", out _));
+            var (code2, human, _) = Run("execute", elf, "--input-text", "ignored");
+            Assert.Equal(0, code2);
+            Assert.Contains("exit code", human);
+            Assert.Contains("\"hi\"", human);
+        }
+        finally { File.Delete(elf); }
+    }
+
+    [Theory]
+    [InlineData("not-an-elf")]
+    [InlineData("missing")]
+    public void Execute_refuses_bad_programs_with_a_clear_error(string kind)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"verity-bad-{Guid.NewGuid():N}.elf");
+        if (kind == "not-an-elf") File.WriteAllText(path, "hello");
+        try
+        {
+            var (code, output, err) = Run("execute", path);
+            Assert.NotEqual(0, code);
+            Assert.Contains("error", (output + err).ToLowerInvariant());
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void Execute_refuses_conflicting_inputs()
+    {
+        var elf = TinyGuest();
+        try
+        {
+            var (code, output, err) = Run("execute", elf, "--input-hex", "00", "--input-text", "x");
+            Assert.NotEqual(0, code);
+            Assert.Contains("at most one", output + err);
+        }
+        finally { File.Delete(elf); }
+    }
 }

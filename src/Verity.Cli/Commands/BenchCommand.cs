@@ -23,7 +23,44 @@ internal static class BenchCommand
         stark.SetAction(r => CliErrors.Run(() => Run(r.GetValue(logRows), r.GetValue(width), r.GetValue(paramsName)!, r.GetValue(json))));
         var bench = new Command("bench", "Benchmarks that tell an operator the machine's real capacity.");
         bench.Subcommands.Add(stark);
+        bench.Subcommands.Add(CreateExecute());
         return bench;
+    }
+
+    private static Command CreateExecute()
+    {
+        var elf = new Option<FileInfo>("--elf") { Description = "guest to run (built by `make -C guest`)", DefaultValueFactory = _ => new FileInfo(Path.Combine("guest", "build", "loop.elf")) };
+        var iterations = new Option<uint>("--iterations") { Description = "the loop guest's input: iteration count (u32, little-endian)", DefaultValueFactory = _ => 2_000_000 };
+        var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var cmd = new Command("execute", "Benchmark the RV32IM executor: preflight and trace-recording speed on the loop guest.");
+        cmd.Options.Add(elf);
+        cmd.Options.Add(iterations);
+        cmd.Options.Add(json);
+        cmd.SetAction(r => CliErrors.Run(() =>
+        {
+            var file = r.GetValue(elf)!;
+            if (!file.Exists) throw new CliException($"Guest '{file.FullName}' not found; build the example guests with `make -C guest` first.");
+            Vm.ProgramImage image;
+            try { image = Vm.ElfLoader.Load(File.ReadAllBytes(file.FullName)); }
+            catch (Vm.ElfFormatException e) { throw new CliException($"{file.Name}: {e.Message}"); }
+            var input = BitConverter.GetBytes(r.GetValue(iterations));
+            long cycles = Vm.Executor.Run(image, input).Cycles;
+            double preflight = Vm.VmBenchmarks.PreflightMhz(image, input);
+            double trace = Vm.VmBenchmarks.TraceMhz(image, input);
+            if (r.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { machine = StarkBenchmark.MachineDescription(), elf = file.Name, cycles, preflight_mhz = preflight, trace_mhz = trace }));
+                return 0;
+            }
+            var t = new Table().Border(TableBorder.Rounded).AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
+            t.AddRow("machine", Markup.Escape(StarkBenchmark.MachineDescription()));
+            t.AddRow("guest", Markup.Escape($"{file.Name}, {cycles:N0} cycles"));
+            t.AddRow("[bold]preflight[/]", $"{preflight:F1} MHz");
+            t.AddRow("trace recording", $"{trace:F1} MHz");
+            AnsiConsole.Write(t);
+            return 0;
+        }));
+        return cmd;
     }
 
     private static int Run(int logRows, int width, string paramsName, bool json)

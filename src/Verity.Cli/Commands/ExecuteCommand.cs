@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Spectre.Console;
+using Verity.Vm;
+
+namespace Verity.Cli.Commands;
+
+/// <summary>`verity execute`: runs a guest ELF (preflight, no proof) and reports what it did.</summary>
+internal static class ExecuteCommand
+{
+    public static Command Create()
+    {
+        var elf = new Argument<FileInfo>("elf") { Description = "guest program: a static RV32IM ELF executable" };
+        var inputFile = new Option<FileInfo?>("--input-file") { Description = "private input: the bytes of this file" };
+        var inputHex = new Option<string?>("--input-hex") { Description = "private input as hex bytes" };
+        var inputText = new Option<string?>("--input-text") { Description = "private input as UTF-8 text" };
+        var po2 = new Option<int>("--po2") { Description = "segment size: at most 2^po2 cycles per segment (14..24)", DefaultValueFactory = _ => 20 };
+        var maxCycles = new Option<long>("--max-cycles") { Description = "stop with an error after this many cycles", DefaultValueFactory = _ => 1L << 32 };
+        var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var cmd = new Command("execute", "Run a guest program without proving it: exit code, cycles, segments, journal, speed.");
+        cmd.Arguments.Add(elf);
+        foreach (var o in new Option[] { inputFile, inputHex, inputText, po2, maxCycles, json }) cmd.Options.Add(o);
+        cmd.SetAction(r => CliErrors.Run(() =>
+        {
+            var input = GuestInput.Read(r.GetValue(inputFile), r.GetValue(inputHex), r.GetValue(inputText));
+            return Run(r.GetValue(elf)!, input, r.GetValue(po2), r.GetValue(maxCycles), r.GetValue(json));
+        }));
+        return cmd;
+    }
+
+    private static int Run(FileInfo elfFile, byte[] input, int po2, long maxCycles, bool json)
+    {
+        if (po2 is < 14 or > 24) throw new CliException($"--po2 must be in 14..24, got {po2}.");
+        if (maxCycles < 1) throw new CliException($"--max-cycles must be positive, got {maxCycles}.");
+        if (!elfFile.Exists) throw new CliException($"ELF file '{elfFile.FullName}' does not exist.");
+        ProgramImage image;
+        try { image = ElfLoader.Load(File.ReadAllBytes(elfFile.FullName)); }
+        catch (ElfFormatException e) { throw new CliException($"{elfFile.Name}: {e.Message}"); }
+
+        var sw = Stopwatch.StartNew();
+        ExecutionResult result;
+        try { result = Executor.Run(image, input, new ExecutionOptions { SegmentPo2 = po2, MaxCycles = maxCycles }); }
+        catch (ExecutionException e) { throw new CliException($"execution failed: {e.Message}"); }
+        double ms = sw.Elapsed.TotalMilliseconds;
+        double mhz = result.Cycles / (ms * 1000);
+
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                exit_code = result.ExitCode,
+                cycles = result.Cycles,
+                segments = result.Segments.Count,
+                journal_hex = Convert.ToHexStringLower(result.Journal),
+                elapsed_ms = ms,
+                mhz,
+                image_id = image.ImageId.ToHex(),
+            }));
+            return 0;
+        }
+        var t = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("").AddColumn("");
+        t.AddRow("program", Markup.Escape($"{elfFile.Name} (image id {image.ImageId.ToHex()})"));
+        t.AddRow("exit code", $"{result.ExitCode}");
+        t.AddRow("cycles", $"{result.Cycles:N0}");
+        t.AddRow("segments", $"{result.Segments.Count} (at most 2^{po2} cycles each)");
+        t.AddRow("journal", Markup.Escape(Describe(result.Journal)));
+        t.AddRow("time", $"{ms:F1} ms ({mhz:F1} MHz)");
+        AnsiConsole.Write(t);
+        if (result.Log.Length > 0) Console.Error.Write(Encoding.UTF8.GetString(result.Log));
+        return 0;
+    }
+
+    private static string Describe(byte[] journal)
+    {
+        if (journal.Length == 0) return "(empty)";
+        string hex = Convert.ToHexStringLower(journal.Length > 256 ? journal[..256] : journal) + (journal.Length > 256 ? "…" : "");
+        bool printable = journal.All(b => b is >= 0x20 and < 0x7f or (byte)'\n' or (byte)'\r' or (byte)'\t');
+        return printable ? $"{hex}\n\"{Encoding.ASCII.GetString(journal)}\"" : hex;
+    }
+}
+
+/// <summary>Reads a guest's private input from exactly one of the input options.</summary>
+internal static class GuestInput
+{
+    public static byte[] Read(FileInfo? file, string? hex, string? text)
+    {
+        int given = (file != null ? 1 : 0) + (hex != null ? 1 : 0) + (text != null ? 1 : 0);
+        if (given > 1) throw new CliException("Give at most one of --input-file, --input-hex, --input-text.");
+        if (file != null)
+        {
+            if (!file.Exists) throw new CliException($"Input file '{file.FullName}' does not exist.");
+            return File.ReadAllBytes(file.FullName);
+        }
+        if (hex != null)
+        {
+            var h = hex.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? hex[2..] : hex;
+            try { return Convert.FromHexString(h); }
+            catch (FormatException) { throw new CliException($"--input-hex is not valid hex: '{hex}'."); }
+        }
+        return text != null ? Encoding.UTF8.GetBytes(text) : [];
+    }
+}
