@@ -36,7 +36,9 @@ public static class Executor
             Stop stop;
             if (options.RecordTrace)
             {
-                var rec = new Recording { Recorder = new SegmentRecorder(null) { KeepAccesses = true } };
+                // About three accesses per cycle (two register reads, a write; loads and stores add one).
+                int expected = (int)Math.Min(3 * (limit - start), 1 << 26);
+                var rec = new Recording { Recorder = new SegmentRecorder(null, expected) { KeepAccesses = true } };
                 stop = m.Run(ref rec, limit, start);
                 Finish(m, seg, stop);
                 rec.Recorder.Finish(seg);

@@ -20,18 +20,30 @@ internal sealed class SegmentRecorder
 {
     private struct Entry { public uint FirstValue; public long FirstTs; public uint LastValue; public long LastTs; }
 
+    // Registers (words 4·i in page 0) take most accesses: a fixed array, not the dictionary.
+    private const uint RegisterAreaEnd = 32 * 4;
+    private readonly Entry[] _registers = new Entry[32];
+    private uint _registersSeen;
     private readonly Dictionary<uint, Entry> _words = [];
-    private readonly List<MemoryAccess> _accesses = [];
+    private readonly List<MemoryAccess> _accesses;
     private readonly HashSet<uint>? _allowed;
 
-    public SegmentRecorder(HashSet<uint>? allowed) { _allowed = allowed; }
+    /// <param name="expectedAccesses">Capacity to reserve, so a 2^20-cycle segment does not regrow (and copy) its access list.</param>
+    public SegmentRecorder(HashSet<uint>? allowed, int expectedAccesses = 0)
+    {
+        _allowed = allowed;
+        _accesses = new List<MemoryAccess>(expectedAccesses);
+    }
 
     public bool KeepAccesses { get; init; }
 
     public void Access(uint address, uint before, uint after, long ts, bool write)
     {
         if (KeepAccesses) _accesses.Add(new MemoryAccess(address, after, ts, write));
-        ref Entry e = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_words, address, out bool exists);
+        bool exists;
+        ref Entry e = ref address < RegisterAreaEnd
+            ? ref RegisterEntry(address, out exists)
+            : ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_words, address, out exists);
         if (!exists)
         {
             if (_allowed != null && !_allowed.Contains(address))
@@ -43,11 +55,28 @@ internal sealed class SegmentRecorder
         e.LastTs = ts;
     }
 
+    private ref Entry RegisterEntry(uint address, out bool exists)
+    {
+        uint bit = 1u << (int)(address >> 2);
+        exists = (_registersSeen & bit) != 0;
+        _registersSeen |= bit;
+        return ref _registers[address >> 2];
+    }
+
     public void Finish(Segment segment)
     {
-        var first = new BoundaryWord[_words.Count];
-        var last = new BoundaryWord[_words.Count];
+        int count = _words.Count + System.Numerics.BitOperations.PopCount(_registersSeen);
+        var first = new BoundaryWord[count];
+        var last = new BoundaryWord[count];
         int i = 0;
+        for (int r = 0; r < 32; r++)
+        {
+            if ((_registersSeen & (1u << r)) == 0) continue;
+            ref Entry e = ref _registers[r];
+            first[i] = new BoundaryWord((uint)r * 4, e.FirstValue, e.FirstTs);
+            last[i] = new BoundaryWord((uint)r * 4, e.LastValue, e.LastTs);
+            i++;
+        }
         foreach (KeyValuePair<uint, Entry> kv in _words)
         {
             first[i] = new BoundaryWord(kv.Key, kv.Value.FirstValue, kv.Value.FirstTs);
@@ -58,7 +87,7 @@ internal sealed class SegmentRecorder
         Array.Sort(last, (a, b) => a.Address.CompareTo(b.Address));
         segment.InitialWords = first;
         segment.FinalWords = last;
-        segment.Accesses = KeepAccesses ? _accesses.ToArray() : [];
+        segment.Accesses = KeepAccesses ? _accesses : [];
         segment.HasBoundaryData = true;
     }
 }

@@ -1,5 +1,3 @@
-using Spectre.Console;
-
 namespace Verity.Cli.Commands;
 
 /// <summary>A user error: printed as one clear line, exit code 2.</summary>
@@ -15,7 +13,8 @@ internal static class CliErrors
         }
         catch (Exception e) when (e is CliException or ArgumentException or FormatException or IOException)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            // Errors go to stderr so that --json output on stdout stays parseable.
+            Console.Error.WriteLine($"error: {e.Message}");
             return 2;
         }
     }
