@@ -72,9 +72,9 @@ public class CliTests
     }
 
     /// <summary>A minimal static RV32 ELF: a0 = 7, a7 = 93 (exit), ecall; plus a write of "hi" to the journal.</summary>
-    private static string TinyGuest()
+    private static string TinyGuest(uint[]? program = null)
     {
-        uint[] code =
+        uint[] code = program ??
         [
             0x00010537, // lui a0, 0x10         (a0 = 0x10000, the start of the image)
             0x07850593, // addi a1, a0, 0x78    (a1 = address of "hi": after 84 bytes of headers and 36 of code)
@@ -148,6 +148,35 @@ public class CliTests
             var (code, output, err) = Run("execute", elf, "--input-hex", "00", "--input-text", "x");
             Assert.NotEqual(0, code);
             Assert.Contains("at most one", output + err);
+        }
+        finally { File.Delete(elf); }
+    }
+
+    [Fact]
+    public void Execution_error_exits_non_zero_with_pc_and_instruction_on_stderr()
+    {
+        var elf = TinyGuest([0x00000013, 0xffffffff]); // nop; an illegal instruction word
+        try
+        {
+            var (code, output, err) = Run("execute", elf, "--json");
+            Assert.NotEqual(0, code);
+            Assert.Equal("", output.Trim());
+            Assert.StartsWith("error:", err);
+            Assert.Contains("0x00010058", err); // pc of the illegal word: image start + 84-byte headers + 4
+            Assert.Contains("0xffffffff", err);
+        }
+        finally { File.Delete(elf); }
+    }
+
+    [Fact]
+    public void Cycle_limit_is_reported()
+    {
+        var elf = TinyGuest([0x0000006f]); // jal x0, 0: loops forever
+        try
+        {
+            var (code, _, err) = Run("execute", elf, "--max-cycles", "1000");
+            Assert.NotEqual(0, code);
+            Assert.Contains("cycle limit", err);
         }
         finally { File.Delete(elf); }
     }
