@@ -37,8 +37,8 @@ public static class Executor
             if (options.RecordTrace)
             {
                 // About three accesses per cycle (two register reads, a write; loads and stores add one).
-                int expected = (int)Math.Min(3 * (limit - start), 1 << 26);
-                var rec = new Recording { Recorder = new SegmentRecorder(null, expected) { KeepAccesses = true } };
+                int expected = options.KeepAccesses ? (int)Math.Min(3 * (limit - start), 1 << 26) : 0;
+                var rec = new Recording { Recorder = new SegmentRecorder(null, expected) { KeepAccesses = options.KeepAccesses } };
                 stop = m.Run(ref rec, limit, start);
                 Finish(m, seg, stop);
                 rec.Recorder.Finish(seg);
@@ -105,7 +105,8 @@ public static class Executor
             InputOffset = checkpoint.InputOffset,
             JournalLength = checkpoint.JournalLength,
         };
-        var rec = new Recording { Recorder = new SegmentRecorder(allowed) { KeepAccesses = checkpoint.Accesses.Count > 0 } };
+        int expected = options.KeepAccesses ? (int)Math.Min(3 * (checkpoint.EndCycle - checkpoint.StartCycle), 1 << 26) : 0;
+        var rec = new Recording { Recorder = new SegmentRecorder(allowed, expected) { KeepAccesses = options.KeepAccesses } };
         Stop stop = m.Run(ref rec, checkpoint.EndCycle, checkpoint.StartCycle);
         Finish(m, seg, stop);
         rec.Recorder.Finish(seg);

@@ -14,6 +14,13 @@ public sealed record ExecutionOptions
 
     /// <summary>Record every memory access and the boundary tables of every segment (for the prover); off in preflight.</summary>
     public bool RecordTrace { get; init; }
+
+    /// <summary>
+    /// With <see cref="RecordTrace"/>: keep every access, not only each segment's first/last-access tables.
+    /// Turn it off for a whole long run (its accesses take ~72 bytes per cycle) and get each segment's
+    /// accesses from <see cref="Executor.RunSegment"/> when that segment is proven.
+    /// </summary>
+    public bool KeepAccesses { get; init; } = true;
 }
 
 /// <summary>An execution error: the guest did something the machine does not allow, or hit a limit.</summary>

@@ -80,6 +80,26 @@ public class SegmentTests
     }
 
     [Fact]
+    public void BoundaryOnlyRunThenSegmentReplayGivesTheFullTrace()
+    {
+        // Phase 1 of proving: boundary tables only; phase 2: each segment's accesses from its checkpoint.
+        var img = Program(40);
+        var input = Input(40);
+        var full = Executor.Run(img, input, new ExecutionOptions { SegmentPo2 = 6, RecordTrace = true });
+        var light = Executor.Run(img, input, new ExecutionOptions { SegmentPo2 = 6, RecordTrace = true, KeepAccesses = false });
+        Assert.Equal(full.Segments.Count, light.Segments.Count);
+        for (int i = 0; i < full.Segments.Count; i++)
+        {
+            Assert.Empty(light.Segments[i].Accesses);
+            Assert.Equal(full.Segments[i].InitialWords, light.Segments[i].InitialWords);
+            Assert.Equal(full.Segments[i].FinalWords, light.Segments[i].FinalWords);
+            var replay = Executor.RunSegment(img, light.Segments[i], input);
+            Assert.Equal(full.Segments[i].Accesses, replay.Accesses);
+            Assert.NotEmpty(replay.Accesses);
+        }
+    }
+
+    [Fact]
     public void RegistersLiveInPageZeroWithSlotTimestamps()
     {
         var a = new Rv32Assembler();
