@@ -10,6 +10,9 @@ public sealed class ProverOptions
     /// </summary>
     public bool RejectInvalidWitness { get; init; } = true;
 
+    /// <summary>Buffers to reuse across proofs (see <see cref="ProverWorkspace"/>); null allocates fresh ones.</summary>
+    public ProverWorkspace? Workspace { get; init; }
+
     public static ProverOptions Default { get; } = new();
 }
 

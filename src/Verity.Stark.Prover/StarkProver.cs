@@ -23,6 +23,8 @@ public static class StarkProver
         StarkParameters parameters, ProverOptions? options = null, ProofTimings? timings = null)
     {
         options ??= ProverOptions.Default;
+        var workspace = options.Workspace;
+        workspace?.ReturnAll(); // reclaims buffers of an earlier proof that ended in an exception
         timings ??= new ProofTimings();
         var total = Stopwatch.StartNew();
         var sw = new Stopwatch();
@@ -45,7 +47,11 @@ public static class StarkProver
                 t.Preprocessed = PreprocessedCommitment.Get(air, t.Definition, parameters, t.Shift);
                 transcript.AbsorbDigest(t.Preprocessed.Root);
             }
-            Time(sw, () => t.MainLde = LowDegreeExtension.Extend(t.Main, t.Blowup, t.Shift, t.MainCoefficients), ms => timings.TraceLdeMs += ms);
+            Time(sw, () =>
+            {
+                t.MainLde = Matrix(workspace, t.Definition.MainWidth, t.LdeSize);
+                LowDegreeExtension.ExtendInto(t.Main, t.Blowup, t.Shift, t.MainLde, t.MainCoefficients);
+            }, ms => timings.TraceLdeMs += ms);
             Time(sw, () => t.MainTree = Commit(hash, t.MainLde), ms => timings.CommitMs += ms);
             transcript.AbsorbDigest(t.MainTree.Root);
         }
@@ -61,7 +67,8 @@ public static class StarkProver
                 t.ClaimedSum = t.AuxColumns[^1][t.Height - 1];
                 var baseCols = LogUpBuilder.ToBaseColumns(t.AuxColumns);
                 t.AuxCoefficients = new Goldilocks[baseCols.Length][];
-                t.AuxLde = LowDegreeExtension.Extend(baseCols, t.Blowup, t.Shift, t.AuxCoefficients);
+                t.AuxLde = Matrix(workspace, baseCols.Length, t.LdeSize);
+                LowDegreeExtension.ExtendInto(baseCols, t.Blowup, t.Shift, t.AuxLde, t.AuxCoefficients);
             }, ms => timings.LogUpMs += ms);
             Time(sw, () => t.AuxTree = Commit(hash, t.AuxLde!), ms => timings.CommitMs += ms);
             transcript.AbsorbDigest(t.AuxTree!.Root);
@@ -80,7 +87,8 @@ public static class StarkProver
             Time(sw, () =>
             {
                 t.CompositionCoefficients = CompositionBuilder.Build(t, publicInputs, gamma, beta, alpha, options.RejectInvalidWitness);
-                t.CompositionLde = LowDegreeExtension.ExtendCoefficients(t.CompositionCoefficients, t.Blowup, t.Shift);
+                t.CompositionLde = Matrix(workspace, t.CompositionCoefficients.Length, t.LdeSize);
+                LowDegreeExtension.ExtendCoefficientsInto(t.CompositionCoefficients, t.Blowup, t.Shift, t.CompositionLde);
             }, ms => timings.QuotientMs += ms);
             Time(sw, () => t.CompositionTree = Commit(hash, t.CompositionLde), ms => timings.CommitMs += ms);
             transcript.AbsorbDigest(t.CompositionTree.Root);
@@ -157,6 +165,7 @@ public static class StarkProver
             friOpenings = fri.Open(positions);
         }, ms => timings.QueriesMs += ms);
 
+        workspace?.ReturnAll(); // the proof holds copies of the opened rows, never the matrices
         timings.TotalMs = total.Elapsed.TotalMilliseconds;
         return new StarkProof
         {
@@ -201,6 +210,9 @@ public static class StarkProver
         var shift = t.Shift.Pow((ulong)(t.Height / cycle.Length));
         return LowDegreeExtension.ExtendCoefficients([coeffs], t.Blowup, shift).Values;
     }).ToArray();
+
+    private static RowMajorMatrix Matrix(ProverWorkspace? workspace, int width, int height) =>
+        workspace?.Rent(width, height) ?? new RowMajorMatrix(width, height);
 
     private static MerkleTree Commit(IHashSuite hash, RowMajorMatrix lde) =>
         MerkleTree.Build(hash, MemoryMarshal.AsBytes(lde.Values.AsSpan()), lde.Width * sizeof(ulong));

@@ -83,6 +83,7 @@ internal static class BenchCommand
         t.AddRow("statement", $"2^{result.LogRows} rows × {result.Width} columns, degree 3");
         foreach (var (phase, ms) in result.PhasesMs) t.AddRow($"  {phase}", $"{ms:F0} ms");
         t.AddRow("[bold]prove[/]", $"{result.ProveMs:F0} ms");
+        t.AddRow("prove, buffers reused", $"{result.ProveMsReusedBuffers:F0} ms ({result.Cells / (result.ProveMsReusedBuffers / 1000) / 1e6:F2} M cells/s)");
         t.AddRow("[bold]cells proved / s[/]", $"{result.CellsPerSecond / 1e6:F2} M");
         t.AddRow("proof size", $"{result.ProofBytes / 1024.0:F1} KiB");
         t.AddRow("verify", $"{result.VerifyMs:F1} ms — {(result.Verified ? "[green]valid[/]" : "[red]REJECTED[/]")}");
