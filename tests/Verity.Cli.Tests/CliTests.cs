@@ -180,4 +180,23 @@ public class CliTests
         }
         finally { File.Delete(elf); }
     }
+
+    [Fact]
+    public void Bench_execute_reports_preflight_and_trace_speed()
+    {
+        var elf = TinyGuest();
+        try
+        {
+            var (code, output, err) = Run("bench", "execute", "--elf", elf, "--iterations", "1", "--json");
+            Assert.True(code == 0, output + err);
+            using var doc = JsonDocument.Parse(output.Trim());
+            Assert.True(doc.RootElement.GetProperty("preflight_mhz").GetDouble() > 0);
+            Assert.True(doc.RootElement.GetProperty("trace_mhz").GetDouble() > 0);
+            Assert.True(doc.RootElement.GetProperty("cycles").GetInt64() > 0);
+        }
+        finally { File.Delete(elf); }
+        var (missingCode, _, missingErr) = Run("bench", "execute", "--elf", "/nonexistent/loop.elf");
+        Assert.NotEqual(0, missingCode);
+        Assert.Contains("make -C guest", missingErr);
+    }
 }
