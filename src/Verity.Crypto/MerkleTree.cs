@@ -53,11 +53,44 @@ public sealed class MerkleTree
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(leafBytes);
         if (leafData.Length % leafBytes != 0)
             throw new ArgumentException($"Leaf data of {leafData.Length} bytes is not a whole number of {leafBytes}-byte leaves.", nameof(leafData));
-        int count = leafData.Length / leafBytes;
+        fixed (byte* p = leafData)
+        {
+            nint address = (nint)p;
+            return BuildCore(suite, leafData.Length / leafBytes, leafBytes,
+                (first, leaves) => new ReadOnlySpan<byte>((byte*)address + (nint)first * leafBytes, leaves * leafBytes), nameof(leafData));
+        }
+    }
+
+    /// <summary>
+    /// Builds the tree over leaves of <paramref name="wordsPerLeaf"/> 64-bit words each, hashed as their
+    /// little-endian bytes — the same tree as the byte overload, but the data may exceed 2 GiB (an LDE of
+    /// 2^23 rows × 64 columns is 4 GiB), since only one subtree's leaves are viewed as bytes at a time.
+    /// </summary>
+    public static unsafe MerkleTree Build(IHashSuite suite, ReadOnlySpan<ulong> leafWords, int wordsPerLeaf)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(wordsPerLeaf);
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Word leaves are hashed as their in-memory little-endian bytes.");
+        if (leafWords.Length % wordsPerLeaf != 0)
+            throw new ArgumentException($"Leaf data of {leafWords.Length} words is not a whole number of {wordsPerLeaf}-word leaves.", nameof(leafWords));
+        int leafBytes = checked(wordsPerLeaf * sizeof(ulong));
+        fixed (ulong* p = leafWords)
+        {
+            nint address = (nint)p;
+            return BuildCore(suite, leafWords.Length / wordsPerLeaf, leafBytes,
+                (first, leaves) => new ReadOnlySpan<byte>((byte*)address + (nint)first * leafBytes, leaves * leafBytes), nameof(leafWords));
+        }
+    }
+
+    /// <summary>The bytes of <paramref name="leaves"/> consecutive leaves starting at leaf <paramref name="first"/>.</summary>
+    private delegate ReadOnlySpan<byte> LeafSlice(int first, int leaves);
+
+    private static MerkleTree BuildCore(IHashSuite suite, int count, int leafBytes, LeafSlice slice, string paramName)
+    {
         if (count == 0 || !BitOperations.IsPow2(count))
-            throw new ArgumentException($"The leaf count must be a power of two; got {count}.", nameof(leafData));
+            throw new ArgumentException($"The leaf count must be a power of two; got {count}.", paramName);
         if (2L * count > Array.MaxLength)
-            throw new ArgumentException($"{count} leaves need more nodes than one array holds.", nameof(leafData));
+            throw new ArgumentException($"{count} leaves need more nodes than one array holds.", paramName);
 
         Digest[] nodes = GC.AllocateUninitializedArray<Digest>(2 * count);
         nodes[0] = default;
@@ -68,17 +101,11 @@ public sealed class MerkleTree
         if (subtrees == 1 || Environment.ProcessorCount == 1)
         {
             for (int s = 0; s < subtrees; s++)
-                BuildSubtree(suite, leafData, leafBytes, nodes, count, s, subtree);
+                BuildSubtree(suite, slice(s * subtree, subtree), leafBytes, nodes, count, s, subtree);
         }
         else
         {
-            fixed (byte* p = leafData)
-            {
-                nint address = (nint)p;
-                int length = leafData.Length;
-                Parallel.For(0, subtrees, s =>
-                    BuildSubtree(suite, new ReadOnlySpan<byte>((void*)address, length), leafBytes, nodes, count, s, subtree));
-            }
+            Parallel.For(0, subtrees, s => BuildSubtree(suite, slice(s * subtree, subtree), leafBytes, nodes, count, s, subtree));
         }
 
         // Levels above the subtree roots, which sit at nodes [subtrees, 2 * subtrees).
@@ -87,11 +114,11 @@ public sealed class MerkleTree
         return new MerkleTree(suite, nodes, count);
     }
 
-    /// <summary>Hashes the leaves of subtree <paramref name="s"/> and every node of that subtree below its root.</summary>
-    private static void BuildSubtree(IHashSuite suite, ReadOnlySpan<byte> leafData, int leafBytes, Digest[] nodes, int count, int s, int subtree)
+    /// <summary>Hashes the leaves of subtree <paramref name="s"/> (given as its own bytes) and every node of that subtree below its root.</summary>
+    private static void BuildSubtree(IHashSuite suite, ReadOnlySpan<byte> subtreeLeaves, int leafBytes, Digest[] nodes, int count, int s, int subtree)
     {
         int first = s * subtree;
-        suite.HashLeaves(leafData.Slice(first * leafBytes, subtree * leafBytes), leafBytes, nodes.AsSpan(count + first, subtree));
+        suite.HashLeaves(subtreeLeaves, leafBytes, nodes.AsSpan(count + first, subtree));
         for (int width = subtree / 2, start = (count + first) / 2; width >= 1; width /= 2, start /= 2)
             suite.HashNodes(nodes.AsSpan(2 * start, 2 * width), nodes.AsSpan(start, width));
     }

@@ -214,8 +214,9 @@ public static class StarkProver
     private static RowMajorMatrix Matrix(ProverWorkspace? workspace, int width, int height) =>
         workspace?.Rent(width, height) ?? new RowMajorMatrix(width, height);
 
+    // Leaves are whole LDE rows; the word overload allows matrices over 2 GiB.
     private static MerkleTree Commit(IHashSuite hash, RowMajorMatrix lde) =>
-        MerkleTree.Build(hash, MemoryMarshal.AsBytes(lde.Values.AsSpan()), lde.Width * sizeof(ulong));
+        MerkleTree.Build(hash, MemoryMarshal.Cast<Goldilocks, ulong>(lde.Values.AsSpan()), lde.Width);
 
     private static GroupOpening Open(RowMajorMatrix lde, MerkleTree tree, int[] indices)
     {

@@ -78,6 +78,21 @@ public class MerkleTreeTests
             Assert.Equal(suite.HashLeaf(data.AsSpan(i * leafBytes, leafBytes)), tree.LeafHash(i));
     }
 
+    [Theory]
+    [InlineData("blake3", 0, 1)]
+    [InlineData("blake3", 6, 64)]
+    [InlineData("blake3", 14, 8)]
+    [InlineData("keccak256", 7, 3)]
+    public void WordLeavesGiveTheSameTreeAsTheirBytes(string name, int depth, int wordsPerLeaf)
+    {
+        IHashSuite suite = HashSuites.FromName(name);
+        byte[] data = RandomLeaves(1 << depth, wordsPerLeaf * 8, depth + 100);
+        ulong[] words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(data).ToArray();
+        Assert.Equal(MerkleTree.Build(suite, data, wordsPerLeaf * 8).Root, MerkleTree.Build(suite, words, wordsPerLeaf).Root);
+        Assert.Throws<ArgumentException>(() => MerkleTree.Build(suite, words.AsSpan(0, words.Length - 1), wordsPerLeaf * 2 + 1));
+        Assert.ThrowsAny<ArgumentException>(() => MerkleTree.Build(suite, words, 0));
+    }
+
     [Fact]
     public void BuildRejectsBadShapes()
     {

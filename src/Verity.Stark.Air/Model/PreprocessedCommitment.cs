@@ -34,7 +34,7 @@ public sealed class PreprocessedCommitment
         {
             var coeffs = new Goldilocks[table.PreprocessedWidth][];
             var lde = LowDegreeExtension.Extend(table.Preprocessed, parameters.Blowup, ldeShift, coeffs);
-            var tree = MerkleTree.Build(parameters.Hash, MemoryMarshal.AsBytes(lde.Values.AsSpan()), lde.Width * 8);
+            var tree = MerkleTree.Build(parameters.Hash, MemoryMarshal.Cast<Goldilocks, ulong>(lde.Values.AsSpan()), lde.Width);
             return new PreprocessedCommitment(lde, coeffs, tree);
         });
     }
