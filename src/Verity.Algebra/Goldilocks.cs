@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace Verity.Algebra;
@@ -154,5 +153,4 @@ public readonly struct Goldilocks : IField<Goldilocks>, IComparable<Goldilocks>
     public override string ToString() => Value.ToString();
 
     public static implicit operator Goldilocks(uint v) => new(v);
-    public static BigInteger ToBigInteger(Goldilocks g) => g.Value;
 }

@@ -88,11 +88,11 @@ internal static class CompositionBuilder
         for (int i = 0; i < chunks; i++)
             for (int c = 0; c < 3; c++)
                 result[3 * i + c] = comps[c].AsSpan(i * n, n).ToArray();
-        if (rejectInvalid && SpotCheck(table, program, result, gLast) != true)
+        if (rejectInvalid && SpotCheck(table, program, result) != true)
         {
             // Either the spot check failed or there was no row to spot-check: find the failing constraint.
             if (ConstraintChecker.Diagnose(table, publicInputs, gamma, beta) is { } error) throw new InvalidWitnessException(error);
-            if (SpotCheck(table, program, result, gLast) == false)
+            if (SpotCheck(table, program, result) == false)
                 throw new InvalidWitnessException($"Table '{def.Name}': the composition polynomial is not of degree < {chunks}·n although every constraint holds on the trace; is a constraint's degree above what the blowup allows?");
         }
         return result;
@@ -103,7 +103,7 @@ internal static class CompositionBuilder
     /// not a polynomial of degree &lt; chunks·n and the interpolant misses H elsewhere. Compare both
     /// at an LDE row outside the sub-coset; null when every LDE row is in the sub-coset.
     /// </summary>
-    private static bool? SpotCheck(TableState table, ConstraintProgram program, Goldilocks[][] chunks, Goldilocks gLast)
+    private static bool? SpotCheck(TableState table, ConstraintProgram program, Goldilocks[][] chunks)
     {
         int n = table.Height;
         if (System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(chunks.Length / 3)) * (uint)n >= (uint)table.LdeSize)
@@ -112,10 +112,10 @@ internal static class CompositionBuilder
         var outputs = new Goldilocks3[4 * ConstraintProgram.BlockSize];
         program.Evaluate(table.LdeSource(), row, 1, program.CreateScratch(), outputs);
         var x = table.Shift * Goldilocks.RootOfUnity(table.LogLde);
-        var zInv = (x.Pow((ulong)n) - Goldilocks.One).Inverse();
+        var d = ConstraintDivisors.InverseAt(x, table.LogHeight);
         int bs = ConstraintProgram.BlockSize;
-        var h = outputs[GroupTransition * bs] * ((x - gLast) * zInv) + outputs[GroupEvery * bs] * zInv
-              + outputs[GroupFirst * bs] * (x - Goldilocks.One).Inverse() + outputs[GroupLast * bs] * (x - gLast).Inverse();
+        var h = outputs[GroupTransition * bs] * d.Transition + outputs[GroupEvery * bs] * d.EveryRow
+              + outputs[GroupFirst * bs] * d.FirstRow + outputs[GroupLast * bs] * d.LastRow;
         Goldilocks3 fromChunks = Goldilocks3.Zero;
         Goldilocks xn = x.Pow((ulong)n), xPow = Goldilocks.One;
         for (int i = 0; i < chunks.Length / 3; i++)

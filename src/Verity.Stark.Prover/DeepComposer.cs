@@ -1,4 +1,5 @@
 using Verity.Algebra;
+using Verity.Stark.Air.Model;
 
 namespace Verity.Stark.Prover;
 
@@ -17,12 +18,9 @@ internal static class DeepComposer
     {
         var traceCoeffs = table.TraceCoefficients;
         var compCoeffs = table.CompositionCoefficients;
-        int wTrace = traceCoeffs.Count, wComp = compCoeffs.Length;
+        int wTrace = traceCoeffs.Count;
         int n = table.Height, N = table.LdeSize;
-
-        Goldilocks3 claimZ = Goldilocks3.Zero, claimGz = Goldilocks3.Zero;
-        for (int j = 0; j < wTrace; j++) { claimZ += weights[j] * table.OodAtZ[j]; claimGz += weights[j] * table.OodAtGz[j]; }
-        for (int k = 0; k < wComp; k++) claimZ += weights[wTrace + k] * table.OodAtZ[wTrace + k];
+        var (claimZ, claimGz) = DeepCoefficients.Claims(weights, table.OodAtZ, table.OodAtGz, wTrace);
 
         // Coefficients of S (base columns 0–2) and C (3–5).
         var combined = new Goldilocks[6][];

@@ -121,13 +121,9 @@ public static class StarkProver
         var friInputs = new List<(int, Goldilocks3[])>();
         Time(sw, () =>
         {
-            var weight = Goldilocks3.One;
-            foreach (var t in tables)
-            {
-                var weights = new Goldilocks3[t.OodAtZ.Length];
-                for (int j = 0; j < weights.Length; j++) { weights[j] = weight; weight *= deepGamma; }
-                friInputs.Add((t.LogLde, DeepComposer.Compose(t, weights, deepC, z)));
-            }
+            var weights = DeepCoefficients.Weights(deepGamma, tables.Select(t => t.OodAtZ.Length).ToArray());
+            for (int i = 0; i < tables.Length; i++)
+                friInputs.Add((tables[i].LogLde, DeepComposer.Compose(tables[i], weights[i], deepC, z)));
         }, ms => timings.DeepMs += ms);
         var schedule = FriSchedule.Create(tables.Select(t => t.LogLde).ToArray(), parameters);
         FriProver fri = null!;

@@ -55,26 +55,12 @@ internal sealed class OodConstraintEvaluator
 
     public Goldilocks3 ComposedValue(Goldilocks3 alpha, Goldilocks3 z, int logHeight)
     {
-        int n = 1 << logHeight;
-        var gLast = Goldilocks.RootOfUnity(logHeight).Pow((ulong)(n - 1));
-        var zn = z.Pow((ulong)n);
-        // z lies outside the base field, so none of these denominators is zero.
-        var invZh = (zn - Goldilocks3.One).Inverse();
-        var transitionDiv = (z - (Goldilocks3)gLast) * invZh;
-        var firstDiv = (z - Goldilocks3.One).Inverse();
-        var lastDiv = (z - (Goldilocks3)gLast).Inverse();
+        // z lies outside the base field, so none of the denominators is zero.
+        var divisors = ConstraintDivisors.InverseAt(z, logHeight);
         Goldilocks3 acc = Goldilocks3.Zero, weight = Goldilocks3.One;
         foreach (var c in _table.AllConstraints)
         {
-            var v = Evaluate(c.Expression);
-            var d = c.Domain switch
-            {
-                ConstraintDomain.Transition => transitionDiv,
-                ConstraintDomain.FirstRow => firstDiv,
-                ConstraintDomain.LastRow => lastDiv,
-                _ => invZh,
-            };
-            acc += weight * v * d;
+            acc += weight * Evaluate(c.Expression) * divisors.For(c.Domain);
             weight *= alpha;
         }
         return acc;

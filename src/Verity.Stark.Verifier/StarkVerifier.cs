@@ -165,7 +165,7 @@ public static class StarkVerifier
 
         // 8. Openings: every group's rows against its root, then the DEEP quotient recomputed from them.
         var deepValues = new Dictionary<int, Dictionary<int, Goldilocks3>>();
-        var weight = Goldilocks3.One;
+        var allWeights = DeepCoefficients.Weights(deepGamma, proof.Tables.Select(t => t.OodAtZ.Length).ToArray());
         for (int i = 0; i < air.Tables.Count; i++)
         {
             var def = air.Tables[i];
@@ -178,12 +178,9 @@ public static class StarkVerifier
             var aux = def.HasAux ? CheckGroup(hash, tp.AuxRoot!.Value, logLde, idx, tp.AuxOpening!, def.AuxBaseWidth, $"{at} aux") : null;
             var comp = CheckGroup(hash, tp.CompositionRoot, logLde, idx, tp.CompositionOpening, 3 * def.QuotientChunks, $"{at} composition");
 
-            var weights = new Goldilocks3[tp.OodAtZ.Length];
-            for (int j = 0; j < weights.Length; j++) { weights[j] = weight; weight *= deepGamma; }
+            var weights = allWeights[i];
             int traceWidth = def.PreprocessedWidth + def.MainWidth + def.AuxBaseWidth;
-            Goldilocks3 claimZ = Goldilocks3.Zero, claimGz = Goldilocks3.Zero;
-            for (int j = 0; j < traceWidth; j++) { claimZ += weights[j] * tp.OodAtZ[j]; claimGz += weights[j] * tp.OodAtGz[j]; }
-            for (int k = traceWidth; k < tp.OodAtZ.Length; k++) claimZ += weights[k] * tp.OodAtZ[k];
+            var (claimZ, claimGz) = DeepCoefficients.Claims(weights, tp.OodAtZ, tp.OodAtGz, traceWidth);
             var gz = z * Goldilocks.RootOfUnity(tp.LogHeight);
 
             if (!deepValues.TryGetValue(logLde, out var bySize)) deepValues[logLde] = bySize = [];

@@ -117,8 +117,6 @@ public sealed class Expr
     public static Expr operator -(long a, Expr b) => Const(a) - b;
     public static Expr operator *(long a, Expr b) => Const(a) * b;
 
-    public bool IsLeaf => Kind < ExprKind.Add;
-
     public override string ToString() => Kind switch
     {
         ExprKind.Constant => Constant.ToString(),

@@ -11,12 +11,10 @@ namespace Verity.Stark.Air.Model;
 /// </summary>
 public static class Domains
 {
-    public static Goldilocks Generator => Goldilocks.Generator;
-
     public static Goldilocks CosetShift(int logSize, int maxLogSize)
     {
         if (logSize > maxLogSize) throw new ArgumentOutOfRangeException(nameof(logSize));
-        return Generator.Pow(1UL << (maxLogSize - logSize));
+        return Goldilocks.Generator.Pow(1UL << (maxLogSize - logSize));
     }
 
     /// <summary>The point of index <paramref name="index"/> of the coset shift·⟨ω_2^logSize⟩.</summary>

@@ -31,8 +31,6 @@ public sealed class Transcript
 
     private enum Tag : byte { Domain = 1, Bytes = 2, U64 = 3, Digest = 4, Base = 5, Ext = 6, Nonce = 7 }
 
-    public void AbsorbLabel(string label) => AbsorbBytes(Tag.Domain, Encoding.UTF8.GetBytes(label));
-
     public void AbsorbBytes(ReadOnlySpan<byte> data) => AbsorbBytes(Tag.Bytes, data);
 
     private void AbsorbBytes(Tag tag, ReadOnlySpan<byte> data)
