@@ -14,7 +14,7 @@ internal static class CompositionBuilder
 {
     private const int GroupTransition = 0, GroupFirst = 1, GroupLast = 2, GroupEvery = 3;
 
-    public static Goldilocks[][] Build(TableState table, Goldilocks[] publicInputs, Goldilocks3 gamma, Goldilocks3 beta, Goldilocks3 alpha, bool rejectInvalid)
+    public static Goldilocks[][] Build(TableState table, Goldilocks[] publicInputs, LogUpChallenges challenges, Goldilocks3 alpha, bool rejectInvalid)
     {
         var def = table.Definition;
         int n = table.Height, N = table.LdeSize, B = table.Blowup;
@@ -34,8 +34,8 @@ internal static class CompositionBuilder
             terms.Add((c.Expression, g, weight));
             weight *= alpha;
         }
-        var claimed = table.ClaimedSum;
-        var program = new ConstraintProgram(terms, 4, e => LogUpBuilder.Uniform(e, publicInputs, gamma, beta, claimed));
+        Goldilocks3 claimed = table.ClaimedSum, external = table.ExternalSum;
+        var program = new ConstraintProgram(terms, 4, e => LogUpBuilder.Uniform(e, publicInputs, challenges, claimed, external));
 
         // H has degree < chunks·n, so it is determined by its values on a sub-coset of the LDE of
         // size Q = 2^⌈log₂ chunks⌉·n: every (N/Q)-th LDE row. Evaluating there, not on all N rows,
@@ -91,7 +91,7 @@ internal static class CompositionBuilder
         if (rejectInvalid && SpotCheck(table, program, result) != true)
         {
             // Either the spot check failed or there was no row to spot-check: find the failing constraint.
-            if (ConstraintChecker.Diagnose(table, publicInputs, gamma, beta) is { } error) throw new InvalidWitnessException(error);
+            if (ConstraintChecker.Diagnose(table, publicInputs, challenges) is { } error) throw new InvalidWitnessException(error);
             if (SpotCheck(table, program, result) == false)
                 throw new InvalidWitnessException($"Table '{def.Name}': the composition polynomial is not of degree < {chunks}·n although every constraint holds on the trace; is a constraint's degree above what the blowup allows?");
         }

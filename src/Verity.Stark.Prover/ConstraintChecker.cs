@@ -7,14 +7,14 @@ namespace Verity.Stark.Prover;
 /// <summary>Finds which constraint a witness violates, and where, for a clear prover error.</summary>
 internal static class ConstraintChecker
 {
-    public static string? Diagnose(TableState table, Goldilocks[] publicInputs, Goldilocks3 gamma, Goldilocks3 beta)
+    public static string? Diagnose(TableState table, Goldilocks[] publicInputs, LogUpChallenges challenges)
     {
         var def = table.Definition;
         int n = table.Height;
         var constraints = def.AllConstraints;
         var terms = constraints.Select((c, k) => (c.Expression, k, Goldilocks3.One)).ToList();
-        var claimed = table.ClaimedSum;
-        var program = new ConstraintProgram(terms, constraints.Count, e => LogUpBuilder.Uniform(e, publicInputs, gamma, beta, claimed));
+        Goldilocks3 claimed = table.ClaimedSum, external = table.ExternalSum;
+        var program = new ConstraintProgram(terms, constraints.Count, e => LogUpBuilder.Uniform(e, publicInputs, challenges, claimed, external));
         var source = new TraceRowSource(table.Main, def.Preprocessed, def.Periodic, table.AuxColumns);
         var scratch = program.CreateScratch();
         int bs = ConstraintProgram.BlockSize;

@@ -1,3 +1,5 @@
+using Verity.Stark.Air.Model;
+
 namespace Verity.Stark.Prover;
 
 /// <summary>How the prover treats its witness.</summary>
@@ -9,6 +11,12 @@ public sealed class ProverOptions
     /// check that the verifier rejects them.
     /// </summary>
     public bool RejectInvalidWitness { get; init; } = true;
+
+    /// <summary>
+    /// The external bus challenges γₑ, βₑ: required exactly when the AIR has external buses (derived
+    /// by the caller from the precommitted tables' main roots, see <see cref="StarkProver.CommitMainTrace"/>).
+    /// </summary>
+    public ExternalChallenges? ExternalChallenges { get; init; }
 
     /// <summary>Buffers to reuse across proofs (see <see cref="ProverWorkspace"/>); null allocates fresh ones.</summary>
     public ProverWorkspace? Workspace { get; init; }

@@ -12,8 +12,8 @@ namespace Verity.Stark.Prover;
 
 /// <summary>
 /// Proves a multi-table AIR statement. The phases follow the transcript order of DESIGN §3:
-/// statement → preprocessed and main commitments → LogUp challenges → aux commitments and claimed
-/// sums → composition challenge → composition commitments → OOD point → OOD values → DEEP
+/// statement (with the external challenges, if any) → preprocessed and main commitments → LogUp
+/// challenges → aux commitments, claimed and external sums → composition challenge → composition commitments → OOD point → OOD values → DEEP
 /// coefficients → FRI → grinding → queries → openings.
 /// </summary>
 public static class StarkProver
@@ -31,12 +31,17 @@ public static class StarkProver
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Leaf encoding assumes a little-endian machine.");
 
         int[] logHeights = ValidateWitness(air, mainTraces, publicInputs);
+        var external = options.ExternalChallenges;
+        if (air.HasExternalBuses && external is null)
+            throw new ArgumentException($"AIR '{air.Name}' has external buses: ProverOptions.ExternalChallenges must hold the challenges derived from the precommitted tables.", nameof(options));
+        if (!air.HasExternalBuses && external is not null)
+            throw new ArgumentException($"AIR '{air.Name}' has no external buses; ProverOptions.ExternalChallenges must be null.", nameof(options));
         int logB = parameters.LogBlowup;
         int maxLdeLog = logHeights.Max() + logB;
         if (parameters.Queries > 1 << maxLdeLog) throw new ArgumentException($"{parameters.Queries} queries exceed the LDE domain of {1 << maxLdeLog} points.");
         var tables = air.Tables.Select((t, i) => new TableState(t, mainTraces[i], logHeights[i], logB, maxLdeLog)).ToArray();
         foreach (var t in tables) t.PeriodicLde = PeriodicOverLde(t);
-        var transcript = StatementTranscript.Begin(air, parameters, logHeights, publicInputs);
+        var transcript = StatementTranscript.Begin(air, parameters, logHeights, publicInputs, external);
         var hash = parameters.Hash;
 
         // 1. Preprocessed (verifying key) and main trace commitments.
@@ -56,15 +61,19 @@ public static class StarkProver
             transcript.AbsorbDigest(t.MainTree.Root);
         }
 
-        // 2. LogUp: global challenges after every main commitment, then aux columns and claimed sums.
+        // 2. LogUp: local challenges after every main commitment, then aux columns and claimed sums
+        //    (local, then external: the external sum is what the caller balances across proofs).
         var gamma = transcript.DrawExt();
         var beta = transcript.DrawExt();
+        var challenges = new LogUpChallenges(gamma, beta, external);
         foreach (var t in tables.Where(t => t.Definition.HasAux))
         {
+            var def = t.Definition;
             Time(sw, () =>
             {
-                t.AuxColumns = LogUpBuilder.Build(t, publicInputs, gamma, beta);
-                t.ClaimedSum = t.AuxColumns[^1][t.Height - 1];
+                t.AuxColumns = LogUpBuilder.Build(t, publicInputs, challenges);
+                if (def.HasLocalInteractions) t.ClaimedSum = t.AuxColumns[def.LocalSumColumn][t.Height - 1];
+                if (def.HasExternalInteractions) t.ExternalSum = t.AuxColumns[def.ExternalSumColumn][t.Height - 1];
                 var baseCols = LogUpBuilder.ToBaseColumns(t.AuxColumns);
                 t.AuxCoefficients = new Goldilocks[baseCols.Length][];
                 t.AuxLde = Matrix(workspace, baseCols.Length, t.LdeSize);
@@ -72,11 +81,15 @@ public static class StarkProver
             }, ms => timings.LogUpMs += ms);
             Time(sw, () => t.AuxTree = Commit(hash, t.AuxLde!), ms => timings.CommitMs += ms);
             transcript.AbsorbDigest(t.AuxTree!.Root);
-            transcript.AbsorbExt(t.ClaimedSum);
+            if (def.HasLocalInteractions) transcript.AbsorbExt(t.ClaimedSum);
+            if (def.HasExternalInteractions) transcript.AbsorbExt(t.ExternalSum);
         }
-        if (options.RejectInvalidWitness && air.HasBuses)
+        if (options.RejectInvalidWitness && air.HasLocalBuses)
         {
-            var sum = tables.Aggregate(Goldilocks3.Zero, (acc, t) => acc + t.ClaimedSum);
+            // Only the local buses balance inside the proof; the external sums are the caller's to add up.
+            if (!PublicLogUp.TrySum(air, publicInputs, challenges, out var sum))
+                throw new InvalidOperationException("LogUp challenge collided with a public interaction's fingerprint; retry the proof.");
+            foreach (var t in tables) sum += t.ClaimedSum;
             if (!sum.IsZero) throw new InvalidWitnessException("LogUp buses do not balance: some value is sent and not received (or with different multiplicities).");
         }
 
@@ -86,7 +99,7 @@ public static class StarkProver
         {
             Time(sw, () =>
             {
-                t.CompositionCoefficients = CompositionBuilder.Build(t, publicInputs, gamma, beta, alpha, options.RejectInvalidWitness);
+                t.CompositionCoefficients = CompositionBuilder.Build(t, publicInputs, challenges, alpha, options.RejectInvalidWitness);
                 t.CompositionLde = Matrix(workspace, t.CompositionCoefficients.Length, t.LdeSize);
                 LowDegreeExtension.ExtendCoefficientsInto(t.CompositionCoefficients, t.Blowup, t.Shift, t.CompositionLde);
             }, ms => timings.QuotientMs += ms);
@@ -149,6 +162,8 @@ public static class StarkProver
                     MainRoot = t.MainTree.Root,
                     AuxRoot = t.AuxTree?.Root,
                     ClaimedSum = t.ClaimedSum,
+                    HasExternalSum = t.Definition.HasExternalInteractions,
+                    ExternalSum = t.ExternalSum,
                     CompositionRoot = t.CompositionTree.Root,
                     OodAtZ = t.OodAtZ,
                     OodAtGz = t.OodAtGz,
@@ -175,24 +190,52 @@ public static class StarkProver
         };
     }
 
+    /// <summary>
+    /// Phase 1 of a split proof: the main-trace root that <see cref="Prove"/> will put in
+    /// <see cref="TableProof.MainRoot"/> for table <paramref name="tableIndex"/>, when the proof's
+    /// tables have exactly <paramref name="logHeights"/> (the LDE coset of a table depends on the
+    /// largest table, see <see cref="Domains.CosetShift"/>). The caller derives the external
+    /// challenges from the roots of every proof's precommitted tables.
+    /// </summary>
+    public static Digest CommitMainTrace(AirDefinition air, int tableIndex, Goldilocks[][] mainColumns, IReadOnlyList<int> logHeights, StarkParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(air);
+        ArgumentNullException.ThrowIfNull(mainColumns);
+        ArgumentNullException.ThrowIfNull(logHeights);
+        ArgumentNullException.ThrowIfNull(parameters);
+        if ((uint)tableIndex >= (uint)air.Tables.Count) throw new ArgumentOutOfRangeException(nameof(tableIndex), $"AIR '{air.Name}' has {air.Tables.Count} tables.");
+        if (logHeights.Count != air.Tables.Count) throw new ArgumentException($"AIR '{air.Name}' has {air.Tables.Count} tables, got {logHeights.Count} heights.", nameof(logHeights));
+        foreach (int h in logHeights)
+            if (h < StatementTranscript.MinLogHeight || h > StatementTranscript.MaxLogHeight)
+                throw new ArgumentException($"Log height {h} is outside {StatementTranscript.MinLogHeight}..{StatementTranscript.MaxLogHeight}.", nameof(logHeights));
+        int logHeight = ValidateTable(air.Tables[tableIndex], mainColumns);
+        if (logHeight != logHeights[tableIndex])
+            throw new ArgumentException($"Table '{air.Tables[tableIndex].Name}' has height 2^{logHeight}, but the heights give 2^{logHeights[tableIndex]}.", nameof(logHeights));
+        int logB = parameters.LogBlowup;
+        var shift = Domains.CosetShift(logHeight + logB, logHeights.Max() + logB);
+        var lde = LowDegreeExtension.Extend(mainColumns, parameters.Blowup, shift);
+        return Commit(parameters.Hash, lde).Root;
+    }
+
     private static int[] ValidateWitness(AirDefinition air, IReadOnlyList<Goldilocks[][]> traces, Goldilocks[] publicInputs)
     {
         if (traces.Count != air.Tables.Count) throw new ArgumentException($"AIR '{air.Name}' has {air.Tables.Count} tables, got {traces.Count} traces.");
         if (publicInputs.Length != air.PublicInputCount) throw new ArgumentException($"AIR '{air.Name}' takes {air.PublicInputCount} public inputs, got {publicInputs.Length}.");
         var logs = new int[traces.Count];
-        for (int i = 0; i < traces.Count; i++)
-        {
-            var def = air.Tables[i];
-            var cols = traces[i];
-            if (cols.Length != def.MainWidth) throw new ArgumentException($"Table '{def.Name}' has {def.MainWidth} main columns, the trace has {cols.Length}.");
-            int n = def.FixedLogHeight is { } fixedLog ? 1 << fixedLog : cols.Length > 0 ? cols[0].Length : 0;
-            if (!int.IsPow2(n) || n < 1 << StatementTranscript.MinLogHeight || n > 1 << StatementTranscript.MaxLogHeight)
-                throw new ArgumentException($"Table '{def.Name}': height {n} must be a power of two in 2^{StatementTranscript.MinLogHeight}..2^{StatementTranscript.MaxLogHeight}.");
-            foreach (var c in cols)
-                if (c.Length != n) throw new ArgumentException($"Table '{def.Name}': all columns must have height {n}, found one of {c.Length}.");
-            logs[i] = System.Numerics.BitOperations.Log2((uint)n);
-        }
+        for (int i = 0; i < traces.Count; i++) logs[i] = ValidateTable(air.Tables[i], traces[i]);
         return logs;
+    }
+
+    /// <summary>Checks a table's main columns against its definition; returns its log height.</summary>
+    private static int ValidateTable(TableDefinition def, Goldilocks[][] cols)
+    {
+        if (cols.Length != def.MainWidth) throw new ArgumentException($"Table '{def.Name}' has {def.MainWidth} main columns, the trace has {cols.Length}.");
+        int n = def.FixedLogHeight is { } fixedLog ? 1 << fixedLog : cols.Length > 0 ? cols[0].Length : 0;
+        if (!int.IsPow2(n) || n < 1 << StatementTranscript.MinLogHeight || n > 1 << StatementTranscript.MaxLogHeight)
+            throw new ArgumentException($"Table '{def.Name}': height {n} must be a power of two in 2^{StatementTranscript.MinLogHeight}..2^{StatementTranscript.MaxLogHeight}.");
+        foreach (var c in cols)
+            if (c.Length != n) throw new ArgumentException($"Table '{def.Name}': all columns must have height {n}, found one of {c.Length}.");
+        return System.Numerics.BitOperations.Log2((uint)n);
     }
 
     /// <summary>

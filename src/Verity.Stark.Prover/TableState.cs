@@ -26,6 +26,7 @@ internal sealed class TableState(TableDefinition definition, Goldilocks[][] main
     public RowMajorMatrix? AuxLde { get; set; }
     public MerkleTree? AuxTree { get; set; }
     public Goldilocks3 ClaimedSum { get; set; }
+    public Goldilocks3 ExternalSum { get; set; }
 
     public Goldilocks[][] CompositionCoefficients { get; set; } = null!;
     public RowMajorMatrix CompositionLde { get; set; } = null!;

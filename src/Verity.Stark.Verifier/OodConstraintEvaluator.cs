@@ -16,11 +16,12 @@ internal sealed class OodConstraintEvaluator
     private readonly TableDefinition _table;
     private readonly Goldilocks3[] _main, _mainNext, _pre, _preNext, _aux, _auxNext, _periodic;
     private readonly Goldilocks[] _publicInputs;
-    private readonly Goldilocks3 _gamma, _beta, _claimedSum;
+    private readonly LogUpChallenges _challenges;
+    private readonly Goldilocks3 _claimedSum, _externalSum;
     private readonly Dictionary<Expr, Goldilocks3> _memo = new(ReferenceEqualityComparer.Instance);
 
     public OodConstraintEvaluator(TableDefinition table, int logHeight, Goldilocks3[] oodZ, Goldilocks3[] oodGz, Goldilocks3 z,
-        Goldilocks[] publicInputs, Goldilocks3 gamma, Goldilocks3 beta, Goldilocks3 claimedSum)
+        Goldilocks[] publicInputs, LogUpChallenges challenges, Goldilocks3 claimedSum, Goldilocks3 externalSum)
     {
         _table = table;
         int p = table.PreprocessedWidth, m = table.MainWidth;
@@ -31,9 +32,9 @@ internal sealed class OodConstraintEvaluator
         _aux = CombineExtension(oodZ, p + m, table.AuxWidth);
         _auxNext = CombineExtension(oodGz, p + m, table.AuxWidth);
         _publicInputs = publicInputs;
-        _gamma = gamma;
-        _beta = beta;
+        _challenges = challenges;
         _claimedSum = claimedSum;
+        _externalSum = externalSum;
         // A periodic column with cycle v is p(x^(n/P)) where p interpolates v over the P-th roots of unity.
         _periodic = table.Periodic.Select(cycle =>
         {
@@ -77,8 +78,8 @@ internal sealed class OodConstraintEvaluator
             ExprKind.Auxiliary => e.IsNext ? _auxNext[e.Index] : _aux[e.Index],
             ExprKind.Periodic => _periodic[e.Index],
             ExprKind.PublicInput => _publicInputs[e.Index],
-            ExprKind.Challenge => e.Index == TableDefinition.ChallengeGamma ? _gamma : _beta,
-            ExprKind.ClaimedSum => _claimedSum,
+            ExprKind.Challenge => _challenges[e.Index],
+            ExprKind.ClaimedSum => e.Index == 0 ? _claimedSum : _externalSum,
             ExprKind.Add => Evaluate(e.Left!) + Evaluate(e.Right!),
             ExprKind.Sub => Evaluate(e.Left!) - Evaluate(e.Right!),
             ExprKind.Mul => Evaluate(e.Left!) * Evaluate(e.Right!),

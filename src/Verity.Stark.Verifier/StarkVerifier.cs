@@ -14,6 +14,9 @@ namespace Verity.Stark.Verifier;
 /// Verifies a multi-table STARK proof, top to bottom as a sequence of checks. The caller supplies
 /// the parameters it accepts; the proof supplies only prover messages, each absorbed into the
 /// transcript before any challenge that depends on it, and each shape-checked before use.
+/// For AIRs with external buses the caller also supplies the external challenges
+/// (<see cref="VerifierOptions.ExternalChallenges"/>) and receives the proof's external sum
+/// (<see cref="VerificationResult.ExternalSum"/>) to balance against the other proofs.
 /// </summary>
 public static class StarkVerifier
 {
@@ -31,8 +34,8 @@ public static class StarkVerifier
     {
         try
         {
-            VerifyOrThrow(air, publicInputs, proof, accepted, options ?? VerifierOptions.Default);
-            return VerificationResult.Valid;
+            var externalSum = VerifyOrThrow(air, publicInputs, proof, accepted, options ?? VerifierOptions.Default);
+            return VerificationResult.Accepted(externalSum);
         }
         catch (ProofRejectedException e)
         {
@@ -45,7 +48,8 @@ public static class StarkVerifier
         }
     }
 
-    private static void VerifyOrThrow(AirDefinition air, Goldilocks[] publicInputs, StarkProof proof, StarkParameters accepted, VerifierOptions options)
+    /// <returns>The proof's external sum (Σ of its tables' external sums).</returns>
+    private static Goldilocks3 VerifyOrThrow(AirDefinition air, Goldilocks[] publicInputs, StarkProof proof, StarkParameters accepted, VerifierOptions options)
     {
         // 1. Parameter policy: the verifier's own parameters must be strong enough.
         if (accepted.IsInsecure && !options.AllowInsecureParameters)
@@ -58,6 +62,12 @@ public static class StarkVerifier
             throw new ProofRejectedException($"proof is for a different AIR (identity {proof.AirIdentity.ToHex()[..16]}…, expected '{air.Name}' {air.Identity.ToHex()[..16]}…).");
         if (publicInputs.Length != air.PublicInputCount)
             throw new ProofRejectedException($"AIR '{air.Name}' takes {air.PublicInputCount} public inputs, {publicInputs.Length} were given.");
+        // The external challenges belong to the statement: given exactly for AIRs with external buses.
+        var external = options.ExternalChallenges;
+        if (air.HasExternalBuses && external is null)
+            throw new ProofRejectedException($"AIR '{air.Name}' has external buses: the verifier needs the external challenges the proof was made with (VerifierOptions.ExternalChallenges).");
+        if (!air.HasExternalBuses && external is not null)
+            throw new ProofRejectedException($"external challenges were given, but AIR '{air.Name}' has no external buses.");
 
         // 3. Shapes of the per-table messages.
         if (proof.Tables.Length != air.Tables.Count)
@@ -74,6 +84,12 @@ public static class StarkVerifier
                 throw new ProofRejectedException($"table '{def.Name}': height 2^{tp.LogHeight}, but its preprocessed columns fix 2^{fixedLog}.");
             if (tp.AuxRoot.HasValue != def.HasAux || (tp.AuxOpening != null) != def.HasAux)
                 throw new ProofRejectedException($"table '{def.Name}': auxiliary commitment {(def.HasAux ? "missing" : "unexpected")}.");
+            if (tp.HasExternalSum != def.HasExternalInteractions)
+                throw new ProofRejectedException($"table '{def.Name}': external sum {(def.HasExternalInteractions ? "missing" : "unexpected")}.");
+            if (!def.HasLocalInteractions && !tp.ClaimedSum.IsZero)
+                throw new ProofRejectedException($"table '{def.Name}': non-zero claimed sum, but the table has no local interactions.");
+            if (!def.HasExternalInteractions && !tp.ExternalSum.IsZero)
+                throw new ProofRejectedException($"table '{def.Name}': non-zero external sum, but the table has no external interactions.");
             if ((tp.PreprocessedOpening != null) != (def.PreprocessedWidth > 0))
                 throw new ProofRejectedException($"table '{def.Name}': preprocessed opening {(def.PreprocessedWidth > 0 ? "missing" : "unexpected")}.");
             int traceWidth = def.PreprocessedWidth + def.MainWidth + def.AuxBaseWidth;
@@ -98,7 +114,7 @@ public static class StarkVerifier
 
         // 5. Transcript: statement, then commitments in order, drawing each challenge after what it depends on.
         var hash = accepted.Hash;
-        var transcript = StatementTranscript.Begin(air, accepted, logHeights, publicInputs);
+        var transcript = StatementTranscript.Begin(air, accepted, logHeights, publicInputs, external);
         var shifts = logHeights.Select(h => Domains.CosetShift(h + logB, maxLdeLog)).ToArray();
         var preRoots = new Digest?[air.Tables.Count];
         for (int i = 0; i < air.Tables.Count; i++)
@@ -113,11 +129,14 @@ public static class StarkVerifier
         }
         var gamma = transcript.DrawExt();
         var beta = transcript.DrawExt();
+        var challenges = new LogUpChallenges(gamma, beta, external);
         for (int i = 0; i < air.Tables.Count; i++)
         {
-            if (!air.Tables[i].HasAux) continue;
+            var def = air.Tables[i];
+            if (!def.HasAux) continue;
             transcript.AbsorbDigest(proof.Tables[i].AuxRoot!.Value);
-            transcript.AbsorbExt(proof.Tables[i].ClaimedSum);
+            if (def.HasLocalInteractions) transcript.AbsorbExt(proof.Tables[i].ClaimedSum);
+            if (def.HasExternalInteractions) transcript.AbsorbExt(proof.Tables[i].ExternalSum);
         }
         var alpha = transcript.DrawExt();
         foreach (var tp in proof.Tables) transcript.AbsorbDigest(tp.CompositionRoot);
@@ -136,11 +155,14 @@ public static class StarkVerifier
         transcript.AbsorbNonce(proof.GrindingNonce);
         var positions = transcript.DrawQueryPositions(accepted.Queries, 1 << maxLdeLog);
 
-        // 6. LogUp buses balance across all tables.
-        if (air.HasBuses)
+        // 6. Local LogUp buses balance: the tables' claimed sums plus the statement's public terms.
+        //    External sums are not balanced here; they are returned for the caller to add up.
+        if (air.HasLocalBuses)
         {
-            var sum = proof.Tables.Aggregate(Goldilocks3.Zero, (acc, t) => acc + t.ClaimedSum);
-            if (!sum.IsZero) throw new ProofRejectedException("LogUp: the tables' claimed sums do not add up to zero (a bus is unbalanced).");
+            if (!PublicLogUp.TrySum(air, publicInputs, challenges, out var sum))
+                throw new ProofRejectedException("LogUp: the challenge γ equals a public interaction's fingerprint.");
+            foreach (var tp in proof.Tables) sum += tp.ClaimedSum;
+            if (!sum.IsZero) throw new ProofRejectedException("LogUp: the tables' claimed sums and the public interactions do not add up to zero (a bus is unbalanced).");
         }
 
         // 7. DEEP-ALI: constraints at z, from the claimed values, equal the composition chunks at z.
@@ -148,7 +170,7 @@ public static class StarkVerifier
         {
             var def = air.Tables[i];
             var tp = proof.Tables[i];
-            var evaluator = new OodConstraintEvaluator(def, tp.LogHeight, tp.OodAtZ, tp.OodAtGz, z, publicInputs, gamma, beta, tp.ClaimedSum);
+            var evaluator = new OodConstraintEvaluator(def, tp.LogHeight, tp.OodAtZ, tp.OodAtGz, z, publicInputs, challenges, tp.ClaimedSum, tp.ExternalSum);
             var expected = evaluator.ComposedValue(alpha, z, tp.LogHeight);
             int traceWidth = def.PreprocessedWidth + def.MainWidth + def.AuxBaseWidth;
             var zn = z.Pow(1UL << tp.LogHeight);
@@ -200,6 +222,9 @@ public static class StarkVerifier
 
         // 9. FRI: the DEEP quotients are close to polynomials of the claimed degrees.
         fri.VerifyQueries(positions, proof.FriOpenings, deepValues, hash);
+
+        // 10. Every check passed: expose the external sum for the caller's cross-proof balance.
+        return proof.Tables.Aggregate(Goldilocks3.Zero, (acc, t) => acc + t.ExternalSum);
     }
 
     private static Goldilocks[] CheckGroup(IHashSuite hash, Digest root, int depth, int[] indices, GroupOpening opening, int width, string what)

@@ -24,6 +24,12 @@ internal sealed unsafe class Machine : IDisposable
 
     private const int SysExit = 93, SysRead = 63, SysWrite = 64;
 
+    /// <summary>
+    /// Trace-only pseudo-registers in page 0: the input bytes consumed and the journal length. The prover's memory
+    /// argument orders syscalls through them (see docs/ZKVM.md); guests cannot address page 0.
+    /// </summary>
+    public const uint InputCursorAddress = 4 * 32, JournalCursorAddress = 4 * 33;
+
     private readonly Decoded[] _code;   // pinned; one extra NoCode sentinel at the end
     private readonly uint[] _words;     // the original instruction words, for error messages
     private readonly uint _codeBase;
@@ -171,6 +177,7 @@ internal sealed unsafe class Machine : IDisposable
                     byte flags = 0;
                     if (tr.Enabled)
                     {
+                        if (d->Op != Op.Ecall) tr.Instruction(cyc, pc, d->Op);
                         flags = OpFlags[(int)d->Op];
                         long ts = cyc * 4;
                         if ((flags & 1) != 0 && d->Rs1 != 0) tr.Read(4u * d->Rs1, x[d->Rs1], ts);
@@ -352,7 +359,13 @@ internal sealed unsafe class Machine : IDisposable
         switch (num)
         {
             case SysExit:
-                if (tr.Enabled) { tr.Read(4 * 17, num, ts); tr.Read(4 * 10, a0, ts + 1); }
+                if (tr.Enabled)
+                {
+                    tr.Instruction(cyc, pc, Op.Ecall);
+                    tr.Read(4 * 17, num, ts); tr.Read(4 * 10, a0, ts + 1);
+                    tr.Read(InputCursorAddress, (uint)InputOffset, ts + 2);
+                    tr.Read(JournalCursorAddress, (uint)(JournalBase + Journal.WrittenCount), ts + 3);
+                }
                 ExitCode = (int)a0;
                 return -2;
             case SysRead:
@@ -379,6 +392,7 @@ internal sealed unsafe class Machine : IDisposable
         }
         if (tr.Enabled)
         {
+            tr.Instruction(cyc, pc, Op.Ecall);
             tr.Read(4 * 17, num, ts); tr.Read(4 * 10, a0, ts + 1); tr.Read(4 * 11, a1, ts + 2); tr.Read(4 * 12, a2, ts + 3);
         }
         long done = 0;
@@ -402,10 +416,20 @@ internal sealed unsafe class Machine : IDisposable
             }
             done += hi - lo;
         }
-        if (isRead) InputOffset += count;
+        long finish = (cyc + 1 + words) * 4;
+        if (isRead)
+        {
+            if (tr.Enabled) tr.Write(InputCursorAddress, (uint)InputOffset, (uint)(InputOffset + count), finish);
+            InputOffset += count;
+        }
+        else if (a0 == 1 && tr.Enabled)
+        {
+            long after = JournalBase + Journal.WrittenCount;
+            tr.Write(JournalCursorAddress, (uint)(after - count), (uint)after, finish);
+        }
         uint oldA0 = _regs[10];
         _regs[10] = (uint)count;
-        if (tr.Enabled) tr.Write(4 * 10, oldA0, (uint)count, (cyc + 1 + words) * 4 + 3);
+        if (tr.Enabled) tr.Write(4 * 10, oldA0, (uint)count, finish + 3);
         return 2 + words;
     }
 }

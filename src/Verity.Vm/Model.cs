@@ -47,6 +47,9 @@ public sealed class ExecutionException : Exception
 /// </summary>
 public readonly record struct MemoryAccess(uint Address, uint Value, long Timestamp, bool IsWrite);
 
+/// <summary>The cycle in which the instruction at <see cref="Pc"/> starts (a syscall spans several cycles).</summary>
+public readonly record struct InstructionStart(long Cycle, uint Pc);
+
 /// <summary>A boundary-table row: the value of a word at the first (initial value) or last (final value) access of a segment.</summary>
 public readonly record struct BoundaryWord(uint Address, uint Value, long Timestamp);
 
@@ -82,6 +85,10 @@ public sealed class Segment
     public IReadOnlyList<BoundaryWord> FinalWords { get; internal set; } = [];
     /// <summary>Every access in timestamp order (trace mode only, else empty).</summary>
     public IReadOnlyList<MemoryAccess> Accesses { get; internal set; } = [];
+    /// <summary>Every instruction executed, in order, with its start cycle (trace mode with accesses kept, else empty).</summary>
+    public IReadOnlyList<InstructionStart> Instructions { get; internal set; } = [];
+    /// <summary>Instructions executed per operation (trace mode), indexed by the internal Op code.</summary>
+    internal long[] OpCounts { get; set; } = [];
 
     public long Cycles => EndCycle - StartCycle;
 }

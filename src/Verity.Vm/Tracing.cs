@@ -6,6 +6,8 @@ internal interface ITracer
     bool Enabled { get; }
     void Read(uint address, uint value, long timestamp);
     void Write(uint address, uint oldValue, uint newValue, long timestamp);
+    /// <summary>An instruction at <paramref name="pc"/> starts executing in <paramref name="cycle"/> (a syscall: only once it is known to run in this segment).</summary>
+    void Instruction(long cycle, uint pc, Op op);
 }
 
 internal struct NoTrace : ITracer
@@ -13,6 +15,7 @@ internal struct NoTrace : ITracer
     public readonly bool Enabled => false;
     public readonly void Read(uint address, uint value, long timestamp) { }
     public readonly void Write(uint address, uint oldValue, uint newValue, long timestamp) { }
+    public readonly void Instruction(long cycle, uint pc, Op op) { }
 }
 
 /// <summary>Per-segment recording of boundary tables and (optionally) every access.</summary>
@@ -26,6 +29,10 @@ internal sealed class SegmentRecorder
     private uint _registersSeen;
     private readonly Dictionary<uint, Entry> _words = [];
     private readonly List<MemoryAccess> _accesses;
+    private readonly List<InstructionStart> _instructions;
+    private readonly long[] _opCounts = new long[OpCount];
+
+    public const int OpCount = (int)Op.Ecall + 1;
     private readonly HashSet<uint>? _allowed;
 
     /// <param name="expectedAccesses">Capacity to reserve, so a 2^20-cycle segment does not regrow (and copy) its access list.</param>
@@ -33,6 +40,13 @@ internal sealed class SegmentRecorder
     {
         _allowed = allowed;
         _accesses = new List<MemoryAccess>(expectedAccesses);
+        _instructions = new List<InstructionStart>(expectedAccesses / 3);
+    }
+
+    public void Instruction(long cycle, uint pc, Op op)
+    {
+        _opCounts[(int)op]++;
+        if (KeepAccesses) _instructions.Add(new InstructionStart(cycle, pc));
     }
 
     public bool KeepAccesses { get; init; }
@@ -88,6 +102,8 @@ internal sealed class SegmentRecorder
         segment.InitialWords = first;
         segment.FinalWords = last;
         segment.Accesses = KeepAccesses ? _accesses : [];
+        segment.Instructions = KeepAccesses ? _instructions : [];
+        segment.OpCounts = _opCounts;
         segment.HasBoundaryData = true;
     }
 }
@@ -98,4 +114,5 @@ internal struct Recording : ITracer
     public readonly bool Enabled => true;
     public readonly void Read(uint address, uint value, long timestamp) => Recorder.Access(address, value, value, timestamp, false);
     public readonly void Write(uint address, uint oldValue, uint newValue, long timestamp) => Recorder.Access(address, oldValue, newValue, timestamp, true);
+    public readonly void Instruction(long cycle, uint pc, Op op) => Recorder.Instruction(cycle, pc, op);
 }

@@ -74,4 +74,59 @@ public class AirBuilderTests
         Assert.Equal(6, def.AuxBaseWidth);
         Assert.Contains(def.AllConstraints, c => c.Name == "logup.claimed" && c.Domain == ConstraintDomain.LastRow);
     }
+
+    [Fact]
+    public void External_interactions_need_a_precommitted_table()
+    {
+        var b = new AirBuilder("x", 0);
+        var t = b.Table("t", 1);
+        t.SendExternal(3, Expr.Const(1), t.Main(0));
+        var e = Assert.Throws<ArgumentException>(() => b.Build());
+        Assert.Contains("precommitted", e.Message);
+        t.Precommitted();
+        Assert.True(b.Build().HasExternalBuses);
+    }
+
+    [Fact]
+    public void A_bus_number_has_one_scope()
+    {
+        var b = new AirBuilder("x", 1);
+        var t = b.Table("t", 1).Precommitted();
+        t.SendExternal(5, Expr.Const(1), t.Main(0));
+        var u = b.Table("u", 1);
+        u.Receive(5, Expr.Const(1), u.Main(0));
+        Assert.Contains("Bus 5", Assert.Throws<ArgumentException>(() => b.Build()).Message);
+
+        var c = new AirBuilder("y", 1);
+        var v = c.Table("t", 1).Precommitted();
+        v.ReceiveExternal(6, Expr.Const(1), v.Main(0));
+        c.PublicSend(6, Expr.Const(1), Expr.PublicInput(0));
+        Assert.Contains("Bus 6", Assert.Throws<ArgumentException>(() => c.Build()).Message);
+    }
+
+    [Fact]
+    public void External_interactions_follow_the_interaction_rules()
+    {
+        var t = new AirBuilder("x", 0).Table("t", 1).Precommitted();
+        Assert.Throws<ArgumentException>(() => t.SendExternal(1, Expr.Const(1), Expr.Auxiliary(0)));
+        Assert.Throws<ArgumentException>(() => t.ReceiveExternal(1, Expr.Challenge(2), t.Main(0)));
+        Assert.Throws<ArgumentException>(() => t.SendExternal(1, Expr.Const(1), Expr.Main(1)));
+        Assert.Throws<ArgumentException>(() => t.LastRow("sum", Expr.ExternalSum() - t.Main(0)));
+    }
+
+    [Fact]
+    public void Scope_and_precommitment_are_part_of_the_AIR_identity()
+    {
+        AirDefinition Build(bool external, bool precommitted)
+        {
+            var b = new AirBuilder("x", 0);
+            var t = b.Table("t", 1);
+            if (precommitted) t.Precommitted();
+            if (external) t.SendExternal(1, Expr.Const(1), t.Main(0));
+            else t.Send(1, Expr.Const(1), t.Main(0));
+            return b.Build();
+        }
+        var ids = new[] { Build(false, false).Identity, Build(false, true).Identity, Build(true, true).Identity };
+        Assert.Equal(3, ids.Distinct().Count());
+    }
 }

@@ -48,9 +48,11 @@ internal static class StarkTestKit
         GrindingNonce = nonce ?? p.GrindingNonce, FriOpenings = fri ?? p.FriOpenings,
     };
 
-    public static TableProof WithTable(TableProof t, Goldilocks3[]? oodZ = null, Goldilocks3[]? oodGz = null, GroupOpening? main = null, GroupOpening? comp = null, Goldilocks3? claimedSum = null) => new()
+    public static TableProof WithTable(TableProof t, Goldilocks3[]? oodZ = null, Goldilocks3[]? oodGz = null, GroupOpening? main = null, GroupOpening? comp = null,
+        Goldilocks3? claimedSum = null, Goldilocks3? externalSum = null) => new()
     {
-        LogHeight = t.LogHeight, MainRoot = t.MainRoot, AuxRoot = t.AuxRoot, ClaimedSum = claimedSum ?? t.ClaimedSum, CompositionRoot = t.CompositionRoot,
+        LogHeight = t.LogHeight, MainRoot = t.MainRoot, AuxRoot = t.AuxRoot, ClaimedSum = claimedSum ?? t.ClaimedSum,
+        HasExternalSum = t.HasExternalSum, ExternalSum = externalSum ?? t.ExternalSum, CompositionRoot = t.CompositionRoot,
         OodAtZ = oodZ ?? t.OodAtZ, OodAtGz = oodGz ?? t.OodAtGz, PreprocessedOpening = t.PreprocessedOpening,
         MainOpening = main ?? t.MainOpening, AuxOpening = t.AuxOpening, CompositionOpening = comp ?? t.CompositionOpening,
     };

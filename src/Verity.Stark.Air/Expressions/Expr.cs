@@ -16,9 +16,9 @@ public enum ExprKind : byte
     Periodic = 5,
     /// <summary>A public input of the statement, base field.</summary>
     PublicInput = 6,
-    /// <summary>A verifier challenge (LogUp γ and β), extension field.</summary>
+    /// <summary>A LogUp challenge (index 0, 1: local γ, β; 2, 3: external γₑ, βₑ), extension field.</summary>
     Challenge = 7,
-    /// <summary>The table's claimed LogUp sum, extension field.</summary>
+    /// <summary>The table's claimed LogUp sum (index 0: local buses, 1: external buses), extension field.</summary>
     ClaimedSum = 8,
     Add = 16,
     Sub = 17,
@@ -87,7 +87,11 @@ public sealed class Expr
     public static Expr Periodic(int column) => Leaf(ExprKind.Periodic, column, false);
     public static Expr PublicInput(int index) => Leaf(ExprKind.PublicInput, index, false);
     public static Expr Challenge(int index) => Leaf(ExprKind.Challenge, index, false);
+    /// <summary>The table's claimed sum over its local buses (leaf index 0).</summary>
     public static Expr ClaimedSum() => Leaf(ExprKind.ClaimedSum, 0, false);
+
+    /// <summary>The table's sum over its external buses (a <see cref="ExprKind.ClaimedSum"/> leaf with index 1).</summary>
+    public static Expr ExternalSum() => Leaf(ExprKind.ClaimedSum, 1, false);
 
     private static Expr Leaf(ExprKind kind, int index, bool next)
     {
@@ -126,7 +130,7 @@ public sealed class Expr
         ExprKind.Periodic => $"per{Index}",
         ExprKind.PublicInput => $"pub{Index}",
         ExprKind.Challenge => $"ch{Index}",
-        ExprKind.ClaimedSum => "sum",
+        ExprKind.ClaimedSum => Index == 0 ? "sum" : "extsum",
         ExprKind.Add => $"({Left} + {Right})",
         ExprKind.Sub => $"({Left} - {Right})",
         ExprKind.Mul => $"{Left}·{Right}",

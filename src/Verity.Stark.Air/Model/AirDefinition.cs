@@ -12,32 +12,50 @@ namespace Verity.Stark.Air.Model;
 /// </summary>
 public sealed class AirDefinition
 {
-    internal AirDefinition(string name, int publicInputCount, IReadOnlyList<TableDefinition> tables)
+    internal AirDefinition(string name, int publicInputCount, IReadOnlyList<TableDefinition> tables, IReadOnlyList<Interaction> publicInteractions)
     {
         Name = name;
         PublicInputCount = publicInputCount;
         Tables = tables;
+        PublicInteractions = publicInteractions;
         Identity = ComputeIdentity();
     }
 
     public string Name { get; }
     public int PublicInputCount { get; }
     public IReadOnlyList<TableDefinition> Tables { get; }
+
+    /// <summary>
+    /// Statement-level terms of local buses (<see cref="AirBuilder.PublicSend"/>): built from constants
+    /// and public inputs only, evaluated by the verifier itself and added to the bus balance.
+    /// </summary>
+    public IReadOnlyList<Interaction> PublicInteractions { get; }
+
     public Digest Identity { get; }
     public int MaxDegree => Tables.Max(t => t.MaxDegree);
-    public bool HasBuses => Tables.Any(t => t.HasAux);
+
+    /// <summary>Any LogUp interaction at all (tables or statement).</summary>
+    public bool HasBuses => HasLocalBuses || HasExternalBuses;
+
+    /// <summary>Local buses, balanced inside each proof: some table or the statement uses one.</summary>
+    public bool HasLocalBuses => PublicInteractions.Count > 0 || Tables.Any(t => t.HasLocalInteractions);
+
+    /// <summary>External buses: proofs need <see cref="ExternalChallenges"/> and expose their external sum.</summary>
+    public bool HasExternalBuses => Tables.Any(t => t.HasExternalInteractions);
+
     public int TotalConstraints => Tables.Sum(t => t.AllConstraints.Count);
 
     private Digest ComputeIdentity()
     {
         var w = new CanonicalWriter();
-        w.String("verity.air.v1");
+        w.String("verity.air.v2");
         w.String(Name);
         w.U32((uint)PublicInputCount);
         w.U32((uint)Tables.Count);
         foreach (var t in Tables)
         {
             w.String(t.Name);
+            w.Byte(t.IsPrecommitted ? (byte)1 : (byte)0);
             w.U32((uint)t.MainWidth);
             w.U32((uint)t.PreprocessedWidth);
             foreach (var col in t.Preprocessed) w.Fields(col);
@@ -49,16 +67,9 @@ public sealed class AirDefinition
                 w.Byte((byte)c.Domain);
                 w.Expression(c.Expression);
             }
-            w.U32((uint)t.Interactions.Count);
-            foreach (var it in t.Interactions)
-            {
-                w.U32((uint)it.Bus);
-                w.Byte(it.IsSend ? (byte)1 : (byte)0);
-                w.Expression(it.Multiplicity);
-                w.U32((uint)it.Values.Count);
-                foreach (var v in it.Values) w.Expression(v);
-            }
+            w.Interactions(t.Interactions);
         }
+        w.Interactions(PublicInteractions);
         return HashSuites.Blake3.Hash(w.ToArray());
     }
 
@@ -83,27 +94,20 @@ public sealed class AirDefinition
             }
         }
 
+        public void Interactions(IReadOnlyList<Interaction> interactions)
+        {
+            U32((uint)interactions.Count);
+            foreach (var it in interactions)
+            {
+                U32((uint)it.Bus);
+                Byte((byte)it.Scope);
+                Byte(it.IsSend ? (byte)1 : (byte)0);
+                Expression(it.Multiplicity);
+                U32((uint)it.Values.Count);
+                foreach (var v in it.Values) Expression(v);
+            }
+        }
+
         public byte[] ToArray() => [.. _bytes];
-    }
-}
-
-/// <summary>Builds an <see cref="AirDefinition"/> table by table.</summary>
-public sealed class AirBuilder(string name, int publicInputCount)
-{
-    private readonly List<TableBuilder> _tables = [];
-
-    public TableBuilder Table(string tableName, int mainWidth)
-    {
-        if (_tables.Any(t => t.Name == tableName)) throw new ArgumentException($"Duplicate table name '{tableName}'.", nameof(tableName));
-        var t = new TableBuilder(tableName, _tables.Count, mainWidth, publicInputCount);
-        _tables.Add(t);
-        return t;
-    }
-
-    public AirDefinition Build()
-    {
-        if (_tables.Count == 0) throw new InvalidOperationException("An AIR needs at least one table.");
-        if (_tables.Count > 255) throw new InvalidOperationException("At most 255 tables.");
-        return new AirDefinition(name, publicInputCount, _tables.Select(t => t.Build()).ToArray());
     }
 }

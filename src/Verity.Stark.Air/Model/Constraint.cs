@@ -27,10 +27,3 @@ public sealed record Constraint(string Name, ConstraintDomain Domain, Expr Expre
         _ => System.Math.Max(1, Expression.Degree),
     };
 }
-
-/// <summary>
-/// One LogUp bus interaction of a table: on every row it contributes
-/// ±multiplicity / (γ − (bus + Σᵢ βⁱ⁺¹·valueᵢ)). Sends count positive, receives negative;
-/// over all tables of a statement the contributions of every bus must sum to zero.
-/// </summary>
-public sealed record Interaction(int Bus, IReadOnlyList<Expr> Values, Expr Multiplicity, bool IsSend);

@@ -25,6 +25,9 @@ public sealed class TableBuilder
     public int Index { get; }
     public int MainWidth { get; }
 
+    /// <summary>See <see cref="Precommitted"/>.</summary>
+    public bool IsPrecommitted { get; private set; }
+
     public Expr Main(int column)
     {
         if ((uint)column >= (uint)MainWidth) throw new ArgumentOutOfRangeException(nameof(column), $"Table '{Name}' has {MainWidth} main columns.");
@@ -67,18 +70,35 @@ public sealed class TableBuilder
     public TableBuilder LastRow(string name, Expr constraint) => Add(name, ConstraintDomain.LastRow, constraint);
     public TableBuilder EveryRow(string name, Expr constraint) => Add(name, ConstraintDomain.EveryRow, constraint);
 
+    /// <summary>
+    /// Marks the table as committed in phase 1: its main trace is committed (and its root handed to
+    /// the caller, see <c>StarkProver.CommitMainTrace</c>) before the external challenges are chosen.
+    /// Required for external interactions, whose values must be fixed before γₑ, βₑ exist.
+    /// </summary>
+    public TableBuilder Precommitted()
+    {
+        IsPrecommitted = true;
+        return this;
+    }
+
     /// <summary>Sends the tuple <paramref name="values"/> on a bus with a multiplicity (rows where it is 0 send nothing).</summary>
-    public TableBuilder Send(int bus, Expr multiplicity, params Expr[] values) => AddInteraction(bus, multiplicity, values, true);
+    public TableBuilder Send(int bus, Expr multiplicity, params Expr[] values) => AddInteraction(bus, multiplicity, values, true, BusScope.Local);
 
     /// <summary>Receives the tuple <paramref name="values"/> from a bus with a multiplicity.</summary>
-    public TableBuilder Receive(int bus, Expr multiplicity, params Expr[] values) => AddInteraction(bus, multiplicity, values, false);
+    public TableBuilder Receive(int bus, Expr multiplicity, params Expr[] values) => AddInteraction(bus, multiplicity, values, false, BusScope.Local);
 
-    private TableBuilder AddInteraction(int bus, Expr multiplicity, Expr[] values, bool send)
+    /// <summary>Sends on an external bus, balanced across proofs by the caller; only in a <see cref="Precommitted"/> table.</summary>
+    public TableBuilder SendExternal(int bus, Expr multiplicity, params Expr[] values) => AddInteraction(bus, multiplicity, values, true, BusScope.External);
+
+    /// <summary>Receives from an external bus, balanced across proofs by the caller; only in a <see cref="Precommitted"/> table.</summary>
+    public TableBuilder ReceiveExternal(int bus, Expr multiplicity, params Expr[] values) => AddInteraction(bus, multiplicity, values, false, BusScope.External);
+
+    private TableBuilder AddInteraction(int bus, Expr multiplicity, Expr[] values, bool send, BusScope scope)
     {
         if (bus < 0) throw new ArgumentOutOfRangeException(nameof(bus));
         if (values.Length == 0) throw new ArgumentException("An interaction carries at least one value.", nameof(values));
         foreach (var e in values.Append(multiplicity)) CheckBaseOnly(e, "bus interaction");
-        _interactions.Add(new Interaction(bus, values, multiplicity, send));
+        _interactions.Add(new Interaction(bus, values, multiplicity, send, scope));
         return this;
     }
 
@@ -114,6 +134,13 @@ public sealed class TableBuilder
         if (e.Right != null) CheckBaseOnly(e.Right, what);
     }
 
-    internal TableDefinition Build() => new(Name, Index, MainWidth, _preprocessed, [.. _periodic], _constraints, _interactions,
-        _preprocessed.Length > 0 ? System.Numerics.BitOperations.Log2((uint)_preprocessed[0].Length) : null);
+    internal TableDefinition Build()
+    {
+        // An external interaction in a table committed after γₑ, βₑ are known could be chosen to
+        // cancel any other proof's sum: the external challenges must come after its values.
+        if (!IsPrecommitted && _interactions.FirstOrDefault(i => i.Scope == BusScope.External) is { } external)
+            throw new ArgumentException($"Table '{Name}' has an interaction on external bus {external.Bus} but is not precommitted (call Precommitted()).");
+        return new(Name, Index, MainWidth, IsPrecommitted, _preprocessed, [.. _periodic], _constraints, _interactions,
+            _preprocessed.Length > 0 ? System.Numerics.BitOperations.Log2((uint)_preprocessed[0].Length) : null);
+    }
 }

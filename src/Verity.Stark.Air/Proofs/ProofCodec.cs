@@ -8,9 +8,10 @@ namespace Verity.Stark.Air.Proofs;
 public sealed class ProofFormatException(string message) : Exception(message);
 
 /// <summary>
-/// Binary proof format, version 1 (all integers little-endian):
+/// Binary proof format, version 2 (all integers little-endian):
 /// magic "VSTK" · u16 version · 32-byte parameter fingerprint · 32-byte AIR identity ·
-/// u8 table count · per table: u8 log height, u8 flags (bit0 aux), main root, [aux root, claimed sum],
+/// u8 table count · per table: u8 log height, u8 flags (bit0 aux, bit1 preprocessed, bit2 external
+/// sum; bit2 needs bit0), main root, [aux root, claimed sum, [external sum]],
 /// composition root, u32+values OOD at z, u32+values OOD at g·z, openings (preprocessed if flag bit1,
 /// main, [aux], composition: each u32 value count, values, u32 node count, nodes) ·
 /// u8 FRI layer count, roots · u32 remainder length, coefficients · u64 nonce · per layer an opening.
@@ -20,6 +21,8 @@ public sealed class ProofFormatException(string message) : Exception(message);
 public static class ProofCodec
 {
     private static ReadOnlySpan<byte> Magic => "VSTK"u8;
+
+    private const byte FlagAux = 1, FlagPreprocessed = 2, FlagExternal = 4;
 
     /// <summary>Upper bound on any count in a proof; keeps a hostile length from allocating gigabytes.</summary>
     public const int MaxCount = 1 << 24;
@@ -35,13 +38,16 @@ public static class ProofCodec
         foreach (var t in proof.Tables)
         {
             w.U8((byte)t.LogHeight);
-            byte flags = (byte)((t.AuxRoot.HasValue ? 1 : 0) | (t.PreprocessedOpening != null ? 2 : 0));
+            if (t.HasExternalSum && !t.AuxRoot.HasValue)
+                throw new ArgumentException("A table with an external sum needs an aux commitment.", nameof(proof));
+            byte flags = (byte)((t.AuxRoot.HasValue ? FlagAux : 0) | (t.PreprocessedOpening != null ? FlagPreprocessed : 0) | (t.HasExternalSum ? FlagExternal : 0));
             w.U8(flags);
             w.Digest(t.MainRoot);
             if (t.AuxRoot is { } aux)
             {
                 w.Digest(aux);
                 w.Ext(t.ClaimedSum);
+                if (t.HasExternalSum) w.Ext(t.ExternalSum);
             }
             w.Digest(t.CompositionRoot);
             w.ExtArray(t.OodAtZ);
@@ -80,25 +86,28 @@ public static class ProofCodec
             string at = $"table {i}";
             int logHeight = r.U8($"{at} log height");
             int flags = r.U8($"{at} flags");
-            if ((flags & ~3) != 0) throw new ProofFormatException($"{at}: unknown flags 0x{flags:x2}.");
+            if ((flags & ~(FlagAux | FlagPreprocessed | FlagExternal)) != 0) throw new ProofFormatException($"{at}: unknown flags 0x{flags:x2}.");
+            bool hasAux = (flags & FlagAux) != 0, hasExternal = (flags & FlagExternal) != 0;
+            if (hasExternal && !hasAux) throw new ProofFormatException($"{at}: flags 0x{flags:x2} announce an external sum without an aux commitment.");
             var main = r.Digest($"{at} main root");
             Digest? aux = null;
-            Goldilocks3 sum = default;
-            if ((flags & 1) != 0)
+            Goldilocks3 sum = default, externalSum = default;
+            if (hasAux)
             {
                 aux = r.Digest($"{at} aux root");
                 sum = r.Ext($"{at} claimed sum");
+                if (hasExternal) externalSum = r.Ext($"{at} external sum");
             }
             var comp = r.Digest($"{at} composition root");
             var oodZ = r.ExtArray($"{at} OOD values at z");
             var oodGz = r.ExtArray($"{at} OOD values at g·z");
-            var pre = (flags & 2) != 0 ? r.Group($"{at} preprocessed opening") : null;
+            var pre = (flags & FlagPreprocessed) != 0 ? r.Group($"{at} preprocessed opening") : null;
             var mainOpen = r.Group($"{at} main opening");
-            var auxOpen = (flags & 1) != 0 ? r.Group($"{at} aux opening") : null;
+            var auxOpen = hasAux ? r.Group($"{at} aux opening") : null;
             var compOpen = r.Group($"{at} composition opening");
             tables[i] = new TableProof
             {
-                LogHeight = logHeight, MainRoot = main, AuxRoot = aux, ClaimedSum = sum, CompositionRoot = comp,
+                LogHeight = logHeight, MainRoot = main, AuxRoot = aux, ClaimedSum = sum, HasExternalSum = hasExternal, ExternalSum = externalSum, CompositionRoot = comp,
                 OodAtZ = oodZ, OodAtGz = oodGz, PreprocessedOpening = pre, MainOpening = mainOpen, AuxOpening = auxOpen, CompositionOpening = compOpen,
             };
         }

@@ -27,8 +27,17 @@ public sealed class TableProof
     /// <summary>Present only when the table has LogUp interactions.</summary>
     public Digest? AuxRoot { get; init; }
 
-    /// <summary>The table's LogUp sum (zero when it has no interactions).</summary>
+    /// <summary>The table's LogUp sum over its local buses (zero when it has no local interactions).</summary>
     public Goldilocks3 ClaimedSum { get; init; }
+
+    /// <summary>True exactly when the table has external interactions; then <see cref="ExternalSum"/> is part of the proof.</summary>
+    public bool HasExternalSum { get; init; }
+
+    /// <summary>
+    /// The table's LogUp sum over its external buses under the caller's γₑ, βₑ (zero when it has
+    /// none). Not balanced inside the proof: the caller adds it to the other proofs' sums.
+    /// </summary>
+    public Goldilocks3 ExternalSum { get; init; }
 
     public required Digest CompositionRoot { get; init; }
 
@@ -51,7 +60,7 @@ public sealed class TableProof
 /// </summary>
 public sealed class StarkProof
 {
-    public const ushort FormatVersion = 1;
+    public const ushort FormatVersion = 2;
 
     public required Digest ParametersFingerprint { get; init; }
     public required Digest AirIdentity { get; init; }

@@ -1,0 +1,48 @@
+using Verity.Stark.Air.Expressions;
+using Verity.Stark.Air.Model;
+using Verity.Zkvm.Chips;
+using Verity.Zkvm.Programs;
+
+namespace Verity.Zkvm.Air;
+
+/// <summary>
+/// The AIR of one segment of a program's execution: the precommitted boundary and IO tables, the program ROM, the
+/// byte table, one table per instruction family and the syscall table, plus the statement's own bus terms (the
+/// start state sent, the end state and the exit result received). The ROM makes the AIR specific to the program.
+/// </summary>
+internal sealed class SegmentCircuit
+{
+    public const string AirName = "verity.rv32im.segment.v1";
+
+    public SegmentCircuit(ProgramRom rom)
+    {
+        Rom = rom;
+        Chips =
+        [
+            new BoundaryChip(),
+            new IoChip(),
+            new ProgramChip(rom),
+            new ByteTableChip(),
+            new ArithChip(),
+            new SyscallChip(),
+        ];
+        Air = Build();
+    }
+
+    public ProgramRom Rom { get; }
+    public IReadOnlyList<Chip> Chips { get; }
+    public AirDefinition Air { get; }
+
+    public IEnumerable<int> PrecommittedTables => Enumerable.Range(0, Chips.Count).Where(i => Chips[i].Precommitted);
+
+    private AirDefinition Build()
+    {
+        var air = new AirBuilder(AirName, SegmentStatement.Count);
+        foreach (var chip in Chips) chip.Define(air.Table(chip.Name, chip.Layout.Width));
+        Expr P(int i) => Expr.PublicInput(i);
+        air.PublicSend(Buses.Execution, Expr.Const(1), P(SegmentStatement.StartPcAt), P(SegmentStatement.StartClkAt), Expr.Const(0));
+        air.PublicReceive(Buses.Execution, Expr.Const(1), P(SegmentStatement.EndPcAt), P(SegmentStatement.EndClkAt), P(SegmentStatement.HaltedAt));
+        air.PublicReceive(Buses.Halt, P(SegmentStatement.HaltedAt), P(SegmentStatement.ExitCodeAt), P(SegmentStatement.InputConsumedAt), P(SegmentStatement.JournalLengthAt));
+        return air.Build();
+    }
+}

@@ -1,0 +1,47 @@
+using Verity.Stark.Air.Parameters;
+using Verity.Zkvm.Witness;
+
+namespace Verity.Zkvm.Proving;
+
+/// <summary>How to prove a run.</summary>
+public sealed record ZkvmProveOptions
+{
+    /// <summary>Segments hold at most 2^SegmentPo2 cycles (4..24).</summary>
+    public int SegmentPo2 { get; init; } = 20;
+    public StarkParameters Parameters { get; init; } = StarkParameters.Default;
+    public long MaxCycles { get; init; } = 1L << 32;
+    public long MaxMemoryBytes { get; init; } = 1L << 30;
+
+    /// <summary>Reports each phase and segment as it starts.</summary>
+    public IProgress<ProvingProgress>? Progress { get; init; }
+
+    /// <summary>
+    /// Test-only: when false the prover skips its own constraint and bus checks and proves whatever witness it has,
+    /// so tests can confirm the verifier rejects tampered traces.
+    /// </summary>
+    public bool RejectInvalidWitness { get; init; } = true;
+
+    /// <summary>Test-only: called on every table trace after it is filled (segment index, −1 for the memory proof).</summary>
+    internal Action<int, string, TraceColumns>? TamperTrace { get; init; }
+}
+
+/// <summary>A proving step: "execute", "commit" (phase 1), "segment" (phase 2, with its index) or "memory".</summary>
+public readonly record struct ProvingProgress(string Phase, int Segment, int Segments);
+
+/// <summary>Timings and sizes of one proving run.</summary>
+public sealed class ProvingReport
+{
+    public long Cycles { get; set; }
+    public int Segments { get; set; }
+    public double ExecuteMs { get; set; }
+    public double CommitMs { get; set; }
+    public double WitnessMs { get; set; }
+    public double StarkMs { get; set; }
+    public double TotalMs { get; set; }
+    /// <summary>Largest managed heap seen after a segment proof (bytes).</summary>
+    public long PeakSegmentBytes { get; set; }
+    /// <summary>Committed cells (main + 3 per extension aux column, padded rows included) per table name, over all segments.</summary>
+    public Dictionary<string, long> CellsByTable { get; } = [];
+    /// <summary>Real (unpadded) rows per table name, over all segments.</summary>
+    public Dictionary<string, long> RowsByTable { get; } = [];
+}
