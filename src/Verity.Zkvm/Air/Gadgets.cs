@@ -11,6 +11,15 @@ internal static class Gadgets
 
     public static void Boolean(TableBuilder t, string name, Expr x) => t.EveryRow($"{name} is boolean", x * (x - 1));
 
+    /// <summary>
+    /// Forces each column to 0 on rows where <paramref name="used"/> (a 0/1 expression) is 0. Every chip keeps its
+    /// witness deterministic this way: no cell is free, so any single-cell change to an honest trace is rejected.
+    /// </summary>
+    public static void ZeroUnless(TableBuilder t, string what, Expr used, params int[] columns)
+    {
+        foreach (int c in columns) t.EveryRow($"{what}: column {c} is 0 when unused", (1 - used) * t.Main(c));
+    }
+
     /// <summary>Checks value ∈ [0, 2^16) with one lookup into the 16-bit table.</summary>
     public static void Range16(TableBuilder t, Expr multiplicity, Expr value) => t.Send(Buses.Range16, multiplicity, value);
 

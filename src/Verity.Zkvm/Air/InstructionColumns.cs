@@ -79,6 +79,7 @@ internal sealed class InstructionColumns
             Gadgets.Boolean(t, name, t.Main(c));
             t.EveryRow($"{name} is 0 on padding rows", (1 - real) * t.Main(c));
         }
+        Gadgets.ZeroUnless(t, "padding row", real, Pc, Clk, Rd, Rs1, Rs2, Imm);
         code = code + RomCode.FlagsShift * (t.Main(ReadsRs1) + 2 * t.Main(ReadsRs2) + 4 * t.Main(WritesRd));
         t.Send(Buses.Program, real, t.Main(Pc), code, t.Main(Rd), t.Main(Rs1), t.Main(Rs2), t.Main(Imm));
         t.Receive(Buses.Execution, real, t.Main(Pc), t.Main(Clk), Expr.Const(0));
@@ -111,8 +112,12 @@ internal readonly record struct AccessColumns(int DeltaLo, int DeltaHi)
 {
     public static AccessColumns Add(ColumnLayout layout, string name) => new(layout.Add($"{name}.dt_lo"), layout.Add($"{name}.dt_hi"));
 
-    public void Define(TableBuilder t, Expr multiplicity, Expr address, Expr before, Expr after, Expr ro, Expr time) =>
+    /// <param name="multiplicity">1 when the access happens, else 0 (the limbs are then forced to 0).</param>
+    public void Define(TableBuilder t, Expr multiplicity, Expr address, Expr before, Expr after, Expr ro, Expr time)
+    {
         Gadgets.MemoryAccess(t, multiplicity, address, before, after, ro, time, t.Main(DeltaLo), t.Main(DeltaHi));
+        Gadgets.ZeroUnless(t, "no access", multiplicity, DeltaLo, DeltaHi);
+    }
 
     public void Fill(TraceColumns tr, int row, in AccessRecord a, LookupCounts counts)
     {

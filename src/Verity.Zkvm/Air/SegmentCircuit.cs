@@ -24,6 +24,10 @@ internal sealed class SegmentCircuit
             new ProgramChip(rom),
             new ByteTableChip(),
             new ArithChip(),
+            // family: logic, compare, shift
+            // family: branch, jump
+            // family: load, store
+            // family: mul, div
             new SyscallChip(),
         ];
         Air = Build();

@@ -51,6 +51,8 @@ internal sealed class ArithChip : FamilyChip
         t.EveryRow("sub: a − b = c − 2^32·borrow", sub * (a - b - c + Gadgets.TwoTo32 * carry));
         t.EveryRow("auipc: pc + imm = c + 2^32·carry", auipc * (pc + imm - c - Gadgets.TwoTo32 * carry));
 
+        Gadgets.ZeroUnless(t, "padding row", real, _cLo, _cHi, _carry);
+        Gadgets.ZeroUnless(t, "no rd write", w, _rdBefore);
         Expr zero = Expr.Const(0);
         _rs1.Define(t, r1, Gadgets.RegisterAddress(t.Main(_ins.Rs1)), a, a, zero, Gadgets.Time(clk, 0));
         _rs2.Define(t, r2, Gadgets.RegisterAddress(t.Main(_ins.Rs2)), b, b, zero, Gadgets.Time(clk, 1));

@@ -49,6 +49,9 @@ internal sealed class BoundaryChip : Chip
         t.EveryRow("initial version is older than the segment",
             real * (boundaryTime - t.Main(_tGlobal) - t.Main(_g0) - Gadgets.TwoTo16 * t.Main(_g1) - Gadgets.TwoTo32 * t.Main(_g2)));
         foreach (int c in new[] { _g0, _g1, _g2, _s0, _s1 }) Gadgets.Range16(t, real, t.Main(c));
+        Gadgets.ZeroUnless(t, "padding row", real, _addr, _ro, _vInit, _tGlobal, _vFinal, _tFinal, _g0, _g1, _g2, _s0, _s1);
+        t.FirstRow("no step before the first row", t.Main(_s0));
+        t.FirstRow("no step before the first row (hi)", t.Main(_s1));
 
         t.Send(Buses.Memory, real, addr, t.Main(_vInit), ro, boundaryTime);
         t.Receive(Buses.Memory, real, addr, t.Main(_vFinal), ro, t.Main(_tFinal));

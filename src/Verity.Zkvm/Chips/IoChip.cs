@@ -33,6 +33,7 @@ internal sealed class IoChip : Chip
         Expr real = t.Main(_real);
         Gadgets.Boolean(t, "real", real);
         Gadgets.Boolean(t, "kind", t.Main(_kind));
+        Gadgets.ZeroUnless(t, "padding row", real, _kind, _offset, _byte);
         t.Receive(Buses.Io, real, t.Main(_kind), t.Main(_offset), t.Main(_byte));
         t.SendExternal(Buses.GlobalIo, real, t.Main(_kind), t.Main(_offset), t.Main(_byte));
     }

@@ -176,6 +176,19 @@ internal sealed class SyscallChip : Chip
         t.EveryRow("start lane = state lane", startIndex - xfer * sStart);
         t.EveryRow("a word before the last fills to lane 3", (sLeft - moved) * (xfer - M(t, _end[3])));
         t.Send(Buses.Syscall, xfer, clk + 1, mode, sAddr + 4, Expr.Const(0), sLeft - moved, sOff + moved, sCount);
+        // Determinism: every column is 0 on the rows that do not use it.
+        Gadgets.ZeroUnless(t, "padding row", real, _pc, _clk);
+        Gadgets.ZeroUnless(t, "slot 0 unused", call + exit + fin, _before0, _after0, _addr0);
+        Gadgets.ZeroUnless(t, "slot 1 unused", call + exit, _before1);
+        Gadgets.ZeroUnless(t, "slot 2 unused", call + exit + xfer, _before2, _after2, _addr2);
+        Gadgets.ZeroUnless(t, "not a transfer", xfer, _ro2, _geLo, _geHi, _old[0], _old[1], _old[2], _old[3]);
+        Gadgets.ZeroUnless(t, "slot 3 unused", call + exit + fin, _before3, _after3, _addr3);
+        Gadgets.ZeroUnless(t, "no transfer state", xfer + fin, _sAddr, _sStart, _sLeft, _sOffset, _sCount);
+        Gadgets.ZeroUnless(t, "not a call", call, _countLo, _countHi, _dLo, _dHi, _lane0, _lane1, _qLo, _qHi);
+        Gadgets.ZeroUnless(t, "no input bound", call * rd, _rLo, _rHi);
+        Gadgets.ZeroUnless(t, "no cursor", call * (rd + jr), _offset);
+        Gadgets.ZeroUnless(t, "count is zero", call - z, _inv);
+        for (int i = 0; i < 4; i++) Gadgets.ZeroUnless(t, $"lane {i} not moved", Moved(t, i), _io[i]);
         t.EveryRow("transfer word above page 0", xfer * (sAddr - 4096 - M(t, _geLo) - Gadgets.TwoTo16 * M(t, _geHi)));
         Gadgets.Range16(t, xfer, M(t, _geLo));
         Gadgets.Range16(t, xfer, M(t, _geHi));

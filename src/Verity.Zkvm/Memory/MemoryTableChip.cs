@@ -49,6 +49,9 @@ internal sealed class MemoryTableChip : Chip
             real.Next * (addr.Next - addr - 1 - t.Main(_s0).Next - Gadgets.TwoTo16 * t.Main(_s1).Next));
         Gadgets.Range16(t, real, t.Main(_s0));
         Gadgets.Range16(t, real, t.Main(_s1));
+        Gadgets.ZeroUnless(t, "padding row", real, _addr, _value, _ro, _image, _finalValue, _finalTime, _s0, _s1);
+        t.FirstRow("no step before the first row", t.Main(_s0));
+        t.FirstRow("no step before the first row (hi)", t.Main(_s1));
         t.SendExternal(Buses.GlobalMemory, real, addr, v, ro, Expr.Const(0));
         t.ReceiveExternal(Buses.GlobalMemory, real, addr, t.Main(_finalValue), ro, t.Main(_finalTime));
         t.ReceiveExternal(Buses.ImageWords, img, addr, v, ro);
