@@ -25,6 +25,9 @@ public static class Program
         var root = new RootCommand("Verity: a prover node for zero-knowledge proving markets, with its own STARK zkVM.");
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ExecuteCommand.Create());
+        root.Subcommands.Add(ProveCommand.Create());
+        root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(ImageIdCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ParamsCommand.Create());
         return root;

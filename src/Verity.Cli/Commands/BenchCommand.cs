@@ -24,6 +24,7 @@ internal static class BenchCommand
         var bench = new Command("bench", "Benchmarks that tell an operator the machine's real capacity.");
         bench.Subcommands.Add(stark);
         bench.Subcommands.Add(CreateExecute());
+        bench.Subcommands.Add(BenchProveCommand.Create());
         return bench;
     }
 

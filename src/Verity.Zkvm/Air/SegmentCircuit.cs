@@ -24,10 +24,10 @@ internal sealed class SegmentCircuit
             new ProgramChip(rom),
             new ByteTableChip(),
             new ArithChip(),
-            // family: logic, compare, shift
-            // family: branch, jump
-            // family: load, store
-            // family: mul, div
+            new LogicChip(), new CompareChip(), new ShiftChip(), // family: logic, compare, shift
+            new BranchChip(), new JumpChip(), // family: branch, jump
+            new LoadStoreChip(), // family: load, store
+            new MulChip(), new DivChip(), // family: mul, div
             new SyscallChip(),
         ];
         Air = Build();

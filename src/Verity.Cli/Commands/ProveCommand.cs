@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Spectre.Console;
+using Verity.Stark.Air.Parameters;
+using Verity.Vm;
+using Verity.Zkvm.Proving;
+using Verity.Zkvm.Receipts;
+
+namespace Verity.Cli.Commands;
+
+/// <summary>`verity prove`: proves a guest run and writes a composite receipt.</summary>
+internal static class ProveCommand
+{
+    public static Command Create()
+    {
+        var elf = new Argument<FileInfo>("elf") { Description = "guest program: a static RV32IM ELF executable" };
+        var inputFile = new Option<FileInfo?>("--input-file") { Description = "private input: the bytes of this file" };
+        var inputHex = new Option<string?>("--input-hex") { Description = "private input as hex bytes" };
+        var inputText = new Option<string?>("--input-text") { Description = "private input as UTF-8 text" };
+        var po2 = new Option<int>("--po2") { Description = "segment size: at most 2^po2 cycles per segment (4..24)", DefaultValueFactory = _ => 20 };
+        var parameters = new Option<string>("--params") { Description = "STARK parameter set (see `verity params`)", DefaultValueFactory = _ => StarkParameters.Default.Name };
+        var output = new Option<FileInfo?>("--output", "-o") { Description = "receipt file (default: <elf>.receipt next to the ELF)" };
+        var maxCycles = new Option<long>("--max-cycles") { Description = "stop with an error after this many cycles", DefaultValueFactory = _ => 1L << 32 };
+        var json = new Option<bool>("--json") { Description = "print one JSON object (no progress display)" };
+        var cmd = new Command("prove", "Prove a guest run: execute, commit the segment boundaries, prove every segment, write a receipt.");
+        cmd.Arguments.Add(elf);
+        foreach (var o in new Option[] { inputFile, inputHex, inputText, po2, parameters, output, maxCycles, json }) cmd.Options.Add(o);
+        cmd.SetAction(r => CliErrors.Run(() =>
+        {
+            var input = GuestInput.Read(r.GetValue(inputFile), r.GetValue(inputHex), r.GetValue(inputText));
+            return Run(r.GetValue(elf)!, input, r.GetValue(po2), r.GetValue(parameters)!, r.GetValue(output), r.GetValue(maxCycles), r.GetValue(json));
+        }));
+        return cmd;
+    }
+
+    private static int Run(FileInfo elfFile, byte[] input, int po2, string paramsName, FileInfo? output, long maxCycles, bool json)
+    {
+        if (po2 is < 4 or > 24) throw new CliException($"--po2 must be in 4..24, got {po2}.");
+        if (maxCycles < 1 || maxCycles >= 1L << 38) throw new CliException($"--max-cycles must be in 1..2^38, got {maxCycles}.");
+        var parameters = StarkParameters.FromName(paramsName);
+        var image = LoadImage(elfFile);
+        var receiptFile = output ?? new FileInfo(elfFile.FullName + ".receipt");
+        if (parameters.IsInsecure && !json) Console.Error.WriteLine($"warning: parameter set '{parameters.Name}' is insecure; verifiers refuse it by default.");
+
+        var report = new ProvingReport();
+        var sw = Stopwatch.StartNew();
+        Receipt receipt;
+        try
+        {
+            var options = new ZkvmProveOptions { SegmentPo2 = po2, Parameters = parameters, MaxCycles = maxCycles };
+            receipt = json || Console.IsOutputRedirected
+                ? ZkvmProver.Prove(image, input, options, report)
+                : ProveWithProgress(image, input, options, report);
+        }
+        catch (ExecutionException e) { throw new CliException($"execution failed: {e.Message}"); }
+        double ms = sw.Elapsed.TotalMilliseconds;
+        var bytes = ReceiptCodec.Serialize(receipt);
+        File.WriteAllBytes(receiptFile.FullName, bytes);
+        double khz = receipt.Cycles / ms;
+
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                image_id = image.ImageId.ToHex(),
+                cycles = receipt.Cycles,
+                segments = receipt.Segments.Length,
+                journal_hex = Convert.ToHexStringLower(receipt.Claim.Journal),
+                exit_code = receipt.Claim.ExitCode,
+                prove_ms = ms,
+                khz,
+                receipt_bytes = bytes.Length,
+                receipt = receiptFile.FullName,
+                parameters = parameters.Name,
+                po2,
+                execute_ms = report.ExecuteMs,
+                commit_ms = report.CommitMs,
+                witness_ms = report.WitnessMs,
+                stark_ms = report.StarkMs,
+            }));
+            return 0;
+        }
+        var t = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("").AddColumn("");
+        t.AddRow("program", Markup.Escape($"{elfFile.Name} (image id {image.ImageId.ToHex()})"));
+        t.AddRow("exit code", $"{receipt.Claim.ExitCode}");
+        t.AddRow("cycles", $"{receipt.Cycles:N0} in {receipt.Segments.Length} segment(s) of at most 2^{po2}");
+        t.AddRow("journal", Markup.Escape(VerifyCommand.Describe(receipt.Claim.Journal)));
+        t.AddRow("proving time", $"{ms / 1000:F2} s ({khz:F1} kHz): execute {report.ExecuteMs:F0} ms, commit {report.CommitMs:F0} ms, witness {report.WitnessMs:F0} ms, STARK {report.StarkMs:F0} ms");
+        t.AddRow("receipt", Markup.Escape($"{receiptFile.FullName} ({bytes.Length:N0} bytes, parameters '{parameters.Name}')"));
+        AnsiConsole.Write(t);
+        return 0;
+    }
+
+    private static Receipt ProveWithProgress(ProgramImage image, byte[] input, ZkvmProveOptions options, ProvingReport report)
+    {
+        Receipt? receipt = null;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var phase1 = ctx.AddTask("execute + commit", maxValue: 2);
+                ProgressTask? segments = null, memory = null;
+                var progress = new SynchronousProgress<ProvingProgress>(p =>
+                {
+                    switch (p.Phase)
+                    {
+                        case "execute": phase1.Value = 0; break;
+                        case "commit": phase1.Value = 1; segments = ctx.AddTask($"prove {p.Segments} segment(s)", maxValue: Math.Max(1, p.Segments)); break;
+                        case "segment": phase1.Value = 2; segments!.Description = $"prove segment {p.Segment + 1}/{p.Segments}"; segments.Value = p.Segment; break;
+                        case "memory": segments!.Value = p.Segments; memory = ctx.AddTask("prove memory", maxValue: 1); break;
+                    }
+                });
+                receipt = ZkvmProver.Prove(image, input, options with { Progress = progress }, report);
+                if (memory != null) memory.Value = 1;
+            });
+        return receipt!;
+    }
+
+    internal static ProgramImage LoadImage(FileInfo elfFile)
+    {
+        if (!elfFile.Exists) throw new CliException($"ELF file '{elfFile.FullName}' does not exist.");
+        try { return ElfLoader.Load(File.ReadAllBytes(elfFile.FullName)); }
+        catch (ElfFormatException e) { throw new CliException($"{elfFile.Name}: {e.Message}"); }
+    }
+
+    /// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
