@@ -2,8 +2,12 @@
  * start.S — Verity guest startup code (RV32IM, ilp32).
  *
  * _start: sets gp, tp and sp (sp = __stack_top from link.ld; the executor and qemu-riscv32 both
- * start us with whatever sp they like, we use our own stack), zeroes .bss, calls
- * main(0, NULL) and passes its return value to the exit system call (a7 = 93).
+ * start us with whatever sp they like, we use our own stack), calls main(0, NULL) and passes its
+ * return value to the exit system call (a7 = 93).
+ *
+ * .bss is not cleared here: link.ld places it inside a PT_LOAD segment whose memory size covers it,
+ * and both the Verity loader and Linux/qemu zero-fill that (ELF semantics). Clearing it again would
+ * cost 3 proven cycles per word (about 400,000 for the lz example).
  */
     .section .text.start, "ax", @progbits
     .globl _start
@@ -16,14 +20,6 @@ _start:
     la      sp, __stack_top
     la      tp, __tls_base      /* thread pointer: the one TLS block, in place */
 
-    /* zero .tbss and .bss: [__bss_start, __bss_end), both 4-byte aligned by link.ld */
-    la      t0, __bss_start
-    la      t1, __bss_end
-    bgeu    t0, t1, 2f
-1:  sw      zero, 0(t0)
-    addi    t0, t0, 4
-    bltu    t0, t1, 1b
-2:
     li      a0, 0               /* argc */
     li      a1, 0               /* argv */
     call    main

@@ -30,7 +30,19 @@ internal sealed class SegmentCircuit
             new MulChip(), new DivChip(), // family: mul, div
             new SyscallChip(),
         ];
+        CheckCoverage();
         Air = Build();
+    }
+
+    // Every operation the executor runs is proven by exactly one family (ECALL by the syscall chip).
+    private void CheckCoverage()
+    {
+        foreach (var op in Enum.GetValues<Vm.Op>())
+        {
+            if (op is Vm.Op.Illegal or Vm.Op.NoCode or Vm.Op.Ecall) continue;
+            int owners = Chips.OfType<FamilyChip>().Count(c => c.Ops.Contains(op));
+            if (owners != 1) throw new InvalidOperationException($"operation {op} is proven by {owners} chips; exactly one must own it");
+        }
     }
 
     public ProgramRom Rom { get; }
