@@ -10,14 +10,14 @@ using Verity.Stark.Verifier;
 
 namespace Verity.Cli.Commands;
 
-/// <summary>`verity demo`: proves and verifies the example statements, reporting time and security.</summary>
-internal static class DemoCommand
+/// <summary>`verity demo stark`: proves and verifies the engine's example statements, reporting time and security.</summary>
+internal static class StarkDemoCommand
 {
     public static Command Create()
     {
         var logRows = new Option<int>("--log-rows") { Description = "log2 of the Fibonacci trace length", DefaultValueFactory = _ => 16 };
         var paramsName = new Option<string>("--params") { Description = "parameter set (see `verity params`)", DefaultValueFactory = _ => StarkParameters.Default.Name };
-        var cmd = new Command("demo", "Prove and verify the example statements (Fibonacci; a two-table LogUp range check) and print what was proved.");
+        var cmd = new Command("stark", "Prove and verify the STARK engine's example statements (Fibonacci; a two-table LogUp range check).");
         cmd.Options.Add(logRows);
         cmd.Options.Add(paramsName);
         cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(logRows), r.GetValue(paramsName)!)));
