@@ -21,14 +21,102 @@ public class CliTests
     }
 
     [Fact]
-    public void Demo_proves_and_verifies_the_examples()
+    public void Demo_proves_and_verifies_a_guest_and_rejects_a_forgery()
     {
-        var (code, output, err) = Run("demo", "--log-rows", "8");
+        var (code, output, err) = Run("demo", "--params", "insecure-test", "--po2", "11");
+        Assert.True(code == 0, output + err);
+        Assert.Contains("= SHA-256 of the input", output);
+        Assert.Contains("valid", output);
+        Assert.Contains("rejected", output);
+    }
+
+    [Fact]
+    public void Stark_demo_proves_and_verifies_the_examples()
+    {
+        var (code, output, err) = Run("demo", "stark", "--log-rows", "8");
         Assert.True(code == 0, output + err);
         Assert.Contains("fibonacci", output);
         Assert.Contains("range-check", output);
         Assert.Contains("valid", output);
         Assert.Contains("provable bits", output);
+    }
+
+    [Fact]
+    public void Prove_and_verify_round_trip_with_the_documented_fields()
+    {
+        var elf = TinyGuest();
+        var receipt = Path.Combine(Path.GetTempPath(), $"verity-{Guid.NewGuid():N}.receipt");
+        try
+        {
+            var (code, output, err) = Run("prove", elf, "--po2", "8", "--params", "insecure-test", "-o", receipt, "--json");
+            Assert.True(code == 0, output + err);
+            using (var doc = JsonDocument.Parse(output.Trim()))
+            {
+                var root = doc.RootElement;
+                Assert.Equal(64, root.GetProperty("image_id").GetString()!.Length);
+                Assert.True(root.GetProperty("cycles").GetInt64() >= 9);
+                Assert.Equal(1, root.GetProperty("segments").GetInt32());
+                Assert.Equal("6869", root.GetProperty("journal_hex").GetString());
+                Assert.Equal(7, root.GetProperty("exit_code").GetInt32());
+                foreach (var f in new[] { "prove_ms", "khz", "receipt_bytes" }) Assert.True(root.GetProperty(f).GetDouble() > 0, f);
+                Assert.Equal(new FileInfo(receipt).Length, root.GetProperty("receipt_bytes").GetInt64());
+            }
+            var (id, idOut, _) = Run("image-id", elf);
+            Assert.Equal(0, id);
+            string imageId = idOut.Trim();
+
+            var (v1, human, verr) = Run("verify", receipt, "--elf", elf, "--params", "insecure-test", "--allow-insecure");
+            Assert.True(v1 == 0, human + verr);
+            Assert.Contains("valid", human);
+            Assert.Contains("\"hi\"", human);
+
+            var (v2, json, _) = Run("verify", receipt, "--image-id", imageId, "--params", "insecure-test", "--allow-insecure", "--json");
+            Assert.Equal(0, v2);
+            using (var doc = JsonDocument.Parse(json.Trim()))
+            {
+                Assert.True(doc.RootElement.GetProperty("valid").GetBoolean());
+                Assert.Equal("6869", doc.RootElement.GetProperty("journal_hex").GetString());
+                Assert.Equal(7, doc.RootElement.GetProperty("exit_code").GetInt32());
+                Assert.Equal(imageId, doc.RootElement.GetProperty("image_id").GetString());
+            }
+
+            // Another program's image id, the default (secure) policy, and a corrupted file are all rejected.
+            var (v3, _, e3) = Run("verify", receipt, "--image-id", new string('0', 64), "--params", "insecure-test", "--allow-insecure");
+            Assert.Equal(1, v3);
+            Assert.Contains("rejected", e3);
+            var (v4, _, e4) = Run("verify", receipt, "--elf", elf, "--params", "insecure-test");
+            Assert.Equal(1, v4);
+            Assert.Contains("insecure", e4);
+            var bytes = File.ReadAllBytes(receipt);
+            bytes[bytes.Length / 2] ^= 0x10;
+            File.WriteAllBytes(receipt, bytes);
+            var (v5, out5, e5) = Run("verify", receipt, "--elf", elf, "--params", "insecure-test", "--allow-insecure", "--json");
+            Assert.Equal(1, v5);
+            Assert.Contains("\"valid\":false", out5 + e5);
+        }
+        finally
+        {
+            File.Delete(elf);
+            File.Delete(receipt);
+        }
+    }
+
+    [Theory]
+    [InlineData("prove", "--po2", "99")]
+    [InlineData("verify", "--image-id", "abc")]
+    [InlineData("image-id")]
+    public void Prove_and_verify_refuse_bad_arguments(params string[] args)
+    {
+        var elf = TinyGuest();
+        try
+        {
+            var full = args[0] == "verify" ? ["verify", elf, .. args[1..]] : (string[])[args[0], elf, .. args[1..]];
+            if (args[0] == "image-id") full = ["image-id", elf + ".missing"];
+            var (code, output, err) = Run(full);
+            Assert.Equal(2, code);
+            Assert.Contains("error", (output + err).ToLowerInvariant());
+        }
+        finally { File.Delete(elf); }
     }
 
     [Fact]
@@ -47,7 +135,8 @@ public class CliTests
 
     [Theory]
     [InlineData("demo", "--params", "no-such-set")]
-    [InlineData("demo", "--log-rows", "99")]
+    [InlineData("demo", "--po2", "99")]
+    [InlineData("demo", "stark", "--log-rows", "99")]
     [InlineData("bench", "stark", "--width", "0")]
     public void Bad_arguments_give_a_clear_error_and_non_zero_exit(params string[] args)
     {

@@ -37,6 +37,19 @@ public class ExampleGuestProofTests
     }
 }
 
+public class PrebuiltGuestTests
+{
+    /// <summary>The demo guest checked in under guest/prebuilt (embedded in the CLI) is the current source's build.</summary>
+    [GuestTheory]
+    [InlineData("sha256")]
+    public void PrebuiltDemoGuestMatchesAFreshBuild(string name)
+    {
+        var prebuilt = ElfLoader.Load(File.ReadAllBytes(Path.Combine(GuestFiles.RepoRoot, "guest", "prebuilt", name + ".elf")));
+        var fresh = ElfLoader.Load(File.ReadAllBytes(GuestFiles.Elf(name)));
+        Assert.Equal(fresh.ImageId, prebuilt.ImageId);
+    }
+}
+
 /// <summary>Locates the example guests; they are built by test.sh (make -C guest).</summary>
 internal static class GuestFiles
 {
