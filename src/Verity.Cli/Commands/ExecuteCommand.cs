@@ -65,19 +65,11 @@ internal static class ExecuteCommand
         t.AddRow("exit code", $"{result.ExitCode}");
         t.AddRow("cycles", $"{result.Cycles:N0}");
         t.AddRow("segments", $"{result.Segments.Count} (at most 2^{po2} cycles each)");
-        t.AddRow("journal", Markup.Escape(Describe(result.Journal)));
+        t.AddRow("journal", Markup.Escape(JournalText.Describe(result.Journal)));
         t.AddRow("time", $"{ms:F1} ms ({mhz:F1} MHz)");
         AnsiConsole.Write(t);
         if (result.Log.Length > 0) Console.Error.Write(Encoding.UTF8.GetString(result.Log));
         return 0;
-    }
-
-    private static string Describe(byte[] journal)
-    {
-        if (journal.Length == 0) return "(empty)";
-        string hex = Convert.ToHexStringLower(journal.Length > 256 ? journal[..256] : journal) + (journal.Length > 256 ? "…" : "");
-        bool printable = journal.All(b => b is >= 0x20 and < 0x7f or (byte)'\n' or (byte)'\r' or (byte)'\t');
-        return printable ? $"{hex}\n\"{Encoding.ASCII.GetString(journal)}\"" : hex;
     }
 }
 

@@ -85,7 +85,7 @@ internal static class ProveCommand
         t.AddRow("program", Markup.Escape($"{elfFile.Name} (image id {image.ImageId.ToHex()})"));
         t.AddRow("exit code", $"{receipt.Claim.ExitCode}");
         t.AddRow("cycles", $"{receipt.Cycles:N0} in {receipt.Segments.Length} segment(s) of at most 2^{po2}");
-        t.AddRow("journal", Markup.Escape(VerifyCommand.Describe(receipt.Claim.Journal)));
+        t.AddRow("journal", Markup.Escape(JournalText.Describe(receipt.Claim.Journal)));
         t.AddRow("proving time", $"{ms / 1000:F2} s ({khz:F1} kHz): execute {report.ExecuteMs:F0} ms, commit {report.CommitMs:F0} ms, witness {report.WitnessMs:F0} ms, STARK {report.StarkMs:F0} ms");
         t.AddRow("receipt", Markup.Escape($"{receiptFile.FullName} ({bytes.Length:N0} bytes, parameters '{parameters.Name}')"));
         AnsiConsole.Write(t);

@@ -61,7 +61,7 @@ internal static class VerifyCommand
         t.AddRow("verdict", "[green]valid[/]");
         t.AddRow("image id", expected.ToHex());
         t.AddRow("exit code", $"{result.Claim!.ExitCode}");
-        t.AddRow("journal", Markup.Escape(Describe(result.Claim.Journal)));
+        t.AddRow("journal", Markup.Escape(JournalText.Describe(result.Claim.Journal)));
         t.AddRow("time", $"{ms:F1} ms (parameters '{parameters.Name}')");
         AnsiConsole.Write(t);
         return 0;
@@ -74,8 +74,12 @@ internal static class VerifyCommand
         try { return Digest.Read(Convert.FromHexString(h)); }
         catch (FormatException) { throw new CliException($"--image-id is not valid hex: '{hex}'."); }
     }
+}
 
-    internal static string Describe(byte[] journal)
+/// <summary>How the CLI shows a journal: hex, and the text too when it is printable.</summary>
+internal static class JournalText
+{
+    public static string Describe(byte[] journal)
     {
         if (journal.Length == 0) return "(empty)";
         string hex = Convert.ToHexStringLower(journal.Length > 256 ? journal[..256] : journal) + (journal.Length > 256 ? "…" : "");

@@ -14,7 +14,7 @@ namespace Verity.Zkvm.Chips;
 /// access in an earlier segment (t_g &lt; 4·start_clk − 1, checked with three 16-bit limbs) and sends the final
 /// version: with the run's memory table these chain every word from its initial value through every segment.
 /// </summary>
-internal sealed class BoundaryChip : Chip
+internal sealed class BoundaryChip : PrecommittedChip
 {
     private readonly int _real, _addr, _ro, _vInit, _tGlobal, _vFinal, _tFinal, _g0, _g1, _g2, _s0, _s1;
 
@@ -33,8 +33,6 @@ internal sealed class BoundaryChip : Chip
         _s0 = Layout.Add("step_lo");
         _s1 = Layout.Add("step_hi");
     }
-
-    public override bool Precommitted => true;
 
     public override void Define(TableBuilder t)
     {
@@ -61,9 +59,7 @@ internal sealed class BoundaryChip : Chip
 
     public override long Rows(Segment segment) => segment.InitialWords.Count;
 
-    public override void Fill(TraceColumns trace, SegmentWitness witness, LookupCounts counts) => Fill(trace, witness.Boundary, counts);
-
-    public void Fill(TraceColumns trace, SegmentBoundary b, LookupCounts counts)
+    public override void Fill(TraceColumns trace, SegmentBoundary b, LookupCounts counts)
     {
         var first = b.Segment.InitialWords;
         var last = b.Segment.FinalWords;

@@ -24,8 +24,19 @@ internal abstract class Chip(string name)
     public abstract long Rows(Segment segment);
 
     public abstract void Fill(TraceColumns trace, SegmentWitness witness, LookupCounts counts);
+}
 
-    protected Stark.Air.Expressions.Expr Col(TableBuilder t, int column) => t.Main(column);
+/// <summary>
+/// A table committed in phase 1, before the global challenge: it is filled from what phase 1 knows
+/// (<see cref="SegmentBoundary"/>), identically in phase 1 and phase 2, so its commitment is the same in both.
+/// </summary>
+internal abstract class PrecommittedChip(string name) : Chip(name)
+{
+    public override bool Precommitted => true;
+
+    public override void Fill(TraceColumns trace, SegmentWitness witness, LookupCounts counts) => Fill(trace, witness.Boundary, counts);
+
+    public abstract void Fill(TraceColumns trace, SegmentBoundary boundary, LookupCounts counts);
 }
 
 /// <summary>A chip that executes some RISC-V operations: one row per instruction of those operations.</summary>

@@ -12,7 +12,7 @@ namespace Verity.Zkvm.Chips;
 /// byte; globally it is sent to the verifier, who receives exactly the claim's journal and the consumed input, once
 /// per offset — so the bytes a guest reads are the input's, and the journal holds exactly what it wrote.
 /// </summary>
-internal sealed class IoChip : Chip
+internal sealed class IoChip : PrecommittedChip
 {
     public const int InputKind = 0, JournalKind = 1;
     private readonly int _real, _kind, _offset, _byte;
@@ -24,8 +24,6 @@ internal sealed class IoChip : Chip
         _offset = Layout.Add("offset");
         _byte = Layout.Add("byte");
     }
-
-    public override bool Precommitted => true;
 
     public override void Define(TableBuilder t)
     {
@@ -41,9 +39,7 @@ internal sealed class IoChip : Chip
     public override long Rows(Segment segment) =>
         segment.EndInputOffset - segment.InputOffset + segment.EndJournalLength - segment.JournalLength;
 
-    public override void Fill(TraceColumns trace, SegmentWitness witness, LookupCounts counts) => Fill(trace, witness.Boundary, counts);
-
-    public void Fill(TraceColumns trace, SegmentBoundary b, LookupCounts counts)
+    public override void Fill(TraceColumns trace, SegmentBoundary b, LookupCounts counts)
     {
         int r = 0;
         void Rows(int kind, long start, byte[] bytes)

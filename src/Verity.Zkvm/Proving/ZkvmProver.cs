@@ -152,12 +152,7 @@ public static class ZkvmProver
     private static TraceColumns FillPrecommitted(Chip chip, SegmentBoundary boundary, int height, LookupCounts counts)
     {
         var trace = new TraceColumns(chip.Layout.Width, height);
-        switch (chip)
-        {
-            case BoundaryChip b: b.Fill(trace, boundary, counts); break;
-            case IoChip io: io.Fill(trace, boundary, counts); break;
-            default: throw new InvalidOperationException($"table '{chip.Name}' is not precommitted");
-        }
+        ((PrecommittedChip)chip).Fill(trace, boundary, counts);
         return trace;
     }
 

@@ -28,12 +28,8 @@ internal sealed class SegmentWitness
             throw new ArgumentException("the segment has no instruction records; replay it with RecordTrace and KeepAccesses", nameof(segment));
         Rom = rom;
         Segment = segment;
-        StartClk = segment.StartCycle + 1;
-        EndClk = segment.EndCycle + 1;
-        BoundaryTime = 4 * StartClk - 1;
-
         var last = new Dictionary<uint, (uint Value, long Time)>(segment.InitialWords.Count);
-        foreach (var w in segment.InitialWords) last[w.Address] = (w.Value, BoundaryTime);
+        foreach (var w in segment.InitialWords) last[w.Address] = (w.Value, boundary.BoundaryTime);
         Accesses = new AccessRecord[segment.Accesses.Count];
         for (int i = 0; i < Accesses.Length; i++)
         {
@@ -60,12 +56,6 @@ internal sealed class SegmentWitness
     public ProgramRom Rom { get; }
     public SegmentBoundary Boundary { get; }
     public Segment Segment { get; }
-    public long StartClk { get; }
-    public long EndClk { get; }
-
-    /// <summary>Time of the versions the segment's boundary rows hand to its first accesses.</summary>
-    public long BoundaryTime { get; }
-
     public AccessRecord[] Accesses { get; }
     public InstructionRecord[] Instructions { get; }
 
