@@ -217,7 +217,7 @@ public static class StarkProver
         return Commit(parameters.Hash, lde).Root;
     }
 
-    private static int[] ValidateWitness(AirDefinition air, IReadOnlyList<Goldilocks[][]> traces, Goldilocks[] publicInputs)
+    internal static int[] ValidateWitness(AirDefinition air, IReadOnlyList<Goldilocks[][]> traces, Goldilocks[] publicInputs)
     {
         if (traces.Count != air.Tables.Count) throw new ArgumentException($"AIR '{air.Name}' has {air.Tables.Count} tables, got {traces.Count} traces.");
         if (publicInputs.Length != air.PublicInputCount) throw new ArgumentException($"AIR '{air.Name}' takes {air.PublicInputCount} public inputs, got {publicInputs.Length}.");

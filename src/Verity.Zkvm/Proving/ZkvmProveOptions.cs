@@ -44,4 +44,10 @@ public sealed class ProvingReport
     public Dictionary<string, long> CellsByTable { get; } = [];
     /// <summary>Real (unpadded) rows per table name, over all segments.</summary>
     public Dictionary<string, long> RowsByTable { get; } = [];
+
+    internal void Account(string name, Stark.Air.Model.TableDefinition table, long rows, int height)
+    {
+        CellsByTable[name] = CellsByTable.GetValueOrDefault(name) + (long)height * (table.PreprocessedWidth + table.MainWidth + 3L * table.AuxWidth);
+        RowsByTable[name] = RowsByTable.GetValueOrDefault(name) + rows;
+    }
 }

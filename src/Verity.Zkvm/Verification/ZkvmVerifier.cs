@@ -108,33 +108,16 @@ public static class ZkvmVerifier
         };
 
         // 6. Every segment proof, against the statement the verifier derives for its position.
-        var imageId = expectedImageId.ToArray();
         var globalSum = Goldilocks3.Zero;
         for (int i = 0; i < count; i++)
         {
-            var h = r.Segments[i];
-            var statement = new SegmentStatement
-            {
-                ImageId = imageId,
-                SegmentIndex = i,
-                SegmentCount = count,
-                StartPc = h.StartPc,
-                StartClk = h.StartClk,
-                EndPc = h.EndPc,
-                EndClk = h.EndClk,
-                Halted = i == count - 1,
-                ExitCode = r.Claim.ExitCode,
-                InputConsumed = r.InputConsumed,
-                JournalLength = (uint)r.Claim.Journal.Length,
-                InputLength = (uint)r.Input.Length,
-            };
-            var result = StarkVerifier.Verify(circuit.Air, statement.ToFieldElements(), r.SegmentProofs[i], accepted, starkOptions);
+            var result = StarkVerifier.Verify(circuit.Air, RunPlan.Statement(r.Claim, r.Segments, i, r.InputConsumed, r.Input.Length), r.SegmentProofs[i], accepted, starkOptions);
             if (!result.IsValid) throw new ReceiptRejectedException($"segment {i}: {result.Error}");
             globalSum += result.ExternalSum;
         }
 
         // 7. The memory proof.
-        var memoryResult = StarkVerifier.Verify(memory.Air, ZkvmProver.MemoryPublicInputs(imageId), r.MemoryProof, accepted, starkOptions);
+        var memoryResult = StarkVerifier.Verify(memory.Air, RunPlan.MemoryStatement(r.Claim), r.MemoryProof, accepted, starkOptions);
         if (!memoryResult.IsValid) throw new ReceiptRejectedException($"memory proof: {memoryResult.Error}");
         globalSum += memoryResult.ExternalSum;
 
