@@ -112,7 +112,9 @@ public static class ZkvmVerifier
         for (int i = 0; i < count; i++)
         {
             var result = StarkVerifier.Verify(circuit.Air, RunPlan.Statement(r.Claim, r.Segments, i, r.InputConsumed, r.Input.Length), r.SegmentProofs[i], accepted, starkOptions);
-            if (!result.IsValid) throw new ReceiptRejectedException($"segment {i}: {result.Error}");
+            if (!result.IsValid)
+                throw new ReceiptRejectedException($"segment {i}: {result.Error} (every segment proof is bound to the claim, the segment chain and all " +
+                    "phase-1 commitments through the global challenge, so a changed journal, exit code, input or header also ends here)");
             globalSum += result.ExternalSum;
         }
 
