@@ -55,6 +55,10 @@ internal sealed class RunPlan
     public Claim Claim { get; }
     public int SegmentCount => Headers.Length;
 
+    /// <summary>The plan of a run executed earlier (an execute task's output).</summary>
+    public static RunPlan FromExecuted(ProgramImage image, byte[] input, ZkvmProveOptions options, ExecutionResult run) =>
+        new(image, input, options, run);
+
     /// <summary>Phase 1: executes the whole run, recording only segment boundaries and per-segment operation counts.</summary>
     public static RunPlan Execute(ProgramImage image, byte[] input, ZkvmProveOptions options)
     {

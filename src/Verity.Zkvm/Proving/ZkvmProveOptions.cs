@@ -25,7 +25,7 @@ public sealed record ZkvmProveOptions
     internal Action<int, string, TraceColumns>? TamperTrace { get; init; }
 }
 
-/// <summary>A proving step: "execute", "commit" (phase 1), "segment" (phase 2, with its index) or "memory".</summary>
+/// <summary>A proving step: "execute" (phase 1 starts), "commit" (phase 1 done: the segment count is known), "segment" (phase 2, with its index) or "memory".</summary>
 public readonly record struct ProvingProgress(string Phase, int Segment, int Segments);
 
 /// <summary>Timings and sizes of one proving run.</summary>
