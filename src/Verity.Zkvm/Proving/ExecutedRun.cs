@@ -23,6 +23,9 @@ public sealed class ExecutedRun
     }
 
     internal ExecutionResult Result { get; }
+
+    /// <summary>The plan built from this run by the last task in this process (see ZkvmTasks).</summary>
+    internal RunPlan? CachedPlan { get; set; }
     public int SegmentPo2 { get; }
     public ExternalChallenges Challenges { get; }
     public int SegmentCount => Result.Segments.Count;

@@ -55,6 +55,9 @@ internal sealed class RunPlan
     public Claim Claim { get; }
     public int SegmentCount => Headers.Length;
 
+    public bool Matches(ProgramImage image, byte[] input, ZkvmProveOptions options) =>
+        ReferenceEquals(image, Image) && ReferenceEquals(input, Input) && ReferenceEquals(options, _options);
+
     /// <summary>The plan of a run executed earlier (an execute task's output).</summary>
     public static RunPlan FromExecuted(ProgramImage image, byte[] input, ZkvmProveOptions options, ExecutionResult run) =>
         new(image, input, options, run);

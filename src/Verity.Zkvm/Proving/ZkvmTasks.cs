@@ -39,7 +39,7 @@ public static class ZkvmTasks
             report.ExecuteMs = executeMs;
             report.CommitMs = sw.Elapsed.TotalMilliseconds - executeMs;
         }
-        return new ExecutedRun(plan.Run, options.SegmentPo2, challenges);
+        return new ExecutedRun(plan.Run, options.SegmentPo2, challenges) { CachedPlan = plan };
     }
 
     /// <summary>Replays segment <paramref name="index"/> from its checkpoint and proves it.</summary>
@@ -90,7 +90,12 @@ public static class ZkvmTasks
     private static RunPlan Plan(ProgramImage image, byte[] input, ExecutedRun run, ZkvmProveOptions options)
     {
         if (options.SegmentPo2 != run.SegmentPo2) throw new ArgumentException($"the run was executed with po2 {run.SegmentPo2}, not {options.SegmentPo2}", nameof(options));
-        return RunPlan.FromExecuted(image, input, options, run.Result);
+        // Building a plan (ROM, circuit, boundaries, memory rows) costs seconds for large runs: reuse it across the tasks
+        // of one process when they share the image, input and options.
+        if (run.CachedPlan is { } cached && cached.Matches(image, input, options)) return cached;
+        var plan = RunPlan.FromExecuted(image, input, options, run.Result);
+        run.CachedPlan = plan;
+        return plan;
     }
 
     private static ProverOptions ProverOptions(ExecutedRun run, ZkvmProveOptions options, ProverWorkspace? workspace) =>
