@@ -86,6 +86,21 @@ internal sealed class InstructionColumns
         t.Send(Buses.Execution, real, nextPc, t.Main(Clk) + 1, Expr.Const(0));
     }
 
+    /// <summary>Reads rs1's value in slot 0 when r1 = 1 (x0, or no rs1, reads nothing: the chip sets the value to 0).</summary>
+    public void ReadRs1(TableBuilder t, AccessColumns access, Expr value) =>
+        access.Define(t, t.Main(ReadsRs1), Gadgets.RegisterAddress(t.Main(Rs1)), value, value, Expr.Const(0), Gadgets.Time(t.Main(Clk), 0));
+
+    /// <summary>Reads rs2's value in slot 1 when r2 = 1.</summary>
+    public void ReadRs2(TableBuilder t, AccessColumns access, Expr value) =>
+        access.Define(t, t.Main(ReadsRs2), Gadgets.RegisterAddress(t.Main(Rs2)), value, value, Expr.Const(0), Gadgets.Time(t.Main(Clk), 1));
+
+    /// <summary>Writes <paramref name="value"/> to rd in slot 3 when w = 1; column <paramref name="before"/> holds rd's old value (0 without a write).</summary>
+    public void WriteRd(TableBuilder t, AccessColumns access, int before, Expr value)
+    {
+        access.Define(t, t.Main(WritesRd), Gadgets.RegisterAddress(t.Main(Rd)), t.Main(before), value, Expr.Const(0), Gadgets.Time(t.Main(Clk), 3));
+        Gadgets.ZeroUnless(t, "no rd write", t.Main(WritesRd), before);
+    }
+
     private string Layoutless(int i) => $"is_{_ops[i].ToString().ToLowerInvariant()}";
 
     public void Fill(TraceColumns tr, int row, in InstructionRecord ins, int flag, LookupCounts counts)

@@ -102,10 +102,8 @@ internal sealed class BranchChip : FamilyChip
         Gadgets.Boolean(t, "carry", carry);
         t.EveryRow("carry is 0 unless taken", (1 - taken) * carry);
         t.EveryRow("next_pc = pc + 4 + taken·(imm − 4 − 2^32·carry)", nextPc - pc - 4 * real - taken * (imm - 4 - Gadgets.TwoTo32 * carry));
-
-        Expr zero = Expr.Const(0);
-        _rs1.Define(t, r1, Gadgets.RegisterAddress(t.Main(_ins.Rs1)), a, a, zero, Gadgets.Time(clk, 0));
-        _rs2.Define(t, r2, Gadgets.RegisterAddress(t.Main(_ins.Rs2)), b, b, zero, Gadgets.Time(clk, 1));
+        _ins.ReadRs1(t, _rs1, a);
+        _ins.ReadRs2(t, _rs2, b);
     }
 
     protected override void FillRow(TraceColumns tr, int row, in InstructionRecord ins, int flag, SegmentWitness witness, LookupCounts counts)

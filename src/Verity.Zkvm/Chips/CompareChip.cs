@@ -45,8 +45,8 @@ internal sealed class CompareChip : FamilyChip
 
     public override void Define(TableBuilder t)
     {
-        Expr pc = t.Main(_ins.Pc), clk = t.Main(_ins.Clk), imm = t.Main(_ins.Imm), real = t.Main(_ins.Real);
-        Expr r1 = t.Main(_ins.ReadsRs1), r2 = t.Main(_ins.ReadsRs2), w = t.Main(_ins.WritesRd);
+        Expr pc = t.Main(_ins.Pc), imm = t.Main(_ins.Imm), real = t.Main(_ins.Real);
+        Expr r1 = t.Main(_ins.ReadsRs1), r2 = t.Main(_ins.ReadsRs2);
         Expr sa = t.Main(_sa), sb = t.Main(_sb), lt = t.Main(_lt);
         _ins.Define(t, pc + 4);
 
@@ -67,11 +67,9 @@ internal sealed class CompareChip : FamilyChip
         Gadgets.ZeroUnless(t, "no rs1 read", r1, _aLo, _aHi);
         Gadgets.ZeroUnless(t, "unsigned or padding row", signed, _sa, _sb);
         Gadgets.ZeroUnless(t, "padding row", real, _bLo, _bHi, _dLo, _dHi, _lt);
-        Gadgets.ZeroUnless(t, "no rd write", w, _rdBefore);
-        Expr zero = Expr.Const(0);
-        _rs1.Define(t, r1, Gadgets.RegisterAddress(t.Main(_ins.Rs1)), a, a, zero, Gadgets.Time(clk, 0));
-        _rs2.Define(t, r2, Gadgets.RegisterAddress(t.Main(_ins.Rs2)), b, b, zero, Gadgets.Time(clk, 1));
-        _rd.Define(t, w, Gadgets.RegisterAddress(t.Main(_ins.Rd)), t.Main(_rdBefore), lt, zero, Gadgets.Time(clk, 3));
+        _ins.ReadRs1(t, _rs1, a);
+        _ins.ReadRs2(t, _rs2, b);
+        _ins.WriteRd(t, _rd, _rdBefore, lt);
     }
 
     protected override void FillRow(TraceColumns tr, int row, in InstructionRecord ins, int flag, SegmentWitness witness, LookupCounts counts)

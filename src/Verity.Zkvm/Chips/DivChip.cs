@@ -65,8 +65,8 @@ internal sealed class DivChip : FamilyChip
     public override void Define(TableBuilder t)
     {
         Expr M(int c) => t.Main(c);
-        Expr pc = M(_ins.Pc), clk = M(_ins.Clk), real = M(_ins.Real);
-        Expr r1 = M(_ins.ReadsRs1), r2 = M(_ins.ReadsRs2), w = M(_ins.WritesRd);
+        Expr pc = M(_ins.Pc), real = M(_ins.Real);
+        Expr r1 = M(_ins.ReadsRs1), r2 = M(_ins.ReadsRs2);
         Expr a0 = M(_a0), a1 = M(_a1), b0 = M(_b0), b1 = M(_b1), q0 = M(_q0), q1 = M(_q1);
         Expr sa = M(_sa), sb = M(_sb), sq = M(_sq), sr = M(_sr), bz = M(_bz), bInv = M(_bInv), ov = M(_ov), ovInv = M(_ovInv), res = M(_res);
         _ins.Define(t, pc + 4);
@@ -112,11 +112,10 @@ internal sealed class DivChip : FamilyChip
         Gadgets.ZeroUnless(t, "padding row", real, _q0, _q1, _r0, _r1, _res);
         Gadgets.ZeroUnless(t, "unsigned", signed, _sa, _sb, _sq, _sr, _ov, _ovInv);
         Gadgets.ZeroUnless(t, "b = 0", real - bz, _d0, _d1);
-        Gadgets.ZeroUnless(t, "no rd write", w, _rdBefore);
         Expr zero = Expr.Const(0);
-        _rs1.Define(t, r1, Gadgets.RegisterAddress(M(_ins.Rs1)), a, a, zero, Gadgets.Time(clk, 0));
-        _rs2.Define(t, r2, Gadgets.RegisterAddress(M(_ins.Rs2)), b, b, zero, Gadgets.Time(clk, 1));
-        _rd.Define(t, w, Gadgets.RegisterAddress(M(_ins.Rd)), M(_rdBefore), res, zero, Gadgets.Time(clk, 3));
+        _ins.ReadRs1(t, _rs1, a);
+        _ins.ReadRs2(t, _rs2, b);
+        _ins.WriteRd(t, _rd, _rdBefore, res);
     }
 
     protected override void FillRow(TraceColumns tr, int row, in InstructionRecord ins, int flag, SegmentWitness witness, LookupCounts counts)

@@ -41,7 +41,7 @@ internal sealed class JumpChip : FamilyChip
 
     public override void Define(TableBuilder t)
     {
-        Expr pc = t.Main(_ins.Pc), clk = t.Main(_ins.Clk), imm = t.Main(_ins.Imm), real = t.Main(_ins.Real);
+        Expr pc = t.Main(_ins.Pc), imm = t.Main(_ins.Imm), real = t.Main(_ins.Real);
         Expr r1 = t.Main(_ins.ReadsRs1), w = t.Main(_ins.WritesRd);
         Expr a = t.Main(_a), carry = t.Main(_carry), bit0 = t.Main(_bit0), nextPc = t.Main(_nextPc);
         Expr jal = _ins.Flag(t, Op.Jal), jalr = _ins.Flag(t, Op.Jalr);
@@ -57,10 +57,8 @@ internal sealed class JumpChip : FamilyChip
         Expr link = Gadgets.Word(t, w, t.Main(_linkLo), t.Main(_linkHi));
         t.EveryRow("link = pc + 4 when rd is written", w * (link - pc - 4));
         Gadgets.ZeroUnless(t, "no rd write", w, _linkLo, _linkHi, _rdBefore);
-
-        Expr zero = Expr.Const(0);
-        _rs1.Define(t, r1, Gadgets.RegisterAddress(t.Main(_ins.Rs1)), a, a, zero, Gadgets.Time(clk, 0));
-        _rd.Define(t, w, Gadgets.RegisterAddress(t.Main(_ins.Rd)), t.Main(_rdBefore), link, zero, Gadgets.Time(clk, 3));
+        _ins.ReadRs1(t, _rs1, a);
+        _ins.WriteRd(t, _rd, _rdBefore, link);
     }
 
     protected override void FillRow(TraceColumns tr, int row, in InstructionRecord ins, int flag, SegmentWitness witness, LookupCounts counts)

@@ -67,7 +67,7 @@ internal sealed class LoadStoreChip : FamilyChip
     {
         Expr C(int c) => t.Main(c);
         Expr pc = C(_ins.Pc), clk = C(_ins.Clk), imm = C(_ins.Imm), real = C(_ins.Real);
-        Expr r1 = C(_ins.ReadsRs1), r2 = C(_ins.ReadsRs2), w = C(_ins.WritesRd);
+        Expr r1 = C(_ins.ReadsRs1), r2 = C(_ins.ReadsRs2);
         Expr a = C(_a), carry = C(_carry), x = C(_x), y = C(_y), sign = C(_sign), after = C(_after);
         Expr[] s = [.. _s.Select(C)], m = [.. _m.Select(C)], v = [.. _v.Select(C)];
         _ins.Define(t, pc + 4);
@@ -128,13 +128,10 @@ internal sealed class LoadStoreChip : FamilyChip
         Gadgets.ZeroUnless(t, "not a narrow load", narrowLoad, _x);
         Gadgets.ZeroUnless(t, "not lb/lh/lhu", lb + lh + lhu, _y);
         Gadgets.ZeroUnless(t, "not a signed load", signed, _sign);
-        Gadgets.ZeroUnless(t, "no rd write", w, _rdBefore);
-
-        Expr zero = Expr.Const(0);
-        _rs1.Define(t, r1, Gadgets.RegisterAddress(C(_ins.Rs1)), a, a, zero, Gadgets.Time(clk, 0));
-        _rs2.Define(t, r2, Gadgets.RegisterAddress(C(_ins.Rs2)), b, b, zero, Gadgets.Time(clk, 1));
+        _ins.ReadRs1(t, _rs1, a);
+        _ins.ReadRs2(t, _rs2, b);
         _mem.Define(t, real, wa, word, after, C(_ro), Gadgets.Time(clk, 2));
-        _rd.Define(t, w, Gadgets.RegisterAddress(C(_ins.Rd)), C(_rdBefore), C(_res), zero, Gadgets.Time(clk, 3));
+        _ins.WriteRd(t, _rd, _rdBefore, C(_res));
     }
 
     protected override void FillRow(TraceColumns tr, int row, in InstructionRecord ins, int flag, SegmentWitness witness, LookupCounts counts)

@@ -50,8 +50,8 @@ internal sealed class MulChip : FamilyChip
 
     public override void Define(TableBuilder t)
     {
-        Expr pc = t.Main(_ins.Pc), clk = t.Main(_ins.Clk), real = t.Main(_ins.Real);
-        Expr r1 = t.Main(_ins.ReadsRs1), r2 = t.Main(_ins.ReadsRs2), w = t.Main(_ins.WritesRd);
+        Expr pc = t.Main(_ins.Pc), real = t.Main(_ins.Real);
+        Expr r1 = t.Main(_ins.ReadsRs1), r2 = t.Main(_ins.ReadsRs2);
         Expr a0 = t.Main(_a0), a1 = t.Main(_a1), b0 = t.Main(_b0), b1 = t.Main(_b1);
         Expr sa = t.Main(_sa), sb = t.Main(_sb), m = t.Main(_m);
         _ins.Define(t, pc + 4);
@@ -79,11 +79,9 @@ internal sealed class MulChip : FamilyChip
         Gadgets.ZeroUnless(t, "not a high multiply", high, _x0, _x1, _m);
         Gadgets.ZeroUnless(t, "a unsigned", signedA, _sa);
         Gadgets.ZeroUnless(t, "b unsigned", mulh, _sb);
-        Gadgets.ZeroUnless(t, "no rd write", w, _rdBefore);
-        Expr zero = Expr.Const(0);
-        _rs1.Define(t, r1, Gadgets.RegisterAddress(t.Main(_ins.Rs1)), a, a, zero, Gadgets.Time(clk, 0));
-        _rs2.Define(t, r2, Gadgets.RegisterAddress(t.Main(_ins.Rs2)), b, b, zero, Gadgets.Time(clk, 1));
-        _rd.Define(t, w, Gadgets.RegisterAddress(t.Main(_ins.Rd)), t.Main(_rdBefore), c, zero, Gadgets.Time(clk, 3));
+        _ins.ReadRs1(t, _rs1, a);
+        _ins.ReadRs2(t, _rs2, b);
+        _ins.WriteRd(t, _rd, _rdBefore, c);
     }
 
     protected override void FillRow(TraceColumns tr, int row, in InstructionRecord ins, int flag, SegmentWitness witness, LookupCounts counts)

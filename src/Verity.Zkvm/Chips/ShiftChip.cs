@@ -59,8 +59,8 @@ internal sealed class ShiftChip : FamilyChip
 
     public override void Define(TableBuilder t)
     {
-        Expr pc = t.Main(_ins.Pc), clk = t.Main(_ins.Clk), imm = t.Main(_ins.Imm), real = t.Main(_ins.Real);
-        Expr r1 = t.Main(_ins.ReadsRs1), r2 = t.Main(_ins.ReadsRs2), w = t.Main(_ins.WritesRd);
+        Expr pc = t.Main(_ins.Pc), imm = t.Main(_ins.Imm), real = t.Main(_ins.Real);
+        Expr r1 = t.Main(_ins.ReadsRs1), r2 = t.Main(_ins.ReadsRs2);
         Expr sa = t.Main(_sa), b = t.Main(_b), m1 = t.Main(_m1), m = t.Main(_m);
         _ins.Define(t, pc + 4);
 
@@ -96,11 +96,9 @@ internal sealed class ShiftChip : FamilyChip
         Gadgets.ZeroUnless(t, "not an arithmetic shift", arith, _sa);
         Gadgets.ZeroUnless(t, "no rs2 read", r2, _kLo, _kHi);
         Gadgets.ZeroUnless(t, "padding row", real, [.. _e, _cLo, _cHi, _xLo, _xHi]);
-        Gadgets.ZeroUnless(t, "no rd write", w, _rdBefore);
-        Expr zero = Expr.Const(0);
-        _rs1.Define(t, r1, Gadgets.RegisterAddress(t.Main(_ins.Rs1)), a, a, zero, Gadgets.Time(clk, 0));
-        _rs2.Define(t, r2, Gadgets.RegisterAddress(t.Main(_ins.Rs2)), b, b, zero, Gadgets.Time(clk, 1));
-        _rd.Define(t, w, Gadgets.RegisterAddress(t.Main(_ins.Rd)), t.Main(_rdBefore), c, zero, Gadgets.Time(clk, 3));
+        _ins.ReadRs1(t, _rs1, a);
+        _ins.ReadRs2(t, _rs2, b);
+        _ins.WriteRd(t, _rd, _rdBefore, c);
     }
 
     protected override void FillRow(TraceColumns tr, int row, in InstructionRecord ins, int flag, SegmentWitness witness, LookupCounts counts)
