@@ -29,7 +29,7 @@ internal sealed class InstructionColumns
         ReadsRs1 = layout.Add("r1");
         ReadsRs2 = layout.Add("r2");
         WritesRd = layout.Add("w");
-        Flags = [.. ops.Select(op => layout.Add($"is_{op.ToString().ToLowerInvariant()}"))];
+        Flags = [.. ops.Select(op => layout.Add(FlagName(op)))];
     }
 
     public int Real { get; }
@@ -69,7 +69,7 @@ internal sealed class InstructionColumns
         for (int i = 0; i < Flags.Length; i++)
         {
             Expr f = t.Main(Flags[i]);
-            Gadgets.Boolean(t, Layoutless(i), f);
+            Gadgets.Boolean(t, FlagName(_ops[i]), f);
             sum = sum + f;
             code = code + (long)_ops[i] * f;
         }
@@ -101,7 +101,7 @@ internal sealed class InstructionColumns
         Gadgets.ZeroUnless(t, "no rd write", t.Main(WritesRd), before);
     }
 
-    private string Layoutless(int i) => $"is_{_ops[i].ToString().ToLowerInvariant()}";
+    private static string FlagName(Op op) => $"is_{op.ToString().ToLowerInvariant()}";
 
     public void Fill(TraceColumns tr, int row, in InstructionRecord ins, int flag, LookupCounts counts)
     {

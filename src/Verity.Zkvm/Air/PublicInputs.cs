@@ -30,11 +30,17 @@ public sealed record SegmentStatement
     /// <summary>Length of the whole input (bounds every read).</summary>
     public required uint InputLength { get; init; }
 
+    /// <summary>The image id as 8 little-endian u32 words (the first public inputs of segment and memory statements).</summary>
+    public static Goldilocks[] ImageIdFieldElements(byte[] imageId)
+    {
+        if (imageId.Length != 32) throw new ArgumentException("An image id has 32 bytes.");
+        return [.. Enumerable.Range(0, ImageIdWords).Select(i => new Goldilocks(BitConverter.ToUInt32(imageId, 4 * i)))];
+    }
+
     public Goldilocks[] ToFieldElements()
     {
-        if (ImageId.Length != 32) throw new ArgumentException("An image id has 32 bytes.");
         var v = new Goldilocks[Count];
-        for (int i = 0; i < ImageIdWords; i++) v[i] = new Goldilocks(BitConverter.ToUInt32(ImageId, 4 * i));
+        ImageIdFieldElements(ImageId).CopyTo(v, 0);
         v[SegmentIndexAt] = new Goldilocks((ulong)SegmentIndex);
         v[SegmentCountAt] = new Goldilocks((ulong)SegmentCount);
         v[StartPcAt] = new Goldilocks(StartPc);

@@ -55,8 +55,8 @@ internal sealed class RunPlan
     public Claim Claim { get; }
     public int SegmentCount => Headers.Length;
 
-    public bool Matches(ProgramImage image, byte[] input, ZkvmProveOptions options) =>
-        ReferenceEquals(image, Image) && ReferenceEquals(input, Input) && ReferenceEquals(options, _options);
+    public bool Matches(ProgramImage image, byte[] input, ZkvmProveOptions? options = null) =>
+        ReferenceEquals(image, Image) && ReferenceEquals(input, Input) && (options is null || ReferenceEquals(options, _options));
 
     /// <summary>The plan of a run executed earlier (an execute task's output).</summary>
     public static RunPlan FromExecuted(ProgramImage image, byte[] input, ZkvmProveOptions options, ExecutionResult run) =>
@@ -156,8 +156,7 @@ internal sealed class RunPlan
         InputLength = (uint)inputLength,
     }.ToFieldElements();
 
-    public static Goldilocks[] MemoryStatement(Claim claim) =>
-        [.. Enumerable.Range(0, SegmentStatement.ImageIdWords).Select(k => new Goldilocks(BitConverter.ToUInt32(claim.ImageId.ToArray(), 4 * k)))];
+    public static Goldilocks[] MemoryStatement(Claim claim) => SegmentStatement.ImageIdFieldElements(claim.ImageId.ToArray());
 
     private static int Log2(int n) => System.Numerics.BitOperations.Log2((uint)n);
 }

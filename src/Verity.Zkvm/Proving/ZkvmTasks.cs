@@ -72,7 +72,10 @@ public static class ZkvmTasks
     /// <summary>The receipt from the executed run and its proofs (which the verifier then checks).</summary>
     public static Receipt Assemble(ProgramImage image, byte[] input, ExecutedRun run, StarkProof[] segmentProofs, StarkProof memoryProof)
     {
-        var plan = Plan(image, input, run, new ZkvmProveOptions { SegmentPo2 = run.SegmentPo2 });
+        // Only the claim and headers are read here, which do not depend on the options: reuse this process's plan.
+        var plan = run.CachedPlan is { } cached && cached.Matches(image, input)
+            ? cached
+            : Plan(image, input, run, new ZkvmProveOptions { SegmentPo2 = run.SegmentPo2 });
         if (segmentProofs.Length != plan.SegmentCount) throw new ArgumentException($"{segmentProofs.Length} segment proofs for {plan.SegmentCount} segments", nameof(segmentProofs));
         return new Receipt
         {

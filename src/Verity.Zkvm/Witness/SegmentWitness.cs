@@ -26,7 +26,6 @@ internal sealed class SegmentWitness
         Boundary = boundary;
         if (segment.Instructions.Count == 0 && segment.Cycles > 0)
             throw new ArgumentException("the segment has no instruction records; replay it with RecordTrace and KeepAccesses", nameof(segment));
-        Rom = rom;
         Segment = segment;
         var last = new Dictionary<uint, (uint Value, long Time)>(segment.InitialWords.Count);
         foreach (var w in segment.InitialWords) last[w.Address] = (w.Value, boundary.BoundaryTime);
@@ -53,7 +52,6 @@ internal sealed class SegmentWitness
         if (next != Accesses.Length) throw new InvalidOperationException("accesses after the segment's last instruction");
     }
 
-    public ProgramRom Rom { get; }
     public SegmentBoundary Boundary { get; }
     public Segment Segment { get; }
     public AccessRecord[] Accesses { get; }
