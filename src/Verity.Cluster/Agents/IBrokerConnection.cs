@@ -21,8 +21,11 @@ public interface IBrokerConnection
     /// <summary>Reports the task's output; returns the next task (or null).</summary>
     Task<ClaimedTask?> ReportSuccessAsync(string agentId, TaskLease lease, string outputJson, IReadOnlyList<TaskType> allowed, CancellationToken ct);
 
-    /// <summary>Reports an error (retry: whether another attempt can help); returns the next task (or null).</summary>
-    Task<ClaimedTask?> ReportErrorAsync(string agentId, TaskLease lease, string error, bool retry, IReadOnlyList<TaskType> allowed, CancellationToken ct);
+    /// <summary>
+    /// Reports an error (retry: whether another attempt can help); returns the next task, or null (always null when
+    /// <paramref name="wantNext"/> is false: an agent that is stopping).
+    /// </summary>
+    Task<ClaimedTask?> ReportErrorAsync(string agentId, TaskLease lease, string error, bool retry, IReadOnlyList<TaskType> allowed, CancellationToken ct, bool wantNext = true);
 }
 
 /// <summary>A heartbeat's answer: whether the lease is still the caller's, and its next task when it is not.</summary>

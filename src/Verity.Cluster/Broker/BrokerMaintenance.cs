@@ -1,0 +1,38 @@
+namespace Verity.Cluster.Broker;
+
+/// <summary>
+/// The broker's background loops: requeue expired leases every <see cref="BrokerOptions.LeaseCheckInterval"/> and run
+/// the job lifecycle every <see cref="BrokerOptions.CleanupInterval"/>. Safe to run on every node replica: each pass
+/// is a store transaction.
+/// </summary>
+public sealed class BrokerMaintenance(ProvingBroker broker, JobLifecycle lifecycle, Action<string>? log = null)
+{
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var options = broker.Options;
+        var nextCleanup = DateTime.UtcNow;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                int expired = await broker.ExpireLeasesAsync(ct).ConfigureAwait(false);
+                if (expired > 0) log?.Invoke($"requeued {expired} task(s) whose lease expired");
+                if (DateTime.UtcNow >= nextCleanup)
+                {
+                    var (jobs, reaped) = await lifecycle.RunOnceAsync(ct).ConfigureAwait(false);
+                    if (jobs > 0) log?.Invoke($"expired {jobs} job(s) past their deadline");
+                    if (reaped > 0) log?.Invoke($"deleted the blobs of {reaped} ended job(s)");
+                    nextCleanup = DateTime.UtcNow + options.CleanupInterval;
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { break; }
+            catch (Exception e)
+            {
+                // A store outage must not kill the loop; it retries on the next tick.
+                log?.Invoke($"maintenance pass failed: {e.Message}");
+            }
+            try { await Task.Delay(options.LeaseCheckInterval, ct).ConfigureAwait(false); }
+            catch (OperationCanceledException) { break; }
+        }
+    }
+}
