@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Verity.Algebra;
 using Verity.Crypto;
@@ -13,8 +12,6 @@ namespace Verity.Stark.Air.Model;
 /// </summary>
 public sealed class PreprocessedCommitment
 {
-    private static readonly ConcurrentDictionary<(Crypto.Digest Air, int Table, int Blowup, ulong Shift, byte Hash), PreprocessedCommitment> Cache = new();
-
     private PreprocessedCommitment(RowMajorMatrix lde, Goldilocks[][] coefficients, MerkleTree tree)
     {
         Lde = lde;
@@ -27,10 +24,26 @@ public sealed class PreprocessedCommitment
     public MerkleTree Tree { get; }
     public Crypto.Digest Root => Tree.Root;
 
+    /// <summary>Bytes held by this commitment (LDE and coefficients), which the cache counts.</summary>
+    public long Bytes => (long)Lde.Values.Length * 8 + Coefficients.Sum(c => (long)c.Length * 8);
+
+    /// <summary>
+    /// Most bytes of commitments kept between calls. The zkVM makes one AIR per program, so a long-running node that
+    /// proves or verifies many programs must not keep every one: least recently used entries are dropped past this.
+    /// </summary>
+    public static long CacheCapacityBytes
+    {
+        get => Cache.CapacityBytes;
+        set => Cache.CapacityBytes = value;
+    }
+
+    private static readonly LruCache<(Crypto.Digest Air, int Table, int Blowup, ulong Shift, byte Hash), PreprocessedCommitment> Cache =
+        new(2L << 30, c => c.Bytes);
+
     public static PreprocessedCommitment Get(AirDefinition air, TableDefinition table, StarkParameters parameters, Goldilocks ldeShift)
     {
         if (table.PreprocessedWidth == 0) throw new InvalidOperationException($"Table '{table.Name}' has no preprocessed columns.");
-        return Cache.GetOrAdd((air.Identity, table.Index, parameters.Blowup, ldeShift.Value, parameters.Hash.Id), _ =>
+        return Cache.GetOrAdd((air.Identity, table.Index, parameters.Blowup, ldeShift.Value, parameters.Hash.Id), () =>
         {
             var coeffs = new Goldilocks[table.PreprocessedWidth][];
             var lde = LowDegreeExtension.Extend(table.Preprocessed, parameters.Blowup, ldeShift, coeffs);
@@ -38,4 +51,7 @@ public sealed class PreprocessedCommitment
             return new PreprocessedCommitment(lde, coeffs, tree);
         });
     }
+
+    /// <summary>Number of cached commitments (for tests).</summary>
+    internal static int CachedCount => Cache.Count;
 }
