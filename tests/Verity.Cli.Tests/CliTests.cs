@@ -101,6 +101,32 @@ public class CliTests
         }
     }
 
+    [Fact]
+    public void Verify_refuses_a_simulated_receipt_and_says_why()
+    {
+        // What a simulated cluster job writes in place of a receipt: a claim and no proof.
+        var imageId = Verity.Crypto.Blake3.Hash("some program"u8);
+        var claim = new Verity.Zkvm.Receipts.Claim(imageId, Verity.Crypto.Blake3.Hash("input"u8), [0x68, 0x69], 0);
+        var path = Path.Combine(Path.GetTempPath(), $"verity-sim-{Guid.NewGuid():N}.receipt");
+        File.WriteAllBytes(path, new Verity.Zkvm.Receipts.SimulatedReceipt(claim, 1000, 1).ToBytes());
+        try
+        {
+            var (code, output, err) = Run("verify", path, "--image-id", imageId.ToHex());
+            Assert.True(code == 1, $"exit {code}: {output}{err}");
+            Assert.Contains("rejected", err);
+            Assert.Contains("simulated receipt", err);
+            Assert.Contains("proves nothing", err);
+            Assert.DoesNotContain("valid", output);
+
+            var (jsonCode, json, _) = Run("verify", path, "--image-id", imageId.ToHex(), "--json");
+            Assert.Equal(1, jsonCode);
+            using var doc = JsonDocument.Parse(json.Trim());
+            Assert.False(doc.RootElement.GetProperty("valid").GetBoolean());
+            Assert.Contains("proves nothing", doc.RootElement.GetProperty("error").GetString());
+        }
+        finally { File.Delete(path); }
+    }
+
     [Theory]
     [InlineData("prove", "--po2", "99")]
     [InlineData("verify", "--image-id", "abc")]

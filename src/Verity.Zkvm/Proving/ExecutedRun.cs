@@ -31,6 +31,15 @@ public sealed class ExecutedRun
     public int SegmentCount => Result.Segments.Count;
     public long Cycles => Result.Cycles;
 
+    /// <summary>The guest's exit code (what the claim commits to).</summary>
+    public int ExitCode => Result.ExitCode;
+
+    /// <summary>The bytes the guest wrote to its journal.</summary>
+    public ReadOnlySpan<byte> Journal => Result.Journal;
+
+    /// <summary>Input bytes the guest read.</summary>
+    public long InputConsumed => Result.InputBytesRead;
+
     public byte[] ToBytes()
     {
         using var ms = new MemoryStream();

@@ -6,8 +6,11 @@ using Verity.Vm;
 
 namespace Verity.Zkvm.Receipts;
 
-/// <summary>Raised for receipt bytes that cannot be decoded; the message says which field and why.</summary>
-public sealed class ReceiptFormatException(string message) : Exception(message);
+/// <summary>
+/// Raised for receipt bytes that cannot be decoded (a <see cref="FormatException"/>); the message says which field and
+/// why, or that the bytes are a <see cref="SimulatedReceipt"/>, which proves nothing.
+/// </summary>
+public sealed class ReceiptFormatException(string message) : FormatException(message);
 
 /// <summary>
 /// Binary receipt format, version 1 (integers little-endian): magic "VRCT" · u16 version · claim (32-byte image id,
@@ -69,9 +72,12 @@ public static class ReceiptCodec
         return ms.ToArray();
     }
 
+    /// <exception cref="ReceiptFormatException">Malformed bytes, or a simulated receipt (which proves nothing).</exception>
     public static Receipt Deserialize(ReadOnlySpan<byte> bytes)
     {
         var r = new Reader(bytes);
+        // A simulated job's output has its own magic; say what it is rather than "bad magic".
+        if (SimulatedReceipt.IsSimulated(bytes)) throw new ReceiptFormatException(SimulatedReceipt.RefusalReason);
         if (bytes.Length < 4 || !bytes[..4].SequenceEqual(Magic)) throw new ReceiptFormatException("not a Verity receipt: bad magic (expected \"VRCT\")");
         r.Skip(4);
         ushort version = r.U16("format version");

@@ -29,6 +29,8 @@ public static class ZkvmVerifier
 {
     public static ReceiptVerification Verify(ReadOnlySpan<byte> receiptBytes, Digest expectedImageId, StarkParameters accepted, VerifierOptions? options = null)
     {
+        // Checked before decoding so the reason is not dressed up as a malformed receipt.
+        if (SimulatedReceipt.IsSimulated(receiptBytes)) return ReceiptVerification.Rejected(SimulatedReceipt.RefusalReason);
         Receipt receipt;
         try { receipt = ReceiptCodec.Deserialize(receiptBytes); }
         catch (ReceiptFormatException e) { return ReceiptVerification.Rejected($"malformed receipt: {e.Message}"); }

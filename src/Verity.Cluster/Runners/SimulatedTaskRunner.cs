@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text;
+using Verity.Cluster.Blobs;
+using Verity.Cluster.Jobs;
+using Verity.Cluster.Protocol;
+using Verity.Zkvm.Receipts;
+
+namespace Verity.Cluster.Runners;
+
+/// <summary>
+/// Simulated proving (<see cref="JobSpec.Simulation"/>, like Aztec's <c>PROVER_REAL_PROOFS=false</c>) for load-testing
+/// the orchestration: execute runs the real executor (preflight, so cycles, segments and journal are true) and stores
+/// a small <see cref="SimulatedRun"/>; each prove task waits <see cref="SimulationSpec.TaskDelayMs"/> and stores a
+/// placeholder; finalize writes a <see cref="SimulatedReceipt"/>, which every verifier refuses. Blob reads and writes
+/// follow the real layout, so missing blobs and retries behave as in a real job. Thread-safe (no state).
+/// </summary>
+internal sealed class SimulatedTaskRunner : ITaskRunner
+{
+    /// <summary>Progress is reported this many times over a prove task's delay.</summary>
+    private const int DelaySteps = 10;
+
+    public async Task<string> RunAsync(ClaimedTask task, IBlobStore blobs, IProgress<double> progress, CancellationToken ct)
+    {
+        var spec = task.Spec;
+        if (spec.Simulation is null) throw new ArgumentException($"job {task.JobId} is not a simulated job", nameof(task));
+        JobInputs.CheckSpec(spec);
+        return task.Type switch
+        {
+            TaskType.Execute => await ExecuteAsync(task, blobs, progress, ct).ConfigureAwait(false),
+            TaskType.Prove => await ProveAsync(task, blobs, progress, ct).ConfigureAwait(false),
+            TaskType.Finalize => await FinalizeAsync(task, blobs, progress, ct).ConfigureAwait(false),
+            _ => throw new TaskFailedException($"unknown task type {task.Type}", retry: false),
+        };
+    }
+
+    private static async Task<string> ExecuteAsync(ClaimedTask task, IBlobStore blobs, IProgress<double> progress, CancellationToken ct)
+    {
+        var image = await JobInputs.LoadImageAsync(blobs, task.Spec, ct).ConfigureAwait(false);
+        var input = await JobInputs.LoadInputAsync(blobs, task.Spec, ct).ConfigureAwait(false);
+        progress.Report(0.1);
+        var sw = Stopwatch.StartNew();
+        var result = await Task.Run(() => JobInputs.Preflight(image, input, task.Spec), ct).ConfigureAwait(false);
+        double ms = sw.Elapsed.TotalMilliseconds;
+        var claim = new Claim(image.ImageId, Claim.DigestInput(input), result.Journal, unchecked((uint)result.ExitCode));
+        var run = new SimulatedRun(claim, result.Cycles, result.Segments.Count, result.InputBytesRead);
+        await blobs.PutAsync(BlobKeys.Run(task.JobId), run.ToBytes(), ct).ConfigureAwait(false);
+        progress.Report(1);
+        return ClusterJson.Serialize(new ExecuteTaskOutput
+        {
+            Cycles = result.Cycles,
+            Segments = result.Segments.Count,
+            ExitCode = result.ExitCode,
+            JournalHex = Convert.ToHexStringLower(result.Journal),
+            InputConsumed = result.InputBytesRead,
+            ExecuteMs = ms,
+        });
+    }
+
+    private static async Task<string> ProveAsync(ClaimedTask task, IBlobStore blobs, IProgress<double> progress, CancellationToken ct)
+    {
+        var run = await LoadRunAsync(task, blobs, ct).ConfigureAwait(false);
+        ZkvmTaskRunner.CheckProveIndex(task, run.Segments);
+        var sw = Stopwatch.StartNew();
+        int delay = task.Spec.Simulation!.TaskDelayMs;
+        for (int step = 1; step <= DelaySteps && delay > 0; step++)
+        {
+            // Spread the wait so progress moves and cancellation is prompt.
+            int until = (int)((long)delay * step / DelaySteps);
+            int wait = until - (int)sw.ElapsedMilliseconds;
+            if (wait > 0) await Task.Delay(wait, ct).ConfigureAwait(false);
+            progress.Report((double)step / DelaySteps);
+        }
+        var placeholder = Encoding.UTF8.GetBytes($"simulated proof {task.Index} of job {task.JobId}: no proof was made");
+        await blobs.PutAsync(BlobKeys.Proof(task.JobId, task.Index), placeholder, ct).ConfigureAwait(false);
+        progress.Report(1);
+        return ClusterJson.Serialize(new ProveTaskOutput { ProofBytes = placeholder.Length, ProveMs = sw.Elapsed.TotalMilliseconds });
+    }
+
+    private static async Task<string> FinalizeAsync(ClaimedTask task, IBlobStore blobs, IProgress<double> progress, CancellationToken ct)
+    {
+        var run = await LoadRunAsync(task, blobs, ct).ConfigureAwait(false);
+        // Every prove task must have left its placeholder, as a real finalize needs every proof.
+        for (int i = 0; i <= run.Segments; i++)
+        {
+            string key = BlobKeys.Proof(task.JobId, i);
+            if (!await blobs.ExistsAsync(key, ct).ConfigureAwait(false))
+                throw new TaskFailedException($"blob '{key}' (simulated proof {i}) is missing", retry: true);
+        }
+        progress.Report(0.5);
+        var bytes = new SimulatedReceipt(run.Claim, run.Cycles, run.Segments).ToBytes();
+        await blobs.PutAsync(BlobKeys.Receipt(task.JobId), bytes, ct).ConfigureAwait(false);
+        progress.Report(1);
+        return ClusterJson.Serialize(new FinalizeTaskOutput { ReceiptBytes = bytes.Length, VerifyMs = 0, Simulated = true });
+    }
+
+    private static async Task<SimulatedRun> LoadRunAsync(ClaimedTask task, IBlobStore blobs, CancellationToken ct)
+    {
+        string key = BlobKeys.Run(task.JobId);
+        var bytes = await JobInputs.RequireBlobAsync(blobs, key, "the simulated run", ct).ConfigureAwait(false);
+        try { return SimulatedRun.FromBytes(bytes); }
+        catch (FormatException e) { throw new TaskFailedException($"run blob '{key}' is malformed: {e.Message}", retry: false, e); }
+    }
+}
