@@ -68,14 +68,19 @@ public sealed class OtlpExportTests
             Assert.NotNull(provider);
             metrics.TaskClaimed(TaskType.Prove);
 
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            var request = await received.Reader.ReadAsync(timeout.Token);
-            Assert.Equal("POST", request.Method);
-            Assert.Equal("/v1/metrics", request.Path);
-            Assert.Equal("application/x-protobuf", request.ContentType);
-            // Protobuf keeps strings as raw UTF-8: the payload names the meter and the instrument.
-            Assert.True(Contains(request.Body, ClusterMetrics.MeterName), "payload names the Verity.Cluster meter");
-            Assert.True(Contains(request.Body, "verity_task_claims"), "payload carries the claims counter");
+            // An export may run before the increment is collected (or carry another test's instruments): wait for the
+            // first one that carries the counter, checking the shape of every one.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            bool found = false;
+            while (!found)
+            {
+                var request = await received.Reader.ReadAsync(timeout.Token);
+                Assert.Equal("POST", request.Method);
+                Assert.Equal("/v1/metrics", request.Path);
+                Assert.Equal("application/x-protobuf", request.ContentType);
+                // Protobuf keeps strings as raw UTF-8: the payload names the meter and the instrument.
+                found = Contains(request.Body, ClusterMetrics.MeterName) && Contains(request.Body, "verity_task_claims");
+            }
         }
         await stop.CancelAsync();
         collector.Stop();
