@@ -16,7 +16,11 @@ export VERITY_REQUIRE_QEMU=1
 scripts/install-test-deps.sh
 make -s -C guest
 dotnet build Verity.sln -c Release -nologo -v quiet
+# The cluster tests run against a real PostgreSQL server and an S3-compatible server: start throwaway ones
+# (unless VERITY_TEST_POSTGRES / VERITY_TEST_S3 already point at servers) and stop them on exit.
+source scripts/test-services.sh
 log=$(mktemp)
+trap 'verity_stop_test_services; rm -f "$log"' EXIT
 set +e
 dotnet test Verity.sln -c Release --no-build -nologo -v quiet --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

@@ -17,7 +17,16 @@ public static class Program
             });
             if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 200;
         }
-        return BuildRoot().Parse(args).Invoke();
+        var parse = BuildRoot().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // Bad arguments exit 2 with one line each on stderr, like the commands' own argument checks.
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
+            Console.Error.WriteLine($"Run '{CommandPath(parse.CommandResult)} --help' for usage.");
+            return 2;
+        }
+        // Long-running commands (agent, node) stop gracefully on Ctrl-C / SIGTERM: agents hand their tasks back first.
+        return parse.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
     }
 
     public static RootCommand BuildRoot()
@@ -30,6 +39,18 @@ public static class Program
         root.Subcommands.Add(ImageIdCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ParamsCommand.Create());
+        root.Subcommands.Add(JobCommand.Create());
+        root.Subcommands.Add(AgentCommand.Create());
+        root.Subcommands.Add(NodeCommand.Create());
         return root;
+    }
+
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (var r = result; r != null; r = r.Parent as System.CommandLine.Parsing.CommandResult) names.Add(r.Command.Name);
+        names[^1] = "verity";
+        names.Reverse();
+        return string.Join(' ', names);
     }
 }

@@ -21,16 +21,17 @@ internal static class BenchCommand
         stark.Options.Add(paramsName);
         stark.Options.Add(json);
         stark.SetAction(r => CliErrors.Run(() => Run(r.GetValue(logRows), r.GetValue(width), r.GetValue(paramsName)!, r.GetValue(json))));
-        var bench = new Command("bench", "Benchmarks that tell an operator the machine's real capacity.");
+        var bench = new Command("bench", "Benchmarks that tell an operator the machine's real capacity: `bench -c N` proves through a node; stark, execute and prove measure this machine.");
         bench.Subcommands.Add(stark);
         bench.Subcommands.Add(CreateExecute());
         bench.Subcommands.Add(BenchProveCommand.Create());
+        ClusterBenchCommand.AddTo(bench);
         return bench;
     }
 
     private static Command CreateExecute()
     {
-        var elf = new Option<FileInfo>("--elf") { Description = "guest to run (built by `make -C guest`)", DefaultValueFactory = _ => new FileInfo(Path.Combine("guest", "build", "loop.elf")) };
+        var elf = LoopGuest.ElfOption("guest to run (built by `make -C guest`)");
         var iterations = new Option<uint>("--iterations") { Description = "the loop guest's input: iteration count (u32, little-endian)", DefaultValueFactory = _ => 2_000_000 };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var cmd = new Command("execute", "Benchmark the RV32IM executor: preflight and trace-recording speed on the loop guest.");
@@ -40,11 +41,11 @@ internal static class BenchCommand
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var file = r.GetValue(elf)!;
-            if (!file.Exists) throw new CliException($"Guest '{file.FullName}' not found; build the example guests with `make -C guest` first.");
+            LoopGuest.RequireBuilt(file);
             Vm.ProgramImage image;
             try { image = Vm.ElfLoader.Load(File.ReadAllBytes(file.FullName)); }
             catch (Vm.ElfFormatException e) { throw new CliException($"{file.Name}: {e.Message}"); }
-            var input = BitConverter.GetBytes(r.GetValue(iterations));
+            var input = LoopGuest.Input(r.GetValue(iterations));
             long cycles = Vm.Executor.Run(image, input).Cycles;
             double preflight = Vm.VmBenchmarks.PreflightMhz(image, input);
             double trace = Vm.VmBenchmarks.TraceMhz(image, input);

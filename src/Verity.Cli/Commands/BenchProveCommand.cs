@@ -16,7 +16,7 @@ internal static class BenchProveCommand
 {
     public static Command Create()
     {
-        var elf = new Option<FileInfo>("--elf") { Description = "guest to prove (built by `make -C guest`)", DefaultValueFactory = _ => new FileInfo(Path.Combine("guest", "build", "loop.elf")) };
+        var elf = LoopGuest.ElfOption("guest to prove (built by `make -C guest`)");
         var iterations = new Option<uint>("--iterations") { Description = "the loop guest's input: iteration count", DefaultValueFactory = _ => 50_000 };
         var po2s = new Option<string>("--po2") { Description = "comma-separated segment sizes to measure", DefaultValueFactory = _ => "18,20" };
         var paramsName = new Option<string>("--params") { Description = "parameter set (see `verity params`)", DefaultValueFactory = _ => StarkParameters.Default.Name };
@@ -29,14 +29,14 @@ internal static class BenchProveCommand
 
     private static int Run(FileInfo elf, uint iterations, string po2List, string paramsName, bool json)
     {
-        if (!elf.Exists) throw new CliException($"Guest '{elf.FullName}' not found; build the example guests with `make -C guest` first.");
+        LoopGuest.RequireBuilt(elf);
         var image = ProveCommand.LoadImage(elf);
         var parameters = StarkParameters.FromName(paramsName);
         int[] po2s;
         try { po2s = [.. po2List.Split(',').Select(s => int.Parse(s.Trim(), System.Globalization.CultureInfo.InvariantCulture))]; }
         catch (FormatException) { throw new CliException($"--po2 must be a comma-separated list of integers, got '{po2List}'."); }
         if (po2s.Any(p => p is < 4 or > 24)) throw new CliException("--po2 values must be in 4..24.");
-        var input = BitConverter.GetBytes(iterations);
+        var input = LoopGuest.Input(iterations);
         var verifierOptions = parameters.IsInsecure ? VerifierOptions.InsecureForTests : VerifierOptions.Default;
         var shapes = CircuitLayout.Describe(image);
         var runs = new List<object>();

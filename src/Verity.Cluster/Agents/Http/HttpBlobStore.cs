@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Verity.Cluster.Blobs;
+using Verity.Cluster.Protocol;
+
+namespace Verity.Cluster.Agents.Http;
+
+/// <summary>
+/// <see cref="IBlobStore"/> over the node's blob proxy (<see cref="AgentRpc.BlobPath"/>), so remote agents need no
+/// credentials for the blob store itself: GET (null on 404), PUT, HEAD and DELETE with the agent token. The proxy
+/// offers no listing or prefix delete (cleanup is the node's job), so those throw <see cref="NotSupportedException"/>.
+/// Failures the node may get over (5xx, 408, 429, connection errors) are <see cref="HttpRequestException"/>, a transfer
+/// without an answer within the timeout is a <see cref="TimeoutException"/>; refusals (4xx) are
+/// <see cref="InvalidOperationException"/> naming the key and the node's reason.
+/// </summary>
+public sealed class HttpBlobStore : IBlobStore
+{
+    private static readonly MediaTypeHeaderValue OctetStream = new("application/octet-stream");
+
+    private readonly HttpClient _http;
+    private readonly Uri _node;
+    private readonly Uri _blobs;
+    private readonly AuthenticationHeaderValue _auth;
+    private readonly TimeSpan _timeout;
+
+    /// <param name="http">The client to send with (its own timeout should be infinite: transfers are timed here).</param>
+    /// <param name="node">The node's base address.</param>
+    /// <param name="token">The agent token.</param>
+    /// <param name="timeout">Longest time one transfer may take (default 10 minutes: proofs and runs can be large).</param>
+    public HttpBlobStore(HttpClient http, Uri node, string token, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        _http = http;
+        _node = NodeAddress.Normalize(node);
+        _blobs = NodeAddress.Combine(_node, AgentRpc.BlobPath.TrimEnd('/') + "/");
+        _auth = AgentHttp.BearerToken(token);
+        _timeout = timeout ?? TimeSpan.FromMinutes(10);
+        if (_timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), "the transfer timeout must be positive");
+    }
+
+    public async Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default)
+    {
+        var content = new ReadOnlyMemoryContent(data);
+        content.Headers.ContentType = OctetStream;
+        using var response = await SendAsync(HttpMethod.Put, key, content, ct).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, "PUT", key, ct).ConfigureAwait(false);
+    }
+
+    public async Task<byte[]?> GetAsync(string key, CancellationToken ct = default)
+    {
+        using var timeout = Timeout(ct);
+        try
+        {
+            using var response = await SendCoreAsync(HttpMethod.Get, key, null, timeout.Token).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound) return null;
+            await EnsureSuccessAsync(response, "GET", key, timeout.Token).ConfigureAwait(false);
+            return await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw TimedOut("GET", key);
+        }
+    }
+
+    public async Task<bool> ExistsAsync(string key, CancellationToken ct = default)
+    {
+        using var response = await SendAsync(HttpMethod.Head, key, null, ct).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        await EnsureSuccessAsync(response, "HEAD", key, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    public async Task DeleteAsync(string key, CancellationToken ct = default)
+    {
+        using var response = await SendAsync(HttpMethod.Delete, key, null, ct).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound) return;
+        await EnsureSuccessAsync(response, "DELETE", key, ct).ConfigureAwait(false);
+    }
+
+    public Task<int> DeletePrefixAsync(string prefix, CancellationToken ct = default) =>
+        throw new NotSupportedException($"the node's agent blob proxy cannot delete by prefix ('{prefix}'): blob cleanup is done by the node, not by agents");
+
+    public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken ct = default) =>
+        throw new NotSupportedException($"the node's agent blob proxy cannot list blobs ('{prefix}'): agents address blobs by their keys");
+
+    /// <summary>Sends a request whose answer has no body to read (PUT, HEAD, DELETE), under the transfer timeout.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string key, HttpContent? content, CancellationToken ct)
+    {
+        using var timeout = Timeout(ct);
+        try
+        {
+            var response = await SendCoreAsync(method, key, content, timeout.Token).ConfigureAwait(false);
+            // Read a (small) error body now, while the timeout still applies.
+            if (!response.IsSuccessStatusCode) await response.Content.LoadIntoBufferAsync(timeout.Token).ConfigureAwait(false);
+            return response;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw TimedOut(method.Method, key);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendCoreAsync(HttpMethod method, string key, HttpContent? content, CancellationToken ct)
+    {
+        if (!BlobKeys.IsValid(key)) throw new ArgumentException($"'{key}' is not a valid blob key", nameof(key));
+        // Keys are validated to [a-z0-9/._-], so they need no escaping in the path.
+        using var request = new HttpRequestMessage(method, new Uri(_blobs, key)) { Content = content };
+        request.Headers.Authorization = _auth;
+        return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+    }
+
+    private async Task EnsureSuccessAsync(HttpResponseMessage response, string verb, string key, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode) return;
+        int status = (int)response.StatusCode;
+        string body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        string what = $"{verb} blob '{key}' on {_node}: the node answered {status} {response.ReasonPhrase}{HttpBrokerConnection.Detail(body)}";
+        if (status >= 500 || status is 408 or 429) throw new HttpRequestException(what, null, response.StatusCode);
+        if (status == (int)HttpStatusCode.Unauthorized) throw new InvalidOperationException(what + " (check the agent token)");
+        throw new InvalidOperationException(what);
+    }
+
+    private CancellationTokenSource Timeout(CancellationToken ct)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(_timeout);
+        return cts;
+    }
+
+    private TimeoutException TimedOut(string verb, string key) =>
+        new($"{verb} blob '{key}': the node at {_node} did not finish the transfer within {_timeout.TotalSeconds:0.#} s");
+}

@@ -1,0 +1,70 @@
+namespace Verity.Cluster.Store.Postgres;
+
+/// <summary>The PostgreSQL schema as ordered migrations (version 1 = the initial schema). Never edit a released migration:
+/// append a new one.</summary>
+internal static class PostgresSchema
+{
+    /// <summary>The key of the transaction-scoped advisory lock that keeps two nodes from migrating at once.</summary>
+    public const long MigrationLockKey = 0x5665726974790001; // "Verity" + 1
+
+    public static readonly IReadOnlyList<Migration> Migrations =
+    [
+        new(1, "initial schema", """
+            CREATE TABLE jobs (
+                seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,   -- creation order
+                job_id TEXT NOT NULL UNIQUE,
+                spec_json TEXT NOT NULL,
+                image_id TEXT NOT NULL,
+                input_id TEXT NOT NULL,
+                deadline_ms BIGINT,
+                priority INTEGER NOT NULL,
+                state INTEGER NOT NULL,                                -- JobState
+                error TEXT,
+                created_ms BIGINT NOT NULL,
+                finished_ms BIGINT,
+                execution_json TEXT,
+                segments INTEGER NOT NULL DEFAULT 0,                   -- from execution_json, for claims
+                receipt_bytes BIGINT,
+                receipt_fetched_ms BIGINT,
+                blobs_deleted_ms BIGINT
+            );
+            CREATE INDEX jobs_image ON jobs (image_id);
+            CREATE INDEX jobs_input ON jobs (input_id);
+            CREATE INDEX jobs_running ON jobs (seq) WHERE state = 0;
+            CREATE INDEX jobs_unreaped ON jobs (seq) WHERE blobs_deleted_ms IS NULL AND state <> 0;
+
+            CREATE TABLE tasks (
+                task_id TEXT PRIMARY KEY,                              -- <job id>:<type>:<index>
+                job_seq BIGINT NOT NULL REFERENCES jobs (seq),
+                type INTEGER NOT NULL,                                 -- TaskType
+                idx INTEGER NOT NULL,
+                stage INTEGER NOT NULL,                                -- TaskTypes.Stage(type)
+                deadline_key BIGINT NOT NULL,                          -- the job's deadline (ms), or the largest value
+                priority INTEGER NOT NULL,                             -- the job's priority
+                state INTEGER NOT NULL,                                -- TaskState
+                waiting_on INTEGER NOT NULL DEFAULT 0,                 -- prerequisites not yet done
+                attempts INTEGER NOT NULL DEFAULT 0,
+                ready_ms BIGINT NOT NULL,                              -- claimable from
+                lease_id BIGINT,                                       -- current (or, Ready after expiry, last) lease
+                lease_started_ms BIGINT,
+                lease_expires_ms BIGINT,
+                agent_id TEXT,
+                progress DOUBLE PRECISION,
+                output_json TEXT,
+                last_error TEXT,
+                done_token BIGINT                                      -- marks the completion that set Done (see CompleteAsync)
+            );
+            CREATE INDEX tasks_ready ON tasks (deadline_key, priority DESC, stage, job_seq, idx) WHERE state = 1;
+            CREATE INDEX tasks_running ON tasks (lease_expires_ms) WHERE state = 2;
+            CREATE INDEX tasks_job ON tasks (job_seq, type, idx);
+
+            CREATE TABLE task_deps (
+                prereq_id TEXT NOT NULL,
+                task_id TEXT NOT NULL,
+                PRIMARY KEY (prereq_id, task_id)
+            );
+
+            CREATE SEQUENCE lease_ids;
+            """),
+    ];
+}

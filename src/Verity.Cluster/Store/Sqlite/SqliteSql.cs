@@ -1,0 +1,158 @@
+namespace Verity.Cluster.Store.Sqlite;
+
+/// <summary>The statements of <see cref="SqliteTaskStore"/> (SQLite dialect). Every write runs inside one BEGIN IMMEDIATE
+/// transaction, so these need no row locks: SQLite has one writer at a time.</summary>
+internal static class SqliteSql
+{
+    public const string Pragmas = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+    public const string HasMigrationsTable =
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
+
+    public const string JobById = $"SELECT {JobRow.Columns} FROM jobs WHERE job_id = @JobId";
+
+    public const string JobSeq = "SELECT seq FROM jobs WHERE job_id = @JobId";
+
+    public const string InsertJob = """
+        INSERT INTO jobs (job_id, spec_json, image_id, input_id, deadline_ms, priority, state, created_ms)
+        VALUES (@JobId, @SpecJson, @ImageId, @InputId, @DeadlineMs, @Priority, 0, @Now)
+        RETURNING seq
+        """;
+
+    public const string InsertTask = """
+        INSERT INTO tasks (task_id, job_seq, type, idx, stage, deadline_key, priority, state, waiting_on, attempts, ready_ms)
+        VALUES (@TaskId, @JobSeq, @Type, @Idx, @Stage, @DeadlineKey, @Priority, @State, 0, 0, @Now)
+        ON CONFLICT (task_id) DO NOTHING
+        """;
+
+    public const string InsertDep = "INSERT INTO task_deps (prereq_id, task_id) VALUES (@PrereqId, @TaskId) ON CONFLICT DO NOTHING";
+
+    public const string TaskStateById = "SELECT state FROM tasks WHERE task_id = @TaskId";
+
+    public const string SetWaiting =
+        "UPDATE tasks SET waiting_on = @Waiting, state = CASE WHEN @Waiting = 0 THEN 1 ELSE 0 END WHERE task_id = @TaskId";
+
+    public const string NextReady = $"""
+        SELECT task_id FROM tasks
+        WHERE state = 1 AND ready_ms <= @Now AND ((@Mask >> type) & 1) = 1
+        ORDER BY {TaskOrder.OrderBy}
+        LIMIT 1
+        """;
+
+    public const string NextLeaseId = "UPDATE counters SET value = value + 1 WHERE name = 'lease' RETURNING value";
+
+    public const string Lease = """
+        UPDATE tasks SET state = 2, attempts = attempts + 1, lease_id = @LeaseId, lease_started_ms = @Now,
+            lease_expires_ms = @Now + CASE type WHEN 0 THEN @Lease0 WHEN 1 THEN @Lease1 ELSE @Lease2 END,
+            agent_id = @AgentId, progress = NULL
+        WHERE task_id = @TaskId
+        RETURNING task_id AS TaskId, job_seq AS JobSeq, type AS Type, idx AS Idx, attempts AS Attempts,
+            lease_id AS LeaseId, lease_started_ms AS LeaseStartedMs
+        """;
+
+    public const string ClaimJob = "SELECT job_id AS JobId, spec_json AS SpecJson, segments AS Segments FROM jobs WHERE seq = @JobSeq";
+
+    // Renew the caller's lease, take the task over from a later lease, or take back a task requeued after the expiry of
+    // this (or a later) lease; only while the job runs.
+    public const string Heartbeat = """
+        UPDATE tasks SET state = 2, lease_id = @LeaseId, lease_started_ms = @StartedMs, agent_id = @AgentId,
+            lease_expires_ms = @ExpiresMs, progress = COALESCE(@Progress, progress)
+        WHERE task_id = @TaskId
+          AND lease_id IS NOT NULL
+          AND EXISTS (SELECT 1 FROM jobs j WHERE j.seq = tasks.job_seq AND j.state = 0)
+          AND ((state = 2 AND ((lease_id = @LeaseId AND lease_started_ms = @StartedMs)
+                               OR lease_started_ms > @StartedMs
+                               OR (lease_started_ms = @StartedMs AND lease_id > @LeaseId)))
+            OR (state = 1 AND (lease_started_ms > @StartedMs OR (lease_started_ms = @StartedMs AND lease_id >= @LeaseId))))
+        """;
+
+    public const string TaskForReport = """
+        SELECT t.state AS TaskState, t.job_seq AS JobSeq, t.attempts AS Attempts, t.lease_id AS LeaseId, j.state AS JobState,
+            j.deadline_ms AS DeadlineMs, j.priority AS Priority
+        FROM tasks t JOIN jobs j ON j.seq = t.job_seq
+        WHERE t.task_id = @TaskId
+        """;
+
+    public const string MarkDone = """
+        UPDATE tasks SET state = 3, output_json = @OutputJson, progress = 1, lease_expires_ms = NULL
+        WHERE task_id = @TaskId
+        """;
+
+    public const string ReleaseDependents = """
+        UPDATE tasks SET waiting_on = waiting_on - 1, state = CASE WHEN waiting_on <= 1 THEN 1 ELSE 0 END, ready_ms = @Now
+        WHERE state = 0 AND task_id IN (SELECT task_id FROM task_deps WHERE prereq_id = @TaskId)
+        """;
+
+    public const string SetExecution = "UPDATE jobs SET execution_json = @ExecutionJson, segments = @Segments WHERE seq = @JobSeq";
+
+    public const string SucceedJob = """
+        UPDATE jobs SET state = 1, finished_ms = @Now, receipt_bytes = COALESCE(@ReceiptBytes, receipt_bytes)
+        WHERE seq = @JobSeq AND state = 0
+        """;
+
+    public const string EndJob = """
+        UPDATE jobs SET state = @State, error = @Error, finished_ms = @Now WHERE seq = @JobSeq AND state = 0
+        """;
+
+    public const string CancelJobById = """
+        UPDATE jobs SET state = 3, error = @Error, finished_ms = @Now WHERE job_id = @JobId AND state = 0 RETURNING seq
+        """;
+
+    public const string CancelUnfinishedTasks = """
+        UPDATE tasks SET state = 5, lease_expires_ms = NULL WHERE job_seq = @JobSeq AND state IN (0, 1, 2)
+        """;
+
+    public const string Retry = """
+        UPDATE tasks SET state = 1, ready_ms = @ReadyMs, last_error = @Error, lease_id = NULL, lease_started_ms = NULL,
+            lease_expires_ms = NULL, agent_id = NULL, progress = NULL
+        WHERE task_id = @TaskId
+        """;
+
+    public const string FailTask = "UPDATE tasks SET state = 4, last_error = @Error, lease_expires_ms = NULL WHERE task_id = @TaskId";
+
+    public const string ExpiredLeases = """
+        SELECT task_id AS TaskId, job_seq AS JobSeq, type AS Type, idx AS Idx, attempts AS Attempts,
+            lease_started_ms AS LeaseStartedMs, lease_expires_ms AS LeaseExpiresMs
+        FROM tasks WHERE state = 2 AND lease_expires_ms < @Now
+        ORDER BY lease_expires_ms, task_id
+        """;
+
+    // The expired lease stays recorded, so its agent's next heartbeat can take the task back (earlier lease wins).
+    public const string Requeue = """
+        UPDATE tasks SET state = 1, ready_ms = @Now, last_error = @Error, lease_expires_ms = NULL
+        WHERE task_id = @TaskId AND state = 2
+        """;
+
+    public const string TaskCounts = """
+        SELECT type AS Type, state AS State, COUNT(*) AS N FROM tasks WHERE job_seq = @JobSeq GROUP BY type, state
+        """;
+
+    public const string ExpiredRunningJobs = $"""
+        SELECT {JobRow.Columns} FROM jobs
+        WHERE state = 0 AND ((deadline_ms IS NOT NULL AND deadline_ms < @DeadlineBefore) OR created_ms < @CreatedBefore)
+        ORDER BY seq LIMIT @Limit
+        """;
+
+    public const string JobsToReap = $"""
+        SELECT {JobRow.Columns} FROM jobs
+        WHERE state <> 0 AND blobs_deleted_ms IS NULL
+          AND (state IN (2, 3) OR (state = 1 AND receipt_fetched_ms < @FetchedBefore) OR finished_ms < @FinishedBefore)
+        ORDER BY seq LIMIT @Limit
+        """;
+
+    public const string MarkReceiptFetched =
+        "UPDATE jobs SET receipt_fetched_ms = @Now WHERE job_id = @JobId AND receipt_fetched_ms IS NULL";
+
+    public const string MarkBlobsDeleted =
+        "UPDATE jobs SET blobs_deleted_ms = @Now WHERE job_id = @JobId AND blobs_deleted_ms IS NULL";
+
+    public const string ImageInUse =
+        "SELECT EXISTS (SELECT 1 FROM jobs WHERE image_id = @Id AND (state = 0 OR blobs_deleted_ms IS NULL))";
+
+    public const string InputInUse =
+        "SELECT EXISTS (SELECT 1 FROM jobs WHERE input_id = @Id AND (state = 0 OR blobs_deleted_ms IS NULL))";
+
+    public const string JobStats = "SELECT 0 AS Type, state AS State, COUNT(*) AS N FROM jobs GROUP BY state";
+
+    public const string TaskStats = "SELECT type AS Type, state AS State, COUNT(*) AS N FROM tasks GROUP BY type, state";
+}

@@ -1,0 +1,285 @@
+using System.Collections;
+using Verity.Cluster.Broker;
+using Verity.Cluster.Jobs;
+
+namespace Verity.Node.Configuration;
+
+/// <summary>
+/// Loads <see cref="NodeOptions"/> with Microsoft.Extensions.Configuration from, in increasing precedence: the
+/// defaults, an optional JSON file (<c>--config path</c>), environment variables prefixed <c>VERITY_</c>
+/// (<c>VERITY_Node__DataDir</c>, <c>VERITY_Broker__MaxImageBytes</c>; lists by index: <c>VERITY_Node__ApiKeys__0</c>)
+/// and flags. The node's settings are section "Node", the broker's section "Broker".
+/// </summary>
+public static class NodeConfiguration
+{
+    public const string EnvironmentPrefix = "VERITY_";
+    public const string NodeSection = "Node";
+    public const string BrokerSection = "Broker";
+
+    /// <summary>
+    /// The flags <see cref="ParseArgs"/> knows and the configuration key each sets. Any other setting can be given
+    /// by its key: <c>--Broker:MaxImageBytes=1000</c>.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> FlagKeys = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["--data-dir"] = "Node:DataDir",
+        ["--db"] = "Node:Db",
+        ["--postgres"] = "Node:Postgres:ConnectionString",
+        ["--blobs"] = "Node:Blobs",
+        ["--s3-url"] = "Node:S3:ServiceUrl",
+        ["--s3-bucket"] = "Node:S3:Bucket",
+        ["--s3-region"] = "Node:S3:Region",
+        ["--agents"] = "Node:Agents",
+        ["--agent-types"] = "Node:AgentTypes",
+        ["--listen"] = "Node:Listen",
+        ["--api-key"] = "Node:ApiKeys:0",
+        ["--agent-token"] = "Node:AgentToken",
+        ["--otlp-endpoint"] = "Node:OtlpEndpoint",
+        ["--allow-simulation"] = "Broker:AllowSimulation",
+    };
+
+    /// <summary>Flags that may stand alone, meaning "true".</summary>
+    private static readonly HashSet<string> SwitchFlags = ["--allow-simulation"];
+
+    /// <summary>Parses command-line arguments and loads the options (see <see cref="ParseArgs"/> and <see cref="Load"/>).</summary>
+    /// <exception cref="NodeConfigurationException">Unknown flags, an unreadable file, or invalid settings.</exception>
+    public static NodeOptions LoadFromArgs(IReadOnlyList<string> args, IDictionary? environment = null)
+    {
+        var (configFile, flags) = ParseArgs(args);
+        return Load(configFile, flags, environment);
+    }
+
+    /// <summary>
+    /// Splits arguments into the config file (<c>--config path</c>) and flag settings as configuration keys:
+    /// <c>--listen URL</c>, <c>--listen=URL</c>, <c>--Node:Agents=2</c>; <c>--allow-simulation</c> alone means true.
+    /// </summary>
+    /// <exception cref="NodeConfigurationException">An unknown flag or a flag without its value.</exception>
+    public static (string? ConfigFile, IReadOnlyList<KeyValuePair<string, string?>> Flags) ParseArgs(IReadOnlyList<string> args)
+    {
+        string? configFile = null;
+        var flags = new List<KeyValuePair<string, string?>>();
+        var errors = new List<string>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
+            {
+                errors.Add($"unexpected argument '{arg}' (settings are flags: --listen URL, --Node:Agents=2, ...)");
+                continue;
+            }
+            int eq = arg.IndexOf('=');
+            string name = eq < 0 ? arg : arg[..eq];
+            string? value = eq < 0 ? null : arg[(eq + 1)..];
+            string? key = name == "--config" ? null
+                : FlagKeys.TryGetValue(name, out var mapped) ? mapped
+                : name.Contains(':') ? name[2..]
+                : null;
+            if (key == null && name != "--config")
+            {
+                errors.Add($"unknown flag '{name}' (known: --config, {string.Join(", ", FlagKeys.Keys)}, or --Section:Key=value)");
+                // Skip its value too, so one typo gives one error.
+                if (eq < 0 && i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) i++;
+                continue;
+            }
+            if (value == null)
+            {
+                bool next = i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal);
+                if (next) value = args[++i];
+                else if (SwitchFlags.Contains(name)) value = "true";
+                else
+                {
+                    errors.Add($"flag '{name}' needs a value");
+                    continue;
+                }
+            }
+            if (key == null) configFile = value;
+            else flags.Add(new(key, value));
+        }
+        if (errors.Count > 0) throw new NodeConfigurationException(errors);
+        return (configFile, flags);
+    }
+
+    /// <summary>Builds the configuration (defaults &lt; file &lt; environment &lt; flags) and binds and validates the options.</summary>
+    /// <param name="configFile">A JSON file, or null for none. A path that does not exist is an error.</param>
+    /// <param name="flags">Settings from flags, as configuration keys ("Node:Listen").</param>
+    /// <param name="environment">The environment variables (default: the process's).</param>
+    /// <exception cref="NodeConfigurationException">An unreadable file, a value of the wrong type, an unknown key, or invalid settings.</exception>
+    public static NodeOptions Load(string? configFile, IEnumerable<KeyValuePair<string, string?>>? flags = null, IDictionary? environment = null)
+    {
+        var builder = new ConfigurationBuilder();
+        if (configFile != null)
+        {
+            string path = Path.GetFullPath(configFile);
+            if (!File.Exists(path)) throw new NodeConfigurationException([$"config file '{path}' does not exist"]);
+            builder.AddJsonFile(path, optional: false, reloadOnChange: false);
+        }
+        builder.AddInMemoryCollection(EnvironmentSettings(environment ?? Environment.GetEnvironmentVariables()));
+        if (flags != null) builder.AddInMemoryCollection(flags);
+
+        IConfigurationRoot config;
+        try { config = builder.Build(); }
+        catch (Exception e) when (e is InvalidDataException or FormatException or IOException)
+        {
+            // A JSON syntax error: the provider names the file and the line.
+            throw new NodeConfigurationException([$"cannot read config file '{configFile}': {e.Message}"]);
+        }
+        var options = Bind(config);
+        var errors = Validate(options);
+        if (errors.Count > 0) throw new NodeConfigurationException(errors);
+        return options;
+    }
+
+    /// <summary>Binds sections "Node" and "Broker" (unknown keys are errors, so typos do not go unnoticed).</summary>
+    /// <exception cref="NodeConfigurationException">A value of the wrong type or an unknown key.</exception>
+    public static NodeOptions Bind(IConfiguration config)
+    {
+        var errors = new List<string>();
+        if (config.GetSection(NodeSection).GetSection("Broker").Exists())
+            errors.Add("broker settings go in the top-level section \"Broker\", not \"Node:Broker\"");
+        var node = BindSection<NodeOptions>(config, NodeSection, errors) ?? new NodeOptions();
+        var broker = BindSection<BrokerOptions>(config, BrokerSection, errors) ?? new BrokerOptions();
+        if (errors.Count > 0) throw new NodeConfigurationException(errors);
+        return Normalize(node with { Broker = broker });
+    }
+
+    private static T? BindSection<T>(IConfiguration config, string section, List<string> errors) where T : class
+    {
+        try { return config.GetSection(section).Get<T>(o => o.ErrorOnUnknownConfiguration = true); }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key and the expected type ("Failed to convert configuration value at 'Node:Agents'").
+            errors.Add($"{section}: {e.Message}{(e.InnerException != null ? $" ({e.InnerException.Message})" : "")}");
+            return null;
+        }
+    }
+
+    /// <summary>Expands "~/" in the data dir, makes it absolute, and lowercases the enumerated choices.</summary>
+    private static NodeOptions Normalize(NodeOptions o)
+    {
+        string dir = o.DataDir.Trim();
+        if (dir == "~" || dir.StartsWith("~/", StringComparison.Ordinal))
+            dir = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), dir.Length > 2 ? dir[2..] : "");
+        return o with
+        {
+            DataDir = dir.Length == 0 ? "" : Path.GetFullPath(dir),
+            Db = o.Db.Trim().ToLowerInvariant(),
+            Blobs = o.Blobs.Trim().ToLowerInvariant(),
+            ApiKeys = o.ApiKeys.ToArray(),
+        };
+    }
+
+    /// <summary>VERITY_A__B=v becomes the key "A:B" (as the standard environment provider does, but from any dictionary).</summary>
+    private static IEnumerable<KeyValuePair<string, string?>> EnvironmentSettings(IDictionary environment)
+    {
+        foreach (DictionaryEntry entry in environment)
+        {
+            if (entry.Key is not string name || !name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase)) continue;
+            string key = name[EnvironmentPrefix.Length..].Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal);
+            if (key.Length > 0) yield return new(key, entry.Value as string);
+        }
+    }
+
+    /// <summary>Every problem with the options, one message each (empty when they are valid).</summary>
+    public static IReadOnlyList<string> Validate(NodeOptions o)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(o.DataDir)) errors.Add("Node:DataDir is empty");
+
+        switch (o.Db)
+        {
+            case "sqlite": break;
+            case "postgres":
+                if (string.IsNullOrWhiteSpace(o.Postgres.ConnectionString)) errors.Add("Node:Db is postgres, which needs Node:Postgres:ConnectionString");
+                break;
+            default: errors.Add($"Node:Db must be sqlite or postgres, got '{o.Db}'"); break;
+        }
+
+        switch (o.Blobs)
+        {
+            case "fs": break;
+            case "s3":
+                if (string.IsNullOrWhiteSpace(o.S3.Bucket)) errors.Add("Node:Blobs is s3, which needs Node:S3:Bucket");
+                if (o.S3.ServiceUrl != null) CheckUrl(errors, "Node:S3:ServiceUrl", o.S3.ServiceUrl, allowHttps: true);
+                if (string.IsNullOrWhiteSpace(o.S3.Region)) errors.Add("Node:S3:Region is empty");
+                if (string.IsNullOrEmpty(o.S3.AccessKey) != string.IsNullOrEmpty(o.S3.SecretKey))
+                    errors.Add("Node:S3:AccessKey and Node:S3:SecretKey go together: set both or neither");
+                break;
+            default: errors.Add($"Node:Blobs must be fs or s3, got '{o.Blobs}'"); break;
+        }
+
+        if (o.Agents < 0) errors.Add($"Node:Agents must be 0 or more, got {o.Agents}");
+        else if (o.Agents > 256) errors.Add($"Node:Agents {o.Agents} is more than 256 embedded workers");
+        try { TaskTypes.ParseList(o.AgentTypes); }
+        catch (FormatException e) { errors.Add($"Node:AgentTypes: {e.Message}"); }
+
+        if (CheckUrl(errors, "Node:Listen", o.Listen, allowHttps: false) is { } listen && listen.AbsolutePath != "/")
+            errors.Add($"Node:Listen '{o.Listen}' has a path; give only scheme, host and port");
+
+        for (int i = 0; i < o.ApiKeys.Count; i++) CheckSecret(errors, $"Node:ApiKeys:{i}", o.ApiKeys[i]);
+        if (o.AgentToken != null) CheckSecret(errors, "Node:AgentToken", o.AgentToken);
+        if (o.OtlpEndpoint != null) CheckUrl(errors, "Node:OtlpEndpoint", o.OtlpEndpoint, allowHttps: true);
+
+        CheckRange(errors, "Node:MaxAgentBlobBytes", o.MaxAgentBlobBytes, 1, Array.MaxLength);
+        CheckPositive(errors, "Node:SlowRequestThreshold", o.SlowRequestThreshold);
+        ValidateBroker(errors, o.Broker);
+        return errors;
+    }
+
+    private static void ValidateBroker(List<string> errors, BrokerOptions b)
+    {
+        CheckRange(errors, "Broker:MaxImageBytes", b.MaxImageBytes, 1, Array.MaxLength);
+        CheckRange(errors, "Broker:MaxInputBytes", b.MaxInputBytes, 1, Array.MaxLength);
+        CheckNonNegative(errors, "Broker:ReceiptRetention", b.ReceiptRetention);
+        CheckNonNegative(errors, "Broker:JobRetention", b.JobRetention);
+        CheckPositive(errors, "Broker:MaxJobAge", b.MaxJobAge);
+        CheckPositive(errors, "Broker:LeaseCheckInterval", b.LeaseCheckInterval);
+        CheckPositive(errors, "Broker:CleanupInterval", b.CleanupInterval);
+        CheckPositive(errors, "Broker:LiveAgentWindow", b.LiveAgentWindow);
+        foreach (var type in TaskTypes.All)
+        {
+            var p = b.Policies.For(type);
+            string name = $"Broker:Policies:{type}";
+            CheckPositive(errors, $"{name}:HeartbeatTimeout", p.HeartbeatTimeout);
+            CheckPositive(errors, $"{name}:MaxDuration", p.MaxDuration);
+            CheckNonNegative(errors, $"{name}:RetryBackoff", p.RetryBackoff);
+            if (p.MaxAttempts < 1) errors.Add($"{name}:MaxAttempts must be at least 1, got {p.MaxAttempts}");
+        }
+    }
+
+    private static Uri? CheckUrl(List<string> errors, string name, string value, bool allowHttps)
+    {
+        string schemes = allowHttps ? "http or https" : "http (terminate TLS in a reverse proxy)";
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+        {
+            errors.Add($"{name} '{value}' is not an absolute URL (e.g. http://127.0.0.1:8547)");
+            return null;
+        }
+        if (uri.Scheme != Uri.UriSchemeHttp && !(allowHttps && uri.Scheme == Uri.UriSchemeHttps))
+        {
+            errors.Add($"{name} '{value}' must use {schemes}, not {uri.Scheme}");
+            return null;
+        }
+        return uri;
+    }
+
+    private static void CheckSecret(List<string> errors, string name, string value)
+    {
+        if (value.Length < 16) errors.Add($"{name} is {value.Length} characters; secrets need at least 16");
+        else if (value.Any(char.IsWhiteSpace) || value.Any(char.IsControl)) errors.Add($"{name} contains whitespace or control characters");
+    }
+
+    private static void CheckRange(List<string> errors, string name, long value, long min, long max)
+    {
+        if (value < min || value > max) errors.Add($"{name} must be in {min}..{max}, got {value}");
+    }
+
+    private static void CheckPositive(List<string> errors, string name, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero) errors.Add($"{name} must be positive, got {value}");
+    }
+
+    private static void CheckNonNegative(List<string> errors, string name, TimeSpan value)
+    {
+        if (value < TimeSpan.Zero) errors.Add($"{name} must not be negative, got {value}");
+    }
+}

@@ -1,0 +1,38 @@
+using Verity.Cluster.Blobs;
+using Verity.Cluster.Broker;
+using Verity.Cluster.Runners;
+using Verity.Cluster.Store;
+using Verity.Node.Configuration;
+
+namespace Verity.Node.Hosting;
+
+/// <summary>
+/// How a node builds the parts that depend on its configuration: the task store (SQLite or PostgreSQL), the blob
+/// store (filesystem or S3), the embedded agents' task runner, the metrics and the OTLP exporter. Kept in one place
+/// so the host does not depend on the concrete classes and tests can substitute their own.
+/// </summary>
+public sealed record NodeComponents
+{
+    /// <summary>The task store for <see cref="NodeOptions.Db"/>; the node migrates it at start and disposes it at stop.</summary>
+    public required Func<NodeOptions, ITaskStore> CreateStore { get; init; }
+
+    /// <summary>The blob store for <see cref="NodeOptions.Blobs"/>; disposed at stop if it is disposable.</summary>
+    public required Func<NodeOptions, IBlobStore> CreateBlobs { get; init; }
+
+    /// <summary>One task runner per embedded agent worker.</summary>
+    public required Func<NodeOptions, ITaskRunner> CreateRunner { get; init; }
+
+    public Func<NodeOptions, ClusterMetrics> CreateMetrics { get; init; } = _ => new ClusterMetrics();
+
+    /// <summary>
+    /// Starts exporting the metrics to <see cref="NodeOptions.OtlpEndpoint"/> (called only when it is set); the
+    /// result is disposed at stop. Null: this build cannot export, and a node configured to do so refuses to start.
+    /// </summary>
+    public Func<NodeOptions, ClusterMetrics, IDisposable?>? StartOtlp { get; init; }
+
+    /// <summary>The clock of the broker, the job service and the lifecycle.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The filesystem blob store under the data dir (<see cref="NodeOptions.BlobDir"/>).</summary>
+    public static IBlobStore FileBlobs(NodeOptions options) => new FileBlobStore(options.BlobDir);
+}

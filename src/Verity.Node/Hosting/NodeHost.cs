@@ -1,0 +1,182 @@
+using Verity.Cluster.Agents;
+using Verity.Cluster.Blobs;
+using Verity.Cluster.Broker;
+using Verity.Cluster.Jobs;
+using Verity.Cluster.Store;
+using Verity.Node.Api;
+using Verity.Node.Configuration;
+using Verity.Node.Metrics;
+using Verity.Node.Rpc;
+
+namespace Verity.Node.Hosting;
+
+/// <summary>
+/// Starts a node (DESIGN §5): Kestrel serving the client REST API, the agents' JSON-RPC endpoint and blob proxy,
+/// /health and /metrics; the broker's maintenance loop; the embedded agents; the OTLP exporter when configured.
+/// </summary>
+public static class NodeHost
+{
+    /// <summary>
+    /// Validates the options, fills in generated secrets, migrates the store and starts everything. Logs go to
+    /// <paramref name="log"/> when given, else to the console.
+    /// </summary>
+    /// <exception cref="NodeConfigurationException">The options are invalid.</exception>
+    public static async Task<RunningNode> StartAsync(NodeOptions options, NodeComponents components, Action<string>? log = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(components);
+        var errors = NodeConfiguration.Validate(options);
+        if (errors.Count > 0) throw new NodeConfigurationException(errors);
+        if (options.OtlpEndpoint != null && components.StartOtlp == null)
+            throw new NodeConfigurationException([$"Node:OtlpEndpoint is set ({options.OtlpEndpoint}) but this build has no OTLP exporter"]);
+        var agentTypes = TaskTypes.ParseList(options.AgentTypes);
+
+        Directory.CreateDirectory(options.DataDir);
+        options = NodeSecrets.Apply(options);
+
+        var loggerFactory = CreateLoggerFactory(log);
+        var nodeLog = loggerFactory.CreateLogger("Verity.Node");
+        var metrics = components.CreateMetrics(options);
+        var nodeMetrics = new NodeMetrics(components.Time.GetUtcNow());
+        IBlobStore? blobs = null;
+        ITaskStore? store = null;
+        WebApplication? app = null;
+        IDisposable? otlp = null;
+        BackgroundLoop? maintenance = null;
+        try
+        {
+            blobs = components.CreateBlobs(options);
+            store = components.CreateStore(options);
+            await store.MigrateAsync(ct).ConfigureAwait(false);
+
+            var broker = new ProvingBroker(store, blobs, metrics, options.Broker, components.Time);
+            var jobs = new JobService(store, blobs, metrics, options.Broker, components.Time);
+            var lifecycle = new JobLifecycle(store, blobs, options.Broker, components.Time);
+
+            app = BuildApp(options, loggerFactory, services =>
+            {
+                services.AddSingleton(options);
+                services.AddSingleton(components.Time);
+                services.AddSingleton(store);
+                services.AddSingleton(blobs);
+                services.AddSingleton(metrics);
+                services.AddSingleton(nodeMetrics);
+                services.AddSingleton(broker);
+                services.AddSingleton(jobs);
+                services.AddSingleton(lifecycle);
+                services.AddSingleton<RpcDispatcher>();
+            });
+            await app.StartAsync(ct).ConfigureAwait(false);
+            var baseAddress = BoundAddress(app);
+            nodeLog.LogInformation("listening on {Address} (store {Db}, blobs {Blobs}, {Agents} embedded agent worker(s))",
+                baseAddress, options.Db, options.Blobs, options.Agents);
+
+            if (options.OtlpEndpoint != null)
+            {
+                otlp = components.StartOtlp!(options, metrics);
+                if (otlp != null) nodeLog.LogInformation("exporting metrics to {Endpoint}", options.OtlpEndpoint);
+                else nodeLog.LogWarning("metrics export to {Endpoint} did not start", options.OtlpEndpoint);
+            }
+
+            var maintenanceLog = loggerFactory.CreateLogger("Verity.Node.Maintenance");
+            maintenance = new BackgroundLoop("broker maintenance",
+                new BrokerMaintenance(broker, lifecycle, m => maintenanceLog.LogInformation("{Message}", m)).RunAsync, nodeLog);
+
+            ProvingAgent? agent = null;
+            BackgroundLoop? agents = null;
+            if (options.Agents > 0)
+            {
+                var agentLog = loggerFactory.CreateLogger("Verity.Node.Agents");
+                var agentOptions = new AgentOptions { Name = $"{Environment.MachineName}-{Environment.ProcessId}-node", Types = agentTypes, Concurrency = options.Agents };
+                agent = new ProvingAgent(new InProcessBrokerConnection(broker), () => components.CreateRunner(options), agentOptions,
+                    m => agentLog.LogInformation("{Message}", m));
+                var running = agent;
+                nodeMetrics.EmbeddedAgentTasks = () => (running.Completed, running.Failed);
+                agents = new BackgroundLoop("embedded agents", agent.RunAsync, nodeLog);
+            }
+
+            return new RunningNode(app, baseAddress, options, broker, jobs, store, blobs, otlp, maintenance, agents, agent, loggerFactory, nodeLog);
+        }
+        catch
+        {
+            // Undo what started, in the stop order; the original error is what the caller needs to see.
+            if (maintenance != null) await maintenance.StopAsync().ConfigureAwait(false);
+            if (app != null)
+            {
+                try { await app.StopAsync(CancellationToken.None).ConfigureAwait(false); }
+                catch (Exception e) { nodeLog.LogWarning("stopping Kestrel after a failed start: {Error}", e.Message); }
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+            otlp?.Dispose();
+            if (store != null) await store.DisposeAsync().ConfigureAwait(false);
+            await RunningNode.DisposeBlobsAsync(blobs).ConfigureAwait(false);
+            loggerFactory.Dispose();
+            throw;
+        }
+    }
+
+    private static WebApplication BuildApp(NodeOptions options, ILoggerFactory loggerFactory, Action<IServiceCollection> register)
+    {
+        // The empty builder reads no appsettings.json or ASPNETCORE_ variables: the node's configuration is NodeOptions.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Verity.Node", ContentRootPath = options.DataDir });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Every route that reads a body caps it itself (RequestBody) with the limit that fits the route; Kestrel's
+            // cap is the largest of those, which also bounds what it drains of a body a route refused unread.
+            kestrel.Limits.MaxRequestBodySize = new[]
+            {
+                options.Broker.MaxImageBytes, options.Broker.MaxInputBytes, options.MaxAgentBlobBytes, AgentRpcEndpoint.MaxRequestBytes, JobRoutes.MaxJobRequestBytes,
+            }.Max();
+        });
+        builder.WebHost.UseUrls(options.Listen);
+        builder.Services.AddRoutingCore();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        builder.Services.AddSingleton<IHostLifetime, ManualHostLifetime>();
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        register(builder.Services);
+
+        var app = builder.Build();
+        app.UseMiddleware<RequestPipeline>();
+        app.UseRouting();
+        JobRoutes.Map(app, new SecretMatch(options.ApiKeys));
+        var agentToken = new SecretMatch([options.AgentToken!]);
+        AgentRpcEndpoint.Map(app, agentToken);
+        BlobProxyRoutes.Map(app, agentToken);
+        HealthEndpoint.Map(app);
+        MetricsEndpoint.Map(app);
+        // "{**path}" rather than the default "{*path:nonfile}", so paths that look like files get the JSON 404 too.
+        app.MapFallback("{**path}", (HttpContext http) =>
+            ApiResults.Error(StatusCodes.Status404NotFound, $"no route for {http.Request.Method} {http.Request.Path}"));
+        return app;
+    }
+
+    private static ILoggerFactory CreateLoggerFactory(Action<string>? log) => LoggerFactory.Create(logging =>
+    {
+        logging.SetMinimumLevel(LogLevel.Information);
+        // Kestrel and routing log every request at Information; the pipeline logs the ones worth reading.
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        if (log != null) logging.AddProvider(new ActionLoggerProvider(log));
+        else logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
+        });
+    });
+
+    /// <summary>The address a local client reaches the node at: the bound port (port 0 resolved), wildcard hosts as loopback.</summary>
+    private static Uri BoundAddress(WebApplication app)
+    {
+        string url = app.Urls.FirstOrDefault() ?? throw new InvalidOperationException("Kestrel reported no bound address");
+        var bound = new UriBuilder(url.Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal));
+        bound.Host = bound.Host switch
+        {
+            "0.0.0.0" => "127.0.0.1",
+            "[::]" or "::" => "[::1]",
+            var h => h,
+        };
+        bound.Path = "/";
+        return bound.Uri;
+    }
+}

@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using Verity.Cluster.Broker;
+using Verity.Node.Api;
+using Verity.Node.Configuration;
+using Verity.Node.Metrics;
+
+namespace Verity.Node.Hosting;
+
+/// <summary>
+/// The outermost middleware: turns <see cref="ClientErrorException"/> (and Kestrel's bad-request errors) into
+/// <see cref="Cluster.Protocol.ApiError"/> responses and anything unexpected into a 500, counts every request, and
+/// logs one line only for the ones worth reading — non-2xx or slow — since agents poll all the time.
+/// </summary>
+internal sealed class RequestPipeline(RequestDelegate next, ILogger<RequestPipeline> log, NodeMetrics metrics, NodeOptions options)
+{
+    public async Task InvokeAsync(HttpContext http)
+    {
+        long started = Stopwatch.GetTimestamp();
+        string? error = null;
+        try
+        {
+            await next(http).ConfigureAwait(false);
+        }
+        catch (ClientErrorException e) when (!http.Response.HasStarted)
+        {
+            error = e.Message;
+            // An oversized upload is refused before it is read; closing spares draining the rest of it.
+            if (e.StatusCode == StatusCodes.Status413PayloadTooLarge) http.Response.Headers.Connection = "close";
+            await ApiResults.WriteErrorAsync(http, e.StatusCode, e.Message).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e) when (!http.Response.HasStarted)
+        {
+            error = e.Message;
+            await ApiResults.WriteErrorAsync(http, e.StatusCode, e.Message).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            error = "the client went away";
+        }
+        catch (Exception e) when (!http.Response.HasStarted)
+        {
+            error = e.Message;
+            log.LogError(e, "{Method} {Path} failed", http.Request.Method, http.Request.Path);
+            await ApiResults.WriteErrorAsync(http, StatusCodes.Status500InternalServerError, $"internal error: {e.Message}").ConfigureAwait(false);
+        }
+        finally
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            int status = http.Response.StatusCode;
+            metrics.RequestServed(NodeMetrics.Surface(http.Request.Path), status, elapsed);
+            if (status is < 200 or >= 300 || elapsed >= options.SlowRequestThreshold)
+            {
+                var level = status >= 500 ? LogLevel.Warning : LogLevel.Information;
+                log.Log(level, "{Method} {Path} -> {Status} in {Elapsed:0} ms{Error}", http.Request.Method, http.Request.Path, status,
+                    elapsed.TotalMilliseconds, error != null ? $": {error}" : "");
+            }
+        }
+    }
+}

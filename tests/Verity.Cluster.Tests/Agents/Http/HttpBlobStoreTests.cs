@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using Verity.Cluster.Agents.Http;
+using Verity.Cluster.Blobs;
+using Verity.Cluster.Protocol;
+using Verity.Cluster.Tests.TestDoubles;
+
+namespace Verity.Cluster.Tests.Agents.Http;
+
+/// <summary>The agent's blob store over the node's blob proxy, against a stub node holding blobs in a dictionary.</summary>
+public sealed class HttpBlobStoreTests : IDisposable
+{
+    private const string Token = "blob-token";
+    private readonly ConcurrentDictionary<string, byte[]> _blobs = new();
+    private readonly StubHttpServer _server;
+    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
+
+    public HttpBlobStoreTests()
+    {
+        _server = new StubHttpServer(r =>
+        {
+            if (r.Header("Authorization") != $"Bearer {Token}") return StubResponse.Json(401, "{\"error\":\"wrong token\"}");
+            string prefix = AgentRpc.BlobPath + "/";
+            if (!r.Path.StartsWith(prefix, StringComparison.Ordinal)) return StubResponse.Empty(404);
+            string key = r.Path[prefix.Length..];
+            switch (r.Method)
+            {
+                case "GET": return _blobs.TryGetValue(key, out var b) ? StubResponse.Bytes(b) : StubResponse.Empty(404);
+                case "HEAD": return StubResponse.Empty(_blobs.ContainsKey(key) ? 200 : 404);
+                case "DELETE": return StubResponse.Empty(_blobs.TryRemove(key, out _) ? 204 : 404);
+                case "PUT":
+                    if (!key.StartsWith("jobs/", StringComparison.Ordinal)) return StubResponse.Json(403, "{\"error\":\"agents may only write under jobs/\"}");
+                    if (r.Header("Content-Type") != "application/octet-stream") return StubResponse.Empty(415);
+                    if (key.EndsWith("/boom", StringComparison.Ordinal)) return StubResponse.Text(500, "disk full");
+                    _blobs[key] = r.Body;
+                    return StubResponse.Empty(204);
+                default: return StubResponse.Empty(405);
+            }
+        });
+    }
+
+    public void Dispose()
+    {
+        _server.Dispose();
+        _http.Dispose();
+    }
+
+    private HttpBlobStore Store(string token = Token) => new(_http, _server.BaseAddress, token);
+
+    [Fact]
+    public async Task Put_get_exists_and_delete_round_trip_through_the_proxy()
+    {
+        var store = Store();
+        string key = BlobKeys.Proof("0123456789abcdef0123456789abcdef", 3);
+        byte[] data = [.. Enumerable.Range(0, 70_000).Select(i => (byte)(i * 7))];
+
+        Assert.Null(await store.GetAsync(key));
+        Assert.False(await store.ExistsAsync(key));
+        await store.PutAsync(key, data);
+        Assert.True(await store.ExistsAsync(key));
+        Assert.Equal(data, await store.GetAsync(key));
+        await store.DeleteAsync(key);
+        Assert.False(await store.ExistsAsync(key));
+        await store.DeleteAsync(key); // deleting a missing blob is fine
+
+        var put = Assert.Single(_server.Requests, r => r.Method == "PUT");
+        Assert.Equal($"{AgentRpc.BlobPath}/{key}", put.Path);
+        Assert.Equal(data, put.Body);
+    }
+
+    [Fact]
+    public async Task Invalid_keys_are_refused_before_any_request()
+    {
+        var store = Store();
+        await Assert.ThrowsAsync<ArgumentException>(() => store.GetAsync("../secrets.json"));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.PutAsync("jobs/A/x", new byte[1]));
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
+    public async Task Refusals_name_the_key_and_the_nodes_reason()
+    {
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => Store().PutAsync("images/abc", new byte[] { 1 }));
+        Assert.Contains("images/abc", e.Message);
+        Assert.Contains("403", e.Message);
+        Assert.Contains("only write under jobs/", e.Message);
+
+        var auth = await Assert.ThrowsAsync<InvalidOperationException>(() => Store("other-token").GetAsync("jobs/x/run"));
+        Assert.Contains("401", auth.Message);
+        Assert.Contains("token", auth.Message);
+    }
+
+    [Fact]
+    public async Task Server_errors_are_transient_HttpRequestExceptions()
+    {
+        var e = await Assert.ThrowsAsync<HttpRequestException>(() => Store().PutAsync("jobs/x/boom", new byte[] { 1 }));
+        Assert.Contains("disk full", e.Message);
+        Assert.Equal(500, (int?)e.StatusCode);
+    }
+
+    [Fact]
+    public async Task Listing_and_prefix_deletes_are_not_offered_to_agents()
+    {
+        var store = Store();
+        var list = Assert.Throws<NotSupportedException>(() => store.ListAsync("jobs/"));
+        Assert.Contains("list", list.Message);
+        var delete = await Assert.ThrowsAsync<NotSupportedException>(() => store.DeletePrefixAsync("jobs/x/"));
+        Assert.Contains("prefix", delete.Message);
+    }
+}

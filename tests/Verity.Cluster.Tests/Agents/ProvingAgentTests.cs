@@ -1,0 +1,205 @@
+using System.Collections.Concurrent;
+using Verity.Cluster.Agents;
+using Verity.Cluster.Blobs;
+using Verity.Cluster.Jobs;
+using Verity.Cluster.Runners;
+using Verity.Cluster.Tests.TestDoubles;
+
+namespace Verity.Cluster.Tests.Agents;
+
+/// <summary>The agent loop (<see cref="ProvingAgent"/>) against a scripted broker connection.</summary>
+public sealed class ProvingAgentTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"verity-agent-tests-{Guid.NewGuid():N}");
+    private readonly ScriptedBrokerConnection _broker;
+    private readonly ConcurrentQueue<string> _log = new();
+
+    public ProvingAgentTests() => _broker = new ScriptedBrokerConnection(new FileBlobStore(_dir));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private static readonly AgentOptions Fast = new()
+    {
+        Name = "test",
+        PollInterval = TimeSpan.FromMilliseconds(20),
+        HeartbeatInterval = TimeSpan.FromMilliseconds(20),
+        MaxReconnectDelay = TimeSpan.FromMilliseconds(300),
+    };
+
+    /// <summary>Runs an agent until <paramref name="until"/> holds for the recorded calls, then stops it.</summary>
+    private async Task<ProvingAgent> RunUntilAsync(ITaskRunner runner, Func<IReadOnlyList<BrokerCall>, bool> until)
+    {
+        var agent = new ProvingAgent(_broker, () => runner, Fast, _log.Enqueue);
+        using var cts = new CancellationTokenSource();
+        var run = agent.RunAsync(cts.Token);
+        try { await _broker.WaitForAsync(until); }
+        finally
+        {
+            await cts.CancelAsync();
+            await run.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        return agent;
+    }
+
+    [Fact]
+    public async Task Success_reports_hand_back_the_next_task_without_polling()
+    {
+        var a = ScriptedBrokerConnection.NewTask(TaskType.Execute, 0);
+        var b = ScriptedBrokerConnection.NewTask(TaskType.Prove, 1);
+        _broker.Tasks.Enqueue(a);
+        _broker.Tasks.Enqueue(b);
+
+        var agent = await RunUntilAsync(ScriptedRunner.Succeeding(), calls => calls.Count(c => c.Method == "reportSuccess") == 2);
+
+        var calls = _broker.Calls;
+        Assert.Equal(("getTask", (string?)null), (calls[0].Method, calls[0].TaskId));
+        Assert.Equal(("reportSuccess", a.TaskId, ScriptedRunner.Output(a)), (calls[1].Method, calls[1].TaskId, calls[1].Output));
+        // B came back with A's report: no getTask between the two reports.
+        Assert.Equal(("reportSuccess", b.TaskId, ScriptedRunner.Output(b)), (calls[2].Method, calls[2].TaskId, calls[2].Output));
+        Assert.Equal("test/0", calls[1].AgentId);
+        Assert.Equal(2, agent.Completed);
+        Assert.Equal(0, agent.Failed);
+    }
+
+    [Fact]
+    public async Task A_lost_lease_cancels_the_running_task_and_starts_the_brokers_next_task()
+    {
+        var a = ScriptedBrokerConnection.NewTask(TaskType.Prove, 0);
+        var b = ScriptedBrokerConnection.NewTask(TaskType.Prove, 1);
+        _broker.Tasks.Enqueue(a);
+        _broker.HeartbeatAnswer = lease => lease.TaskId == a.TaskId
+            ? new HeartbeatReply(LeaseStatus.Lost, b)
+            : new HeartbeatReply(LeaseStatus.Held, null);
+        var runner = new ScriptedRunner((t, _, ct) => t.TaskId == a.TaskId ? ScriptedRunner.UntilCancelled(ct) : Task.FromResult(ScriptedRunner.Output(t)));
+
+        await RunUntilAsync(runner, calls => calls.Any(c => c.Method == "reportSuccess"));
+
+        Assert.Equal([a.TaskId], runner.Cancelled);
+        Assert.Equal([a.TaskId, b.TaskId], runner.Started);
+        var reports = _broker.Calls.Where(c => c.Method.StartsWith("report", StringComparison.Ordinal)).ToList();
+        // The abandoned task is not reported at all (its lease belongs to someone else); B is.
+        Assert.Equal(b.TaskId, Assert.Single(reports).TaskId);
+        Assert.Contains(_log, line => line.Contains("lost the lease", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Heartbeats_carry_the_runners_latest_progress()
+    {
+        var a = ScriptedBrokerConnection.NewTask(TaskType.Prove, 0);
+        _broker.Tasks.Enqueue(a);
+        var runner = new ScriptedRunner(async (t, progress, ct) =>
+        {
+            progress.Report(0.25);
+            await Task.Delay(TimeSpan.FromMilliseconds(150), ct);
+            progress.Report(1.5); // clamped to 1
+            await Task.Delay(TimeSpan.FromMilliseconds(150), ct);
+            return ScriptedRunner.Output(t);
+        });
+
+        await RunUntilAsync(runner, calls => calls.Any(c => c.Method == "reportSuccess"));
+
+        var seen = _broker.Calls.Where(c => c.Method == "heartbeat").Select(c => c.Progress).ToList();
+        Assert.Contains(0.25, seen);
+        Assert.Contains(1.0, seen);
+        Assert.All(seen.OfType<double>(), p => Assert.InRange(p, 0, 1));
+    }
+
+    [Fact]
+    public async Task A_task_failure_that_retrying_cannot_fix_is_reported_with_retry_false()
+    {
+        var a = ScriptedBrokerConnection.NewTask(TaskType.Execute, 0);
+        _broker.Tasks.Enqueue(a);
+        var runner = new ScriptedRunner((_, _, _) => throw new TaskFailedException("the guest exceeded its cycle limit", retry: false));
+
+        var agent = await RunUntilAsync(runner, calls => calls.Any(c => c.Method == "reportError"));
+
+        var report = Assert.Single(_broker.Calls, c => c.Method == "reportError");
+        Assert.Equal(a.TaskId, report.TaskId);
+        Assert.False(report.Retry);
+        Assert.True(report.WantNext);
+        Assert.Equal("the guest exceeded its cycle limit", report.Error);
+        Assert.Equal(1, agent.Failed);
+        Assert.Equal(0, agent.Completed);
+    }
+
+    [Fact]
+    public async Task Other_exceptions_are_reported_as_retryable_with_their_type()
+    {
+        var a = ScriptedBrokerConnection.NewTask(TaskType.Prove, 2);
+        _broker.Tasks.Enqueue(a);
+        var runner = new ScriptedRunner((_, _, _) => throw new InvalidOperationException("disk full"));
+
+        await RunUntilAsync(runner, calls => calls.Any(c => c.Method == "reportError"));
+
+        var report = Assert.Single(_broker.Calls, c => c.Method == "reportError");
+        Assert.True(report.Retry);
+        Assert.Contains("InvalidOperationException", report.Error);
+        Assert.Contains("disk full", report.Error);
+    }
+
+    [Fact]
+    public async Task Connection_errors_are_waited_out_with_backoff_and_the_agent_recovers()
+    {
+        var a = ScriptedBrokerConnection.NewTask(TaskType.Execute, 0);
+        _broker.GetTaskFailures.Enqueue(new HttpRequestException("Connection refused (127.0.0.1:8547)"));
+        _broker.GetTaskFailures.Enqueue(new TimeoutException("no answer within 30 s"));
+        _broker.Tasks.Enqueue(a);
+
+        var agent = await RunUntilAsync(ScriptedRunner.Succeeding(), calls => calls.Any(c => c.Method == "reportSuccess"));
+
+        var gets = _broker.Calls.Where(c => c.Method == "getTask").ToList();
+        Assert.True(gets.Count >= 3);
+        // It waited before asking again (200 ms, then longer), rather than spinning.
+        Assert.True(gets[1].At - gets[0].At >= TimeSpan.FromMilliseconds(150), $"retried after {(gets[1].At - gets[0].At).TotalMilliseconds} ms");
+        Assert.True(gets[2].At - gets[1].At >= TimeSpan.FromMilliseconds(250), $"retried after {(gets[2].At - gets[1].At).TotalMilliseconds} ms");
+        Assert.Equal(2, _log.Count(l => l.Contains("cannot reach the node", StringComparison.Ordinal)));
+        Assert.Equal(1, agent.Completed);
+    }
+
+    [Fact]
+    public async Task Shutdown_hands_the_running_task_back_and_asks_for_no_next_task()
+    {
+        var a = ScriptedBrokerConnection.NewTask(TaskType.Prove, 0);
+        var b = ScriptedBrokerConnection.NewTask(TaskType.Prove, 1);
+        _broker.Tasks.Enqueue(a);
+        _broker.Tasks.Enqueue(b);
+        var started = new TaskCompletionSource();
+        var runner = new ScriptedRunner((_, _, ct) => { started.TrySetResult(); return ScriptedRunner.UntilCancelled(ct); });
+        var agent = new ProvingAgent(_broker, () => runner, Fast, _log.Enqueue);
+        using var cts = new CancellationTokenSource();
+
+        var run = agent.RunAsync(cts.Token);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var report = Assert.Single(_broker.Calls, c => c.Method == "reportError");
+        Assert.Equal(a.TaskId, report.TaskId);
+        Assert.True(report.Retry);
+        Assert.False(report.WantNext);
+        Assert.Equal([a.TaskId], runner.Cancelled);
+        Assert.Single(_broker.Tasks); // B was never taken
+        Assert.DoesNotContain(_broker.Calls, c => c.Method == "reportSuccess");
+    }
+
+    [Fact]
+    public async Task Each_worker_has_its_own_agent_id_and_runner()
+    {
+        for (int i = 0; i < 6; i++) _broker.Tasks.Enqueue(ScriptedBrokerConnection.NewTask(TaskType.Prove, i));
+        int runners = 0;
+        var options = Fast with { Concurrency = 3 };
+        var agent = new ProvingAgent(_broker, () => { Interlocked.Increment(ref runners); return new ScriptedRunner(async (t, _, ct) => { await Task.Delay(30, ct); return ScriptedRunner.Output(t); }); }, options);
+        using var cts = new CancellationTokenSource();
+        var run = agent.RunAsync(cts.Token);
+        await _broker.WaitForAsync(calls => calls.Count(c => c.Method == "reportSuccess") == 6);
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(3, runners);
+        Assert.Equal(["test/0", "test/1", "test/2"], _broker.Calls.Select(c => c.AgentId).Distinct().Order());
+        Assert.Equal(6, agent.Completed);
+    }
+}

@@ -1,0 +1,222 @@
+using System.Net;
+using Verity.Cluster.Jobs;
+using Verity.Node.Configuration;
+using Verity.Node.Hosting;
+using Verity.Node.Tests.TestDoubles;
+
+namespace Verity.Node.Tests;
+
+/// <summary>Starting and stopping a node: bound address, embedded agents, graceful stop, generated secrets, OTLP wiring.</summary>
+public sealed class NodeHostTests
+{
+    [Fact]
+    public async Task Port_zero_reports_the_bound_port()
+    {
+        await using var node = await TestNode.StartAsync();
+        Assert.Equal("127.0.0.1", node.Node.BaseAddress.Host);
+        Assert.NotEqual(0, node.Node.BaseAddress.Port);
+        using var client = new HttpClient();
+        using var health = await client.GetAsync(new Uri(node.Node.BaseAddress, "/health"));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.True(node.Store.Migrated);
+    }
+
+    [Fact]
+    public async Task Embedded_agents_prove_a_job_end_to_end()
+    {
+        await using var node = await TestNode.StartAsync(o => o with { Agents = 2 }, new ScriptedTaskRunner { Segments = 3 });
+        string jobId = await node.CreateJobAsync();
+        var status = await WaitForAsync(node, jobId, s => s.State != JobState.Running);
+        Assert.Equal(JobState.Succeeded, status.State);
+        Assert.Equal(4, status.Tasks["prove"].Done);
+        Assert.Equal("cafe", status.JournalHex);
+
+        using var receipt = await node.SendAsync(HttpMethod.Get, $"/v1/jobs/{jobId}/receipt");
+        Assert.Equal(ScriptedTaskRunner.ReceiptFor(jobId), await receipt.Content.ReadAsByteArrayAsync());
+        Assert.Equal(6, node.Node.EmbeddedAgent!.Completed);
+    }
+
+    [Fact]
+    public async Task Embedded_agents_take_only_their_task_types()
+    {
+        await using var node = await TestNode.StartAsync(o => o with { Agents = 1, AgentTypes = "execute" });
+        string jobId = await node.CreateJobAsync();
+        var status = await WaitForAsync(node, jobId, s => s.Tasks["prove"].Ready == 2);
+        Assert.Equal(JobState.Running, status.State);
+        Assert.Equal(1, status.Tasks["execute"].Done);
+        Assert.Equal(0, status.Tasks["prove"].Running);
+    }
+
+    [Fact]
+    public async Task Stop_hands_running_tasks_back_then_stops_serving_and_releases_the_store()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runner = new ScriptedTaskRunner { ProveGate = gate };
+        var node = await TestNode.StartAsync(o => o with { Agents = 1 }, runner);
+        try
+        {
+            string jobId = await node.CreateJobAsync();
+            await runner.ProveStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            var baseAddress = node.Node.BaseAddress;
+            IReadOnlyList<TaskCounts>? left = null;
+            node.Store.BeforeDispose = async store => left = await store.GetTaskCountsAsync(jobId);
+
+            await node.Node.StopAsync();
+
+            // The store went last; by then the prove task in hand was back to Ready (its lease would take 30 s to
+            // expire), the other prove task untouched, and execute done.
+            Assert.True(node.Store.Disposed);
+            var prove = left!.Single(c => c.Type == TaskType.Prove);
+            Assert.Equal(2, prove.Count(TaskState.Ready));
+            Assert.Equal(0, prove.Count(TaskState.Running));
+            Assert.Equal(1, left!.Single(c => c.Type == TaskType.Execute).Count(TaskState.Done));
+            using var client = new HttpClient();
+            await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri(baseAddress, "/health")));
+            await node.Node.StopAsync(); // a second stop is the same stop
+        }
+        finally
+        {
+            gate.TrySetResult();
+            await node.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Wait_for_shutdown_stops_the_node_when_cancelled()
+    {
+        await using var node = await TestNode.StartAsync();
+        using var cts = new CancellationTokenSource();
+        var waiting = node.Node.WaitForShutdownAsync(cts.Token);
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted);
+        await cts.CancelAsync();
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(node.Store.Disposed);
+    }
+
+    [Fact]
+    public async Task Without_configured_secrets_the_node_generates_them_once()
+    {
+        string dataDir = TestNode.NewDataDir();
+        Func<NodeOptions, NodeOptions> unset = o => o with { ApiKeys = [], AgentToken = null };
+        string apiKey, agentToken;
+        await using (var first = await TestNode.StartAsync(unset, dataDir: dataDir))
+        {
+            apiKey = first.Node.ApiKey;
+            agentToken = first.Node.AgentToken;
+            Assert.Equal(64, apiKey.Length);
+            Assert.NotEqual(apiKey, agentToken);
+            using var accepted = await first.SendAsync(HttpMethod.Post, "/v1/inputs", TestNode.Bytes([1]), apiKey);
+            Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+            using var refused = await first.SendAsync(HttpMethod.Post, "/v1/inputs", TestNode.Bytes([1]), TestNode.ApiKey);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            var (status, _) = await first.RpcAsync("""{"jsonrpc":"2.0","id":1,"method":"verity_getTask","params":{"agentId":"a"}}""", agentToken);
+            Assert.Equal(200, status);
+        }
+        try
+        {
+            await using var second = await TestNode.StartAsync(unset, dataDir: dataDir);
+            Assert.Equal(apiKey, second.Node.ApiKey);
+            Assert.Equal(agentToken, second.Node.AgentToken);
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Invalid_options_are_refused_before_anything_starts()
+    {
+        bool storeBuilt = false;
+        var options = TestNode.BaseOptions(TestNode.NewDataDir()) with { Agents = -1, Db = "mysql" };
+        var components = new NodeComponents
+        {
+            CreateStore = o => { storeBuilt = true; return TestNode.CreateStore(o); },
+            CreateBlobs = NodeComponents.FileBlobs,
+            CreateRunner = _ => new ScriptedTaskRunner(),
+        };
+        var e = await Assert.ThrowsAsync<NodeConfigurationException>(() => NodeHost.StartAsync(options, components, _ => { }));
+        Assert.Contains("Node:Agents must be 0 or more, got -1", e.Errors);
+        Assert.Contains("Node:Db must be sqlite or postgres, got 'mysql'", e.Errors);
+        Assert.False(storeBuilt);
+        Assert.False(Directory.Exists(options.DataDir));
+    }
+
+    [Fact]
+    public async Task A_port_in_use_fails_the_start_and_releases_the_store()
+    {
+        await using var first = await TestNode.StartAsync();
+        ObservedTaskStore? store = null;
+        var components = new NodeComponents
+        {
+            CreateStore = o => store = TestNode.CreateStore(o),
+            CreateBlobs = NodeComponents.FileBlobs,
+            CreateRunner = _ => new ScriptedTaskRunner(),
+        };
+        var options = TestNode.BaseOptions(TestNode.NewDataDir()) with { Listen = first.Node.BaseAddress.ToString().TrimEnd('/') };
+        await Assert.ThrowsAnyAsync<IOException>(() => NodeHost.StartAsync(options, components, _ => { }));
+        Assert.True(store!.Disposed);
+        Directory.Delete(options.DataDir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Otlp_export_starts_when_configured_and_stops_with_the_node()
+    {
+        var export = new Disposable();
+        NodeOptions? seen = null;
+        var node = await TestNode.StartAsync(o => o with { OtlpEndpoint = "http://127.0.0.1:4317" },
+            components: c => c with { StartOtlp = (o, _) => { seen = o; return export; } });
+        Assert.Equal("http://127.0.0.1:4317", seen?.OtlpEndpoint);
+        Assert.False(export.Disposed);
+        await node.DisposeAsync();
+        Assert.True(export.Disposed);
+
+        // An exporter that fails to start fails the node's start, and what had started is released.
+        ObservedTaskStore? store = null;
+        await Assert.ThrowsAsync<InvalidOperationException>(() => TestNode.StartAsync(o => o with { OtlpEndpoint = "http://127.0.0.1:4317" },
+            components: c => c with
+            {
+                CreateStore = o => store = TestNode.CreateStore(o),
+                StartOtlp = (_, _) => throw new InvalidOperationException("collector refused"),
+            }));
+        Assert.True(store!.Disposed);
+
+        // Asked to export without an exporter: refuse rather than silently not export.
+        var e = await Assert.ThrowsAsync<NodeConfigurationException>(() =>
+            TestNode.StartAsync(o => o with { OtlpEndpoint = "http://127.0.0.1:4317" }));
+        Assert.Contains("Node:OtlpEndpoint is set", e.Message);
+    }
+
+    [Fact]
+    public async Task Client_errors_are_logged_but_successful_polls_are_not()
+    {
+        await using var node = await TestNode.StartAsync();
+        for (int i = 0; i < 5; i++) await node.RpcAsync("""{"jsonrpc":"2.0","id":1,"method":"verity_getTask","params":{"agentId":"a"}}""");
+        using (await node.SendAsync(HttpMethod.Get, $"/v1/jobs/{TaskIds.NewJobId()}")) { }
+        // The line is written as the request ends, which can be just after the client has the response.
+        List<string> RequestLines() => node.Log.Where(l => l.Contains("RequestPipeline", StringComparison.Ordinal)).ToList();
+        for (int i = 0; i < 100 && RequestLines().Count == 0; i++) await Task.Delay(20);
+        var requestLines = RequestLines();
+        Assert.Single(requestLines);
+        Assert.Contains("GET /v1/jobs/", requestLines[0]);
+        Assert.Contains("-> 404", requestLines[0]);
+    }
+
+    private static async Task<Cluster.Protocol.JobStatusView> WaitForAsync(TestNode node, string jobId, Func<Cluster.Protocol.JobStatusView, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var status = await node.StatusAsync(jobId);
+            if (done(status) || DateTime.UtcNow > deadline) return status;
+            await Task.Delay(50);
+        }
+    }
+
+    private sealed class Disposable : IDisposable
+    {
+        public bool Disposed { get; private set; }
+        public void Dispose() => Disposed = true;
+    }
+}
