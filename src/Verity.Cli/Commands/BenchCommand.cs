@@ -25,6 +25,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(stark);
         bench.Subcommands.Add(CreateExecute());
         bench.Subcommands.Add(BenchProveCommand.Create());
+        bench.Subcommands.Add(ClaimsBenchCommand.Create());
         ClusterBenchCommand.AddTo(bench);
         return bench;
     }

@@ -53,7 +53,8 @@ internal static class ClusterBenchCommand
     private static async Task<EmbeddedNode> StartEmbeddedAsync(bool quiet, CancellationToken ct)
     {
         if (!quiet) AnsiConsole.MarkupLine("[grey]starting an embedded node (temporary data dir, 1 agent)…[/]");
-        return await EmbeddedNode.StartTemporaryAsync(agents: 1, log: null, ct);
+        // The node logs one line per task; the progress display says the same, so keep its log out of the output.
+        return await EmbeddedNode.StartTemporaryAsync(agents: 1, log: _ => { }, ct);
     }
 
     private static async Task<int> RunAsync(NodeClient client, string where, byte[] elf, string elfName, uint iterations, int po2,

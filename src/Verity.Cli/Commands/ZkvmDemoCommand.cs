@@ -3,18 +3,21 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Spectre.Console;
+using Verity.Cluster.Client;
+using Verity.Cluster.Jobs;
+using Verity.Cluster.Protocol;
 using Verity.Stark.Air.Parameters;
 using Verity.Stark.Verifier;
 using Verity.Vm;
-using Verity.Zkvm.Proving;
 using Verity.Zkvm.Receipts;
 using Verity.Zkvm.Verification;
 
 namespace Verity.Cli.Commands;
 
 /// <summary>
-/// `verity demo`: the main job — proves a real guest run (the SHA-256 example, embedded in the CLI so no
-/// toolchain is needed), verifies the receipt, shows that a forged journal is rejected.
+/// `verity demo`: the main job — starts a proving node on embedded defaults, submits a real guest run (the SHA-256
+/// example, embedded in the CLI so no toolchain is needed) through its REST API, waits while the node's agent proves
+/// it task by task, downloads the receipt, verifies it offline and shows that a forged journal is rejected.
 /// </summary>
 internal static class DemoCommand
 {
@@ -25,40 +28,57 @@ internal static class DemoCommand
         var text = new Option<string>("--input-text") { Description = "the message the guest hashes", DefaultValueFactory = _ => DefaultText };
         var po2 = new Option<int>("--po2") { Description = "segment size: at most 2^po2 cycles per segment (4..24)", DefaultValueFactory = _ => 12 };
         var paramsName = new Option<string>("--params") { Description = "parameter set (see `verity params`)", DefaultValueFactory = _ => StarkParameters.Default.Name };
-        var cmd = new Command("demo", "Prove and verify a guest run: SHA-256 of a message in RV32IM, split into segments, as a composite receipt.");
+        var cmd = new Command("demo", "Start a node on embedded defaults and prove a guest run through it (SHA-256 in RV32IM), then verify the receipt.");
         foreach (var o in new Option[] { text, po2, paramsName }) cmd.Options.Add(o);
         cmd.Subcommands.Add(StarkDemoCommand.Create());
-        cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(text)!, r.GetValue(po2), r.GetValue(paramsName)!)));
+        cmd.SetAction((r, ct) => CliErrors.RunAsync(() => RunAsync(r.GetValue(text)!, r.GetValue(po2), r.GetValue(paramsName)!, ct)));
         return cmd;
     }
 
-    public static ProgramImage EmbeddedGuest()
+    public static ProgramImage EmbeddedGuest() => ElfLoader.Load(EmbeddedGuestBytes());
+
+    public static byte[] EmbeddedGuestBytes()
     {
         using var stream = typeof(DemoCommand).Assembly.GetManifestResourceStream("guest.sha256.elf")
             ?? throw new CliException("the embedded demo guest is missing from this build");
         using var ms = new MemoryStream();
         stream.CopyTo(ms);
-        return ElfLoader.Load(ms.ToArray());
+        return ms.ToArray();
     }
 
-    private static int Run(string text, int po2, string paramsName)
+    private static async Task<int> RunAsync(string text, int po2, string paramsName, CancellationToken ct)
     {
         if (po2 is < 4 or > 24) throw new CliException($"--po2 must be in 4..24, got {po2}.");
         var parameters = StarkParameters.FromName(paramsName);
-        var image = EmbeddedGuest();
+        byte[] elf = EmbeddedGuestBytes();
+        var image = ElfLoader.Load(elf);
         var input = Encoding.UTF8.GetBytes(text);
-        AnsiConsole.MarkupLine($"[bold]Verity zkVM demo[/]: SHA-256 in RV32IM (guest/examples/sha256.c), parameters {Markup.Escape(parameters.ToString())}");
+        AnsiConsole.MarkupLine($"[bold]Verity demo[/]: a proving node on embedded defaults proves SHA-256 in RV32IM (guest/examples/sha256.c), parameters {Markup.Escape(parameters.ToString())}");
+        AnsiConsole.MarkupLine("[grey]starting a node: SQLite task store and filesystem blobs in a temporary data dir, one in-process agent, REST API on a loopback port…[/]");
+        await using var node = await EmbeddedNode.StartTemporaryAsync(agents: 1, log: _ => { }, ct);
+        using var client = new NodeClient(node.BaseAddress, node.ApiKey);
 
-        var report = new ProvingReport();
+        // The client's side, as any requestor would do it over the REST API.
         var sw = Stopwatch.StartNew();
-        var receipt = ZkvmProver.Prove(image, input, new ZkvmProveOptions { SegmentPo2 = po2, Parameters = parameters }, report);
+        var uploaded = await client.UploadImageAsync(elf, ct);
+        var inputId = await client.UploadInputAsync(input, ct);
+        var created = await client.CreateJobAsync(new CreateJobRequest
+        {
+            ImageId = uploaded.ImageId, InputId = inputId.InputId, SegmentPo2 = po2, Parameters = parameters.Name,
+        }, ct);
+        AnsiConsole.MarkupLine(Markup.Escape($"node {node.BaseAddress}: job {created.JobId} created"));
+        var final = await JobProgressBar.WaitAsync(client, created.JobId, show: true, TimeSpan.FromMilliseconds(200), observer: null, ct);
+        if (final.State != JobState.Succeeded)
+            throw new CliFailureException($"job {created.JobId} {final.State.Name()}" + (final.Error != null ? $": {final.Error}" : ""));
+        var bytes = await client.GetReceiptAsync(created.JobId, ct);
         double proveMs = sw.Elapsed.TotalMilliseconds;
-        var bytes = ReceiptCodec.Serialize(receipt);
+
+        // The verifier's side: offline, from the receipt bytes and the program alone.
         var options = parameters.IsInsecure ? VerifierOptions.InsecureForTests : VerifierOptions.Default;
         sw.Restart();
         var verdict = ZkvmVerifier.Verify(bytes, image.ImageId, parameters, options);
         double verifyMs = sw.Elapsed.TotalMilliseconds;
-
+        var receipt = ReceiptCodec.Deserialize(bytes);
         var forgedJournal = (byte[])receipt.Claim.Journal.Clone();
         forgedJournal[0] ^= 1;
         var forged = new Receipt
@@ -71,11 +91,13 @@ internal static class DemoCommand
         bool matches = receipt.Claim.Journal.AsSpan().SequenceEqual(SHA256.HashData(input));
 
         var t = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("").AddColumn("");
+        t.AddRow("node", Markup.Escape($"{node.BaseAddress} (embedded: SQLite, filesystem blobs, 1 agent)"));
         t.AddRow("program", $"sha256 guest, image id {image.ImageId.ToHex()}");
         t.AddRow("input", Markup.Escape($"\"{text}\" ({input.Length} bytes)"));
-        t.AddRow("run", $"{receipt.Cycles:N0} cycles in {receipt.Segments.Length} segment(s) of at most 2^{po2}, exit code {receipt.Claim.ExitCode}");
+        t.AddRow("run", $"{final.Cycles:N0} cycles in {final.Segments} segment(s) of at most 2^{po2}, exit code {final.ExitCode}");
+        t.AddRow("tasks", Markup.Escape(string.Join(", ", final.Tasks.Select(kv => $"{kv.Key} {kv.Value.Done}/{kv.Value.Total}"))));
         t.AddRow("journal", $"{Convert.ToHexStringLower(receipt.Claim.Journal)}{(matches ? " (= SHA-256 of the input)" : " [red](differs from SHA-256!)[/]")}");
-        t.AddRow("prove", $"{proveMs / 1000:F2} s ({receipt.Cycles / proveMs:F1} kHz)");
+        t.AddRow("submit → receipt", $"{proveMs / 1000:F2} s ({(final.Cycles ?? 0) / proveMs:F1} kHz)");
         t.AddRow("receipt", $"{bytes.Length:N0} bytes");
         t.AddRow("verify", $"{verifyMs:F0} ms — {(verdict.IsValid ? "[green]valid[/]" : "[red]" + Markup.Escape(verdict.ToString()) + "[/]")}");
         t.AddRow("forged journal", forgedVerdict.IsValid ? "[red]ACCEPTED[/]" : $"[green]rejected[/]: {Markup.Escape(forgedVerdict.Error ?? "")}");

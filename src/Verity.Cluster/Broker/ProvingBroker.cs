@@ -57,13 +57,14 @@ public sealed class ProvingBroker
     {
         ValidateAgent(agentId);
         var (jobId, type, _) = ValidateLease(lease);
-        var job = await _store.GetJobAsync(jobId, ct).ConfigureAwait(false);
-        if (job != null && job.State == JobState.Running)
+        // Only execute's output needs the job's spec to plan; the store ignores reports for jobs no longer running.
+        var job = type == TaskType.Execute ? await _store.GetJobAsync(jobId, ct).ConfigureAwait(false) : null;
+        if (type != TaskType.Execute || job is { State: JobState.Running })
         {
             TaskCompletion completion;
             try
             {
-                completion = Plan(job.Spec, type, outputJson);
+                completion = Plan(job?.Spec, type, outputJson);
             }
             catch (Exception e) when (e is JsonException or ArgumentException)
             {
@@ -76,7 +77,7 @@ public sealed class ProvingBroker
             if (outcome == ReportOutcome.Accepted)
             {
                 Metrics.TaskDuration(type, now - DateTimeOffset.FromUnixTimeMilliseconds(lease.StartedMs));
-                if (completion.CompletesJob && !job.Spec.ExecuteOnly)
+                if (type == TaskType.Finalize)
                 {
                     var done = await _store.GetJobAsync(jobId, ct).ConfigureAwait(false);
                     if (done?.Execution is { } e && done.State == JobState.Succeeded) Metrics.CyclesProven(e.Cycles);
@@ -119,9 +120,9 @@ public sealed class ProvingBroker
         return expired.Count;
     }
 
-    private static TaskCompletion Plan(JobSpec spec, TaskType type, string outputJson) => type switch
+    private static TaskCompletion Plan(JobSpec? spec, TaskType type, string outputJson) => type switch
     {
-        TaskType.Execute => JobPlanner.AfterExecute(spec, ClusterJson.Deserialize<ExecuteTaskOutput>(outputJson)),
+        TaskType.Execute => JobPlanner.AfterExecute(spec!, ClusterJson.Deserialize<ExecuteTaskOutput>(outputJson)),
         TaskType.Prove => ParseProve(outputJson),
         TaskType.Finalize => JobPlanner.AfterFinalize(ClusterJson.Deserialize<FinalizeTaskOutput>(outputJson)),
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
