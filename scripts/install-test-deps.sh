@@ -4,6 +4,8 @@
 #   picolibc for rv32im/ilp32              Debian package picolibc-riscv64-unknown-elf
 #   make                                   Debian package make
 #   qemu-riscv32 (user-mode emulation)     Debian package qemu-user
+#   PostgreSQL 15 server (cluster tests)   Debian package postgresql-15 (scripts/test-services.sh runs it)
+#   curl, npm (s3rver, the S3 test server)  Debian packages curl, npm
 # Idempotent and quiet: when everything is present it only runs a few `command -v` / file checks
 # and prints nothing. Exits non-zero with a message on stderr when something cannot be installed.
 set -euo pipefail
@@ -15,6 +17,9 @@ command -v riscv64-unknown-elf-gcc >/dev/null 2>&1 || missing+=(gcc-riscv64-unkn
 [ -f "$PICOLIBC_DIR/lib/rv32im/ilp32/libc.a" ] || missing+=(picolibc-riscv64-unknown-elf)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v qemu-riscv32 >/dev/null 2>&1 || missing+=(qemu-user)
+[ -x "${VERITY_PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ] || missing+=(postgresql-15)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
