@@ -26,6 +26,10 @@ public interface IBrokerConnection
     /// <paramref name="wantNext"/> is false: an agent that is stopping).
     /// </summary>
     Task<ClaimedTask?> ReportErrorAsync(string agentId, TaskLease lease, string error, bool retry, IReadOnlyList<TaskType> allowed, CancellationToken ct, bool wantNext = true);
+
+    /// <summary>An idle agent's wait before asking again: the poll interval, cut short when the connection learns of
+    /// new work (in-process).</summary>
+    Task WaitForWorkAsync(TimeSpan timeout, CancellationToken ct) => Task.Delay(timeout, ct);
 }
 
 /// <summary>A heartbeat's answer: whether the lease is still the caller's, and its next task when it is not.</summary>

@@ -42,7 +42,7 @@ public sealed class ProvingAgent(IBrokerConnection connection, Func<ITaskRunner>
                 reconnectDelay = TimeSpan.FromMilliseconds(200);
                 if (task == null)
                 {
-                    await Task.Delay(options.PollInterval, ct).ConfigureAwait(false);
+                    await connection.WaitForWorkAsync(options.PollInterval, ct).ConfigureAwait(false);
                     continue;
                 }
                 next = await RunTaskAsync(agentId, runner, task, ct).ConfigureAwait(false);

@@ -19,9 +19,13 @@ public sealed class JobService
     private readonly ClusterMetrics _metrics;
     private readonly BrokerOptions _options;
     private readonly TimeProvider _time;
+    private readonly WorkSignal? _workAvailable;
 
-    public JobService(ITaskStore store, IBlobStore blobs, ClusterMetrics metrics, BrokerOptions? options = null, TimeProvider? time = null)
+    /// <param name="workAvailable">Notified when a job is created (the broker's <see cref="ProvingBroker.WorkAvailable"/>).</param>
+    public JobService(ITaskStore store, IBlobStore blobs, ClusterMetrics metrics, BrokerOptions? options = null, TimeProvider? time = null,
+        WorkSignal? workAvailable = null)
     {
+        _workAvailable = workAvailable;
         _store = store;
         _blobs = blobs;
         _metrics = metrics;
@@ -98,6 +102,7 @@ public sealed class JobService
         string jobId = TaskIds.NewJobId();
         await _store.CreateJobAsync(jobId, spec, JobPlanner.InitialTasks(spec), now, ct).ConfigureAwait(false);
         _metrics.JobCreated();
+        _workAvailable?.Notify();
         return new JobCreated(jobId);
     }
 

@@ -28,6 +28,9 @@ public sealed class ProvingBroker
 
     public IBlobStore Blobs { get; }
     public ClusterMetrics Metrics { get; }
+
+    /// <summary>Notified when tasks may have become ready (in-process agents wait on it when idle).</summary>
+    public WorkSignal WorkAvailable { get; } = new();
     public BrokerOptions Options { get; }
 
     private DateTimeOffset Now => _time.GetUtcNow();
@@ -76,6 +79,7 @@ public sealed class ProvingBroker
             var outcome = await _store.CompleteAsync(lease, outputJson, completion, now, ct).ConfigureAwait(false);
             if (outcome == ReportOutcome.Accepted)
             {
+                if (completion.NewTasks.Count > 0) WorkAvailable.Notify();
                 Metrics.TaskDuration(type, now - DateTimeOffset.FromUnixTimeMilliseconds(lease.StartedMs));
                 if (type == TaskType.Finalize)
                 {
@@ -103,6 +107,7 @@ public sealed class ProvingBroker
     {
         var outcome = await _store.FailAsync(lease, error, retry, Now, ct).ConfigureAwait(false);
         if (outcome != ReportOutcome.Accepted) return;
+        if (retry) WorkAvailable.Notify();
         var job = await _store.GetJobAsync(TaskIds.Parse(lease.TaskId).JobId, ct).ConfigureAwait(false);
         if (job?.State == JobState.Failed) Metrics.TaskFailed(type);
         else Metrics.TaskRetried(type);
@@ -112,6 +117,7 @@ public sealed class ProvingBroker
     public async Task<int> ExpireLeasesAsync(CancellationToken ct = default)
     {
         var expired = await _store.ExpireLeasesAsync(Now, ct).ConfigureAwait(false);
+        if (expired.Count > 0) WorkAvailable.Notify();
         foreach (var e in expired)
         {
             Metrics.TaskTimedOut(e.Type);
@@ -163,4 +169,6 @@ public sealed class InProcessBrokerConnection(ProvingBroker broker) : IBrokerCon
 
     public Task<ClaimedTask?> ReportErrorAsync(string agentId, TaskLease lease, string error, bool retry, IReadOnlyList<TaskType> allowed, CancellationToken ct, bool wantNext = true) =>
         broker.ReportErrorAsync(agentId, lease, error, retry, allowed, ct, wantNext);
+
+    public Task WaitForWorkAsync(TimeSpan timeout, CancellationToken ct) => broker.WorkAvailable.WaitAsync(timeout, ct);
 }

@@ -50,7 +50,7 @@ public static class NodeHost
             await store.MigrateAsync(ct).ConfigureAwait(false);
 
             var broker = new ProvingBroker(store, blobs, metrics, options.Broker, components.Time);
-            var jobs = new JobService(store, blobs, metrics, options.Broker, components.Time);
+            var jobs = new JobService(store, blobs, metrics, options.Broker, components.Time, broker.WorkAvailable);
             var lifecycle = new JobLifecycle(store, blobs, options.Broker, components.Time);
 
             app = BuildApp(options, loggerFactory, services =>
