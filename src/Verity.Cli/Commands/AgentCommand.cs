@@ -16,8 +16,8 @@ internal static class AgentCommand
     public static Command Create()
     {
         var node = new Option<string>("--node") { Description = "the node's URL", DefaultValueFactory = _ => NodeClientOptions.DefaultNode };
-        var token = new Option<string?>("--token") { Description = $"the node's agent token (default: ${NodeSecrets.AgentTokenVariable}, else agentToken in <data dir>/{NodeSecrets.FileName})" };
-        var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = $"the node's data directory, where it keeps {NodeSecrets.FileName} (default: {NodeSecrets.DefaultDataDir()})" };
+        var token = new Option<string?>("--token") { Description = $"the node's agent token (default: ${NodeCredentials.AgentTokenVariable}, else agentToken in <data dir>/{NodeCredentials.FileName})" };
+        var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = $"the node's data directory, where it keeps {NodeCredentials.FileName} (default: {NodeCredentials.DefaultDataDir()})" };
         var types = new Option<string>("--types") { Description = "task types to take: a comma-separated list of execute, prove, finalize, or all", DefaultValueFactory = _ => "all" };
         var concurrency = new Option<int>("--concurrency") { Description = "tasks run at once (1 per GPU; on a CPU 1 is best: the prover uses every core)", DefaultValueFactory = _ => 1 };
         var name = new Option<string?>("--name") { Description = "agent name in the node's logs and metrics (default: <host>-<pid>); workers are <name>/<n>" };
@@ -35,7 +35,7 @@ internal static class AgentCommand
         var nodeUri = NodeAddress.Parse(nodeUrl);
         if (name != null && (string.IsNullOrWhiteSpace(name) || name.Length > 150 || name.Any(char.IsControl)))
             throw new CliException($"--name must be 1..150 printable characters, got '{name}'.");
-        string token = NodeSecrets.ResolveAgentToken(tokenFlag, dataDir);
+        string token = NodeCredentials.ResolveAgentToken(tokenFlag, dataDir);
         var options = new AgentOptions { Types = allowed, Concurrency = concurrency };
         if (name != null) options = options with { Name = name.Trim() };
 

@@ -37,7 +37,7 @@ internal static class CliErrors
         }
         catch (NodeClientException e)
         {
-            string hint = e.StatusCode == 401 ? $" (check --api-key, {NodeSecrets.ApiKeyVariable} or the node's {NodeSecrets.FileName})" : "";
+            string hint = e.StatusCode == 401 ? $" (check --api-key, {NodeCredentials.ApiKeyVariable} or the node's {NodeCredentials.FileName})" : "";
             Console.Error.WriteLine($"error: the node refused the request (HTTP {e.StatusCode}): {e.Message}{hint}");
             return 1;
         }

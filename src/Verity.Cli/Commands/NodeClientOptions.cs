@@ -10,8 +10,8 @@ internal sealed class NodeClientOptions
     public const string DefaultNode = "http://127.0.0.1:8547";
 
     public Option<string?> Node { get; }
-    public Option<string?> ApiKey { get; } = new("--api-key") { Description = $"a client API key of the node (default: ${NodeSecrets.ApiKeyVariable}, else apiKey in <data dir>/{NodeSecrets.FileName})" };
-    public Option<DirectoryInfo?> DataDir { get; } = new("--data-dir") { Description = $"the node's data directory, where it keeps {NodeSecrets.FileName} (default: {NodeSecrets.DefaultDataDir()})" };
+    public Option<string?> ApiKey { get; } = new("--api-key") { Description = $"a client API key of the node (default: ${NodeCredentials.ApiKeyVariable}, else apiKey in <data dir>/{NodeCredentials.FileName})" };
+    public Option<DirectoryInfo?> DataDir { get; } = new("--data-dir") { Description = $"the node's data directory, where it keeps {NodeCredentials.FileName} (default: {NodeCredentials.DefaultDataDir()})" };
 
     /// <param name="withDefaultNode">False where no --node means something else (bench -c: an embedded node).</param>
     public NodeClientOptions(bool withDefaultNode = true)
@@ -37,7 +37,7 @@ internal sealed class NodeClientOptions
     public NodeClient CreateClient(ParseResult r)
     {
         var node = ParseNode(r) ?? throw new CliException("--node is required.");
-        string key = NodeSecrets.ResolveApiKey(r.GetValue(ApiKey), r.GetValue(DataDir));
+        string key = NodeCredentials.ResolveApiKey(r.GetValue(ApiKey), r.GetValue(DataDir));
         return new NodeClient(node, key);
     }
 }

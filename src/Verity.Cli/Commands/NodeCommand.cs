@@ -15,7 +15,7 @@ internal static class NodeCommand
     public static Command Create()
     {
         var config = new Option<FileInfo?>("--config") { Description = "JSON configuration file" };
-        var dataDir = new Option<string?>("--data-dir") { Description = $"where the node keeps its database, blobs and {NodeSecrets.FileName} (default: {NodeSecrets.DefaultDataDir()})" };
+        var dataDir = new Option<string?>("--data-dir") { Description = $"where the node keeps its database, blobs and {NodeCredentials.FileName} (default: {NodeCredentials.DefaultDataDir()})" };
         var db = new Option<string?>("--db") { Description = "task store: sqlite (one machine) or postgres (cluster)" };
         db.AcceptOnlyFromAmong("sqlite", "postgres");
         var blobs = new Option<string?>("--blobs") { Description = "blob store: fs (under the data dir) or s3" };
@@ -45,7 +45,7 @@ internal static class NodeCommand
             var options = NodeConfiguration.Load(r.GetValue(config)?.FullName, flags);
 
             await using var node = await NodeHost.StartAsync(options, DefaultComponents.Create(), Log, ct);
-            string secrets = Path.Combine(options.DataDir, NodeSecrets.FileName);
+            string secrets = Path.Combine(options.DataDir, NodeCredentials.FileName);
             Log($"verity node listening on {node.BaseAddress}");
             Log(File.Exists(secrets)
                 ? $"API key and agent token: {secrets} (`verity job` and `verity agent` read it with --data-dir {options.DataDir})"
