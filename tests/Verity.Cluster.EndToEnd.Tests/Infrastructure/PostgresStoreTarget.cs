@@ -14,5 +14,5 @@ public sealed class PostgresStoreTarget(string connectionString) : StoreTarget
 
     public override IReadOnlyList<string> NodeFlags => ["--db", Db, "--postgres", connectionString];
 
-    protected override DbConnection Connect() => new NpgsqlConnection(connectionString);
+    protected internal override DbConnection Connect() => new NpgsqlConnection(connectionString);
 }

@@ -21,6 +21,6 @@ public sealed class SqliteStoreTarget(string dataDir) : StoreTarget
     public override IReadOnlyList<string> NodeFlags => ["--db", Db];
 
     // Unpooled, so no handle stays open on the file between reads (the node is killed and restarted on it).
-    protected override DbConnection Connect() =>
+    protected internal override DbConnection Connect() =>
         new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
 }

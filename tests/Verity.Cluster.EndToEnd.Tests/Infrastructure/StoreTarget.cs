@@ -19,7 +19,7 @@ public abstract class StoreTarget
     /// <summary>The flags of a `verity node` process on this store.</summary>
     public abstract IReadOnlyList<string> NodeFlags { get; }
 
-    protected abstract DbConnection Connect();
+    protected internal abstract DbConnection Connect();
 
     /// <summary>The job's tasks in type and index order, read from the store's tables (not through its API).</summary>
     public async Task<IReadOnlyList<TaskRow>> TasksAsync(string jobId)

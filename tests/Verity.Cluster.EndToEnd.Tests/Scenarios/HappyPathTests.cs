@@ -135,3 +135,9 @@ public sealed class PostgresHappyPathTests(PostgresDatabaseFixture db, ITestOutp
 {
     protected override async Task<StoreTarget> CreateStoreAsync() => new PostgresStoreTarget(await db.NewSchemaAsync());
 }
+
+/// <summary>The cluster configuration: PostgreSQL tasks and S3 blobs.</summary>
+public sealed class PostgresS3HappyPathTests(PostgresDatabaseFixture db, ITestOutputHelper output) : HappyPathTests(output), IClassFixture<PostgresDatabaseFixture>
+{
+    protected override async Task<StoreTarget> CreateStoreAsync() => new S3BlobsTarget(new PostgresStoreTarget(await db.NewSchemaAsync()));
+}
