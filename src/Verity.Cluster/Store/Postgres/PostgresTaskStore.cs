@@ -164,7 +164,7 @@ public sealed class PostgresTaskStore : ITaskStore
             if (seq is long s)
                 await InsertTasksAsync(c, tx, s, TaskOrder.DeadlineKey(deadlineMs), spec.Priority, batch, nowMs, nameof(initialTasks), ct)
                     .ConfigureAwait(false);
-            return (await c.QuerySingleAsync<JobRow>(Cmd(PostgresSql.JobById, new { JobId = jobId }, tx, ct)).ConfigureAwait(false)).ToRecord();
+            return (await c.QuerySingleAsync<JobRow>(Cmd(CommonSql.JobById, new { JobId = jobId }, tx, ct)).ConfigureAwait(false)).ToRecord();
         }, ct);
     }
 
@@ -209,7 +209,7 @@ public sealed class PostgresTaskStore : ITaskStore
     {
         StoreArgs.JobId(jobId);
         return RunAsync("read job " + jobId, async c =>
-            (await c.QuerySingleOrDefaultAsync<JobRow>(Cmd(PostgresSql.JobById, new { JobId = jobId }, null, ct)).ConfigureAwait(false))?.ToRecord(), ct);
+            (await c.QuerySingleOrDefaultAsync<JobRow>(Cmd(CommonSql.JobById, new { JobId = jobId }, null, ct)).ConfigureAwait(false))?.ToRecord(), ct);
     }
 
     public Task<IReadOnlyList<TaskCounts>> GetTaskCountsAsync(string jobId, CancellationToken ct = default)
@@ -217,9 +217,9 @@ public sealed class PostgresTaskStore : ITaskStore
         StoreArgs.JobId(jobId);
         return RunAsync<IReadOnlyList<TaskCounts>>("count the tasks of job " + jobId, async c =>
         {
-            long? seq = await c.ExecuteScalarAsync<long?>(Cmd(PostgresSql.JobSeq, new { JobId = jobId }, null, ct)).ConfigureAwait(false);
+            long? seq = await c.ExecuteScalarAsync<long?>(Cmd(CommonSql.JobSeq, new { JobId = jobId }, null, ct)).ConfigureAwait(false);
             if (seq is null) return [];
-            return StoreCounts.PerType(await c.QueryAsync<StoreCounts.Row>(Cmd(PostgresSql.TaskCounts, new { JobSeq = seq }, null, ct))
+            return StoreCounts.PerType(await c.QueryAsync<StoreCounts.Row>(Cmd(CommonSql.TaskCounts, new { JobSeq = seq }, null, ct))
                 .ConfigureAwait(false));
         }, ct);
     }
@@ -231,7 +231,7 @@ public sealed class PostgresTaskStore : ITaskStore
         long nowMs = StoreTime.Ms(now);
         return InTransactionAsync("cancel job " + jobId, async (c, tx) =>
         {
-            long? seq = await c.ExecuteScalarAsync<long?>(Cmd(PostgresSql.CancelJobById, new { JobId = jobId, Error = reason, Now = nowMs }, tx, ct))
+            long? seq = await c.ExecuteScalarAsync<long?>(Cmd(CommonSql.CancelJobById, new { JobId = jobId, Error = reason, Now = nowMs }, tx, ct))
                 .ConfigureAwait(false);
             if (seq is null) return false;
             await c.ExecuteAsync(Cmd(PostgresSql.CancelUnfinishedTasks, new { JobSeq = seq }, tx, ct)).ConfigureAwait(false);
@@ -244,7 +244,7 @@ public sealed class PostgresTaskStore : ITaskStore
     {
         StoreArgs.Limit(limit);
         return RunAsync<IReadOnlyList<JobRecord>>("list expired running jobs", async c =>
-            (await c.QueryAsync<JobRow>(Cmd(PostgresSql.ExpiredRunningJobs,
+            (await c.QueryAsync<JobRow>(Cmd(CommonSql.ExpiredRunningJobs,
                 new { DeadlineBefore = StoreTime.Ms(deadlineBefore), CreatedBefore = StoreTime.Ms(createdBefore), Limit = limit }, null, ct))
                 .ConfigureAwait(false)).Select(r => r.ToRecord()).ToList(), ct);
     }
@@ -253,7 +253,7 @@ public sealed class PostgresTaskStore : ITaskStore
     {
         StoreArgs.JobId(jobId);
         return RunAsync("mark the receipt of job " + jobId + " fetched",
-            c => c.ExecuteAsync(Cmd(PostgresSql.MarkReceiptFetched, new { JobId = jobId, Now = StoreTime.Ms(now) }, null, ct)), ct);
+            c => c.ExecuteAsync(Cmd(CommonSql.MarkReceiptFetched, new { JobId = jobId, Now = StoreTime.Ms(now) }, null, ct)), ct);
     }
 
     public Task<IReadOnlyList<JobRecord>> JobsToReapAsync(DateTimeOffset fetchedBefore, DateTimeOffset finishedBefore, int limit,
@@ -261,7 +261,7 @@ public sealed class PostgresTaskStore : ITaskStore
     {
         StoreArgs.Limit(limit);
         return RunAsync<IReadOnlyList<JobRecord>>("list jobs to reap", async c =>
-            (await c.QueryAsync<JobRow>(Cmd(PostgresSql.JobsToReap,
+            (await c.QueryAsync<JobRow>(Cmd(CommonSql.JobsToReap,
                 new { FetchedBefore = StoreTime.Ms(fetchedBefore), FinishedBefore = StoreTime.Ms(finishedBefore), Limit = limit }, null, ct))
                 .ConfigureAwait(false)).Select(r => r.ToRecord()).ToList(), ct);
     }
@@ -270,27 +270,27 @@ public sealed class PostgresTaskStore : ITaskStore
     {
         StoreArgs.JobId(jobId);
         return RunAsync("mark the blobs of job " + jobId + " deleted",
-            c => c.ExecuteAsync(Cmd(PostgresSql.MarkBlobsDeleted, new { JobId = jobId, Now = StoreTime.Ms(now) }, null, ct)), ct);
+            c => c.ExecuteAsync(Cmd(CommonSql.MarkBlobsDeleted, new { JobId = jobId, Now = StoreTime.Ms(now) }, null, ct)), ct);
     }
 
     public Task<bool> IsImageInUseAsync(string imageId, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(imageId);
         return RunAsync("check whether image " + imageId + " is in use",
-            c => c.ExecuteScalarAsync<bool>(Cmd(PostgresSql.ImageInUse, new { Id = imageId }, null, ct)), ct);
+            c => c.ExecuteScalarAsync<bool>(Cmd(CommonSql.ImageInUse, new { Id = imageId }, null, ct)), ct);
     }
 
     public Task<bool> IsInputInUseAsync(string inputId, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(inputId);
         return RunAsync("check whether input " + inputId + " is in use",
-            c => c.ExecuteScalarAsync<bool>(Cmd(PostgresSql.InputInUse, new { Id = inputId }, null, ct)), ct);
+            c => c.ExecuteScalarAsync<bool>(Cmd(CommonSql.InputInUse, new { Id = inputId }, null, ct)), ct);
     }
 
     public Task<StoreStats> StatsAsync(CancellationToken ct = default) =>
         InTransactionAsync("read statistics", async (c, tx) => StoreCounts.Stats(
-            await c.QueryAsync<StoreCounts.Row>(Cmd(PostgresSql.JobStats, null, tx, ct)).ConfigureAwait(false),
-            await c.QueryAsync<StoreCounts.Row>(Cmd(PostgresSql.TaskStats, null, tx, ct)).ConfigureAwait(false)), ct);
+            await c.QueryAsync<StoreCounts.Row>(Cmd(CommonSql.JobStats, null, tx, ct)).ConfigureAwait(false),
+            await c.QueryAsync<StoreCounts.Row>(Cmd(CommonSql.TaskStats, null, tx, ct)).ConfigureAwait(false)), ct);
 
     // ---- tasks ---------------------------------------------------------------------------------------------------
 
@@ -397,7 +397,7 @@ public sealed class PostgresTaskStore : ITaskStore
             if (!await MarkDoneAsync(c, tx, lease.TaskId, outputJson, nowMs).ConfigureAwait(false))
                 return await RejectedOutcomeAsync(c, tx, lease.TaskId, ct).ConfigureAwait(false);
             if (completion.Execution is { } execution)
-                await c.ExecuteAsync(Cmd(PostgresSql.SetExecution, new
+                await c.ExecuteAsync(Cmd(CommonSql.SetExecution, new
                 {
                     ExecutionJson = ClusterJson.Serialize(execution),
                     execution.Segments,
@@ -407,7 +407,7 @@ public sealed class PostgresTaskStore : ITaskStore
                 .ConfigureAwait(false);
             if (completion.CompletesJob)
             {
-                await c.ExecuteAsync(Cmd(PostgresSql.SucceedJob, new { Now = nowMs, completion.ReceiptBytes, job.JobSeq }, tx, ct)).ConfigureAwait(false);
+                await c.ExecuteAsync(Cmd(CommonSql.SucceedJob, new { Now = nowMs, completion.ReceiptBytes, job.JobSeq }, tx, ct)).ConfigureAwait(false);
                 await c.ExecuteAsync(Cmd(PostgresSql.CancelUnfinishedTasks, new { job.JobSeq }, tx, ct)).ConfigureAwait(false);
             }
             return ReportOutcome.Accepted;
@@ -489,7 +489,7 @@ public sealed class PostgresTaskStore : ITaskStore
 
     /// <summary>Why a completion changed nothing: the task was already done (Duplicate) or is not active (Ignored).</summary>
     private static async Task<ReportOutcome> RejectedOutcomeAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string taskId, CancellationToken ct) =>
-        await c.ExecuteScalarAsync<int?>(Cmd(PostgresSql.TaskStateById, new { TaskId = taskId }, tx, ct)).ConfigureAwait(false) == (int)TaskState.Done
+        await c.ExecuteScalarAsync<int?>(Cmd(CommonSql.TaskStateById, new { TaskId = taskId }, tx, ct)).ConfigureAwait(false) == (int)TaskState.Done
             ? ReportOutcome.Duplicate
             : ReportOutcome.Ignored;
 
@@ -506,12 +506,12 @@ public sealed class PostgresTaskStore : ITaskStore
             if (task is null || task.TaskState != (int)TaskState.Running || task.LeaseId != lease.LeaseId) return ReportOutcome.Ignored;
             if (_policy.Retries(type, task.Attempts, retry))
             {
-                await c.ExecuteAsync(Cmd(PostgresSql.Retry,
+                await c.ExecuteAsync(Cmd(CommonSql.Retry,
                     new { lease.TaskId, Error = error, ReadyMs = _policy.RetryAtMs(type, task.Attempts, nowMs) }, tx, ct)).ConfigureAwait(false);
             }
             else
             {
-                await c.ExecuteAsync(Cmd(PostgresSql.FailTask, new { lease.TaskId, Error = error }, tx, ct)).ConfigureAwait(false);
+                await c.ExecuteAsync(Cmd(CommonSql.FailTask, new { lease.TaskId, Error = error }, tx, ct)).ConfigureAwait(false);
                 await FailJobAsync(c, tx, job.JobSeq, TaskFailureMessages.TaskFailed(type, index, task.Attempts, error), nowMs, ct)
                     .ConfigureAwait(false);
             }
@@ -559,7 +559,7 @@ public sealed class PostgresTaskStore : ITaskStore
                 if (r is null) return null; // renewed, finished or cancelled meanwhile
                 var type = (TaskType)r.Type;
                 string error = _policy.TimeoutError(type, r.LeaseStartedMs, r.LeaseExpiresMs);
-                await c.ExecuteAsync(Cmd(PostgresSql.FailTask, new { TaskId = taskId, Error = error }, tx, ct)).ConfigureAwait(false);
+                await c.ExecuteAsync(Cmd(CommonSql.FailTask, new { TaskId = taskId, Error = error }, tx, ct)).ConfigureAwait(false);
                 await FailJobAsync(c, tx, job.JobSeq, TaskFailureMessages.TaskFailed(type, r.Idx, r.Attempts, error), nowMs, ct).ConfigureAwait(false);
                 return new ExpiredLease(taskId, type, JobFailed: true);
             }, ct).ConfigureAwait(false);

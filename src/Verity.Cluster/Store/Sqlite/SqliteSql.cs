@@ -9,10 +9,6 @@ internal static class SqliteSql
     public const string HasMigrationsTable =
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
 
-    public const string JobById = $"SELECT {JobRow.Columns} FROM jobs WHERE job_id = @JobId";
-
-    public const string JobSeq = "SELECT seq FROM jobs WHERE job_id = @JobId";
-
     public const string InsertJob = """
         INSERT INTO jobs (job_id, spec_json, image_id, input_id, deadline_ms, priority, state, created_ms)
         VALUES (@JobId, @SpecJson, @ImageId, @InputId, @DeadlineMs, @Priority, 0, @Now)
@@ -26,8 +22,6 @@ internal static class SqliteSql
         """;
 
     public const string InsertDep = "INSERT INTO task_deps (prereq_id, task_id) VALUES (@PrereqId, @TaskId) ON CONFLICT DO NOTHING";
-
-    public const string TaskStateById = "SELECT state FROM tasks WHERE task_id = @TaskId";
 
     public const string SetWaiting =
         "UPDATE tasks SET waiting_on = @Waiting, state = CASE WHEN @Waiting = 0 THEN 1 ELSE 0 END WHERE task_id = @TaskId";
@@ -83,32 +77,13 @@ internal static class SqliteSql
         WHERE state = 0 AND task_id IN (SELECT task_id FROM task_deps WHERE prereq_id = @TaskId)
         """;
 
-    public const string SetExecution = "UPDATE jobs SET execution_json = @ExecutionJson, segments = @Segments WHERE seq = @JobSeq";
-
-    public const string SucceedJob = """
-        UPDATE jobs SET state = 1, finished_ms = @Now, receipt_bytes = COALESCE(@ReceiptBytes, receipt_bytes)
-        WHERE seq = @JobSeq AND state = 0
-        """;
-
     public const string EndJob = """
         UPDATE jobs SET state = @State, error = @Error, finished_ms = @Now WHERE seq = @JobSeq AND state = 0
-        """;
-
-    public const string CancelJobById = """
-        UPDATE jobs SET state = 3, error = @Error, finished_ms = @Now WHERE job_id = @JobId AND state = 0 RETURNING seq
         """;
 
     public const string CancelUnfinishedTasks = """
         UPDATE tasks SET state = 5, lease_expires_ms = NULL WHERE job_seq = @JobSeq AND state IN (0, 1, 2)
         """;
-
-    public const string Retry = """
-        UPDATE tasks SET state = 1, ready_ms = @ReadyMs, last_error = @Error, lease_id = NULL, lease_started_ms = NULL,
-            lease_expires_ms = NULL, agent_id = NULL, progress = NULL
-        WHERE task_id = @TaskId
-        """;
-
-    public const string FailTask = "UPDATE tasks SET state = 4, last_error = @Error, lease_expires_ms = NULL WHERE task_id = @TaskId";
 
     public const string ExpiredLeases = """
         SELECT task_id AS TaskId, job_seq AS JobSeq, type AS Type, idx AS Idx, attempts AS Attempts,
@@ -123,36 +98,4 @@ internal static class SqliteSql
         WHERE task_id = @TaskId AND state = 2
         """;
 
-    public const string TaskCounts = """
-        SELECT type AS Type, state AS State, COUNT(*) AS N FROM tasks WHERE job_seq = @JobSeq GROUP BY type, state
-        """;
-
-    public const string ExpiredRunningJobs = $"""
-        SELECT {JobRow.Columns} FROM jobs
-        WHERE state = 0 AND ((deadline_ms IS NOT NULL AND deadline_ms < @DeadlineBefore) OR created_ms < @CreatedBefore)
-        ORDER BY seq LIMIT @Limit
-        """;
-
-    public const string JobsToReap = $"""
-        SELECT {JobRow.Columns} FROM jobs
-        WHERE state <> 0 AND blobs_deleted_ms IS NULL
-          AND (state IN (2, 3) OR (state = 1 AND receipt_fetched_ms < @FetchedBefore) OR finished_ms < @FinishedBefore)
-        ORDER BY seq LIMIT @Limit
-        """;
-
-    public const string MarkReceiptFetched =
-        "UPDATE jobs SET receipt_fetched_ms = @Now WHERE job_id = @JobId AND receipt_fetched_ms IS NULL";
-
-    public const string MarkBlobsDeleted =
-        "UPDATE jobs SET blobs_deleted_ms = @Now WHERE job_id = @JobId AND blobs_deleted_ms IS NULL";
-
-    public const string ImageInUse =
-        "SELECT EXISTS (SELECT 1 FROM jobs WHERE image_id = @Id AND (state = 0 OR blobs_deleted_ms IS NULL))";
-
-    public const string InputInUse =
-        "SELECT EXISTS (SELECT 1 FROM jobs WHERE input_id = @Id AND (state = 0 OR blobs_deleted_ms IS NULL))";
-
-    public const string JobStats = "SELECT 0 AS Type, state AS State, COUNT(*) AS N FROM jobs GROUP BY state";
-
-    public const string TaskStats = "SELECT type AS Type, state AS State, COUNT(*) AS N FROM tasks GROUP BY type, state";
 }

@@ -167,7 +167,7 @@ public sealed class SqliteTaskStore : ITaskStore
         long nowMs = StoreTime.Ms(now);
         return WriteAsync("create job " + jobId, (c, tx) =>
         {
-            var existing = c.QuerySingleOrDefault<JobRow>(SqliteSql.JobById, new { JobId = jobId }, tx);
+            var existing = c.QuerySingleOrDefault<JobRow>(CommonSql.JobById, new { JobId = jobId }, tx);
             if (existing is not null) return existing.ToRecord();
             long? deadlineMs = spec.Deadline?.ToUnixTimeMilliseconds();
             long seq = c.ExecuteScalar<long>(SqliteSql.InsertJob, new
@@ -181,7 +181,7 @@ public sealed class SqliteTaskStore : ITaskStore
                 Now = nowMs,
             }, tx);
             InsertTasks(c, tx, seq, TaskOrder.DeadlineKey(deadlineMs), spec.Priority, batch, nowMs, nameof(initialTasks));
-            return c.QuerySingle<JobRow>(SqliteSql.JobById, new { JobId = jobId }, tx).ToRecord();
+            return c.QuerySingle<JobRow>(CommonSql.JobById, new { JobId = jobId }, tx).ToRecord();
         }, ct);
     }
 
@@ -215,7 +215,7 @@ public sealed class SqliteTaskStore : ITaskStore
             int waiting = 0;
             foreach (var p in row.Prerequisites)
             {
-                int? state = c.QuerySingleOrDefault<int?>(SqliteSql.TaskStateById, new { TaskId = p }, tx);
+                int? state = c.QuerySingleOrDefault<int?>(CommonSql.TaskStateById, new { TaskId = p }, tx);
                 if (state is null) throw NewTaskBatch.MissingPrerequisite(row.TaskId, p, paramName);
                 if (state != (int)TaskState.Done) waiting++;
             }
@@ -227,7 +227,7 @@ public sealed class SqliteTaskStore : ITaskStore
     {
         StoreArgs.JobId(jobId);
         return ReadAsync("read job " + jobId,
-            (c, tx) => c.QuerySingleOrDefault<JobRow>(SqliteSql.JobById, new { JobId = jobId }, tx)?.ToRecord(), ct);
+            (c, tx) => c.QuerySingleOrDefault<JobRow>(CommonSql.JobById, new { JobId = jobId }, tx)?.ToRecord(), ct);
     }
 
     public Task<IReadOnlyList<TaskCounts>> GetTaskCountsAsync(string jobId, CancellationToken ct = default)
@@ -235,9 +235,9 @@ public sealed class SqliteTaskStore : ITaskStore
         StoreArgs.JobId(jobId);
         return ReadAsync<IReadOnlyList<TaskCounts>>("count the tasks of job " + jobId, (c, tx) =>
         {
-            long? seq = c.QuerySingleOrDefault<long?>(SqliteSql.JobSeq, new { JobId = jobId }, tx);
+            long? seq = c.QuerySingleOrDefault<long?>(CommonSql.JobSeq, new { JobId = jobId }, tx);
             if (seq is null) return [];
-            return StoreCounts.PerType(c.Query<StoreCounts.Row>(SqliteSql.TaskCounts, new { JobSeq = seq }, tx));
+            return StoreCounts.PerType(c.Query<StoreCounts.Row>(CommonSql.TaskCounts, new { JobSeq = seq }, tx));
         }, ct);
     }
 
@@ -248,7 +248,7 @@ public sealed class SqliteTaskStore : ITaskStore
         long nowMs = StoreTime.Ms(now);
         return WriteAsync("cancel job " + jobId, (c, tx) =>
         {
-            long? seq = c.QuerySingleOrDefault<long?>(SqliteSql.CancelJobById, new { JobId = jobId, Error = reason, Now = nowMs }, tx);
+            long? seq = c.QuerySingleOrDefault<long?>(CommonSql.CancelJobById, new { JobId = jobId, Error = reason, Now = nowMs }, tx);
             if (seq is null) return false;
             c.Execute(SqliteSql.CancelUnfinishedTasks, new { JobSeq = seq }, tx);
             return true;
@@ -259,7 +259,7 @@ public sealed class SqliteTaskStore : ITaskStore
         CancellationToken ct = default)
     {
         StoreArgs.Limit(limit);
-        return ReadAsync<IReadOnlyList<JobRecord>>("list expired running jobs", (c, tx) => c.Query<JobRow>(SqliteSql.ExpiredRunningJobs,
+        return ReadAsync<IReadOnlyList<JobRecord>>("list expired running jobs", (c, tx) => c.Query<JobRow>(CommonSql.ExpiredRunningJobs,
             new { DeadlineBefore = StoreTime.Ms(deadlineBefore), CreatedBefore = StoreTime.Ms(createdBefore), Limit = limit }, tx)
             .Select(r => r.ToRecord()).ToList(), ct);
     }
@@ -268,14 +268,14 @@ public sealed class SqliteTaskStore : ITaskStore
     {
         StoreArgs.JobId(jobId);
         return WriteAsync("mark the receipt of job " + jobId + " fetched",
-            (c, tx) => c.Execute(SqliteSql.MarkReceiptFetched, new { JobId = jobId, Now = StoreTime.Ms(now) }, tx), ct);
+            (c, tx) => c.Execute(CommonSql.MarkReceiptFetched, new { JobId = jobId, Now = StoreTime.Ms(now) }, tx), ct);
     }
 
     public Task<IReadOnlyList<JobRecord>> JobsToReapAsync(DateTimeOffset fetchedBefore, DateTimeOffset finishedBefore, int limit,
         CancellationToken ct = default)
     {
         StoreArgs.Limit(limit);
-        return ReadAsync<IReadOnlyList<JobRecord>>("list jobs to reap", (c, tx) => c.Query<JobRow>(SqliteSql.JobsToReap,
+        return ReadAsync<IReadOnlyList<JobRecord>>("list jobs to reap", (c, tx) => c.Query<JobRow>(CommonSql.JobsToReap,
             new { FetchedBefore = StoreTime.Ms(fetchedBefore), FinishedBefore = StoreTime.Ms(finishedBefore), Limit = limit }, tx)
             .Select(r => r.ToRecord()).ToList(), ct);
     }
@@ -284,26 +284,26 @@ public sealed class SqliteTaskStore : ITaskStore
     {
         StoreArgs.JobId(jobId);
         return WriteAsync("mark the blobs of job " + jobId + " deleted",
-            (c, tx) => c.Execute(SqliteSql.MarkBlobsDeleted, new { JobId = jobId, Now = StoreTime.Ms(now) }, tx), ct);
+            (c, tx) => c.Execute(CommonSql.MarkBlobsDeleted, new { JobId = jobId, Now = StoreTime.Ms(now) }, tx), ct);
     }
 
     public Task<bool> IsImageInUseAsync(string imageId, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(imageId);
         return ReadAsync("check whether image " + imageId + " is in use",
-            (c, tx) => c.ExecuteScalar<long>(SqliteSql.ImageInUse, new { Id = imageId }, tx) != 0, ct);
+            (c, tx) => c.ExecuteScalar<long>(CommonSql.ImageInUse, new { Id = imageId }, tx) != 0, ct);
     }
 
     public Task<bool> IsInputInUseAsync(string inputId, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(inputId);
         return ReadAsync("check whether input " + inputId + " is in use",
-            (c, tx) => c.ExecuteScalar<long>(SqliteSql.InputInUse, new { Id = inputId }, tx) != 0, ct);
+            (c, tx) => c.ExecuteScalar<long>(CommonSql.InputInUse, new { Id = inputId }, tx) != 0, ct);
     }
 
     public Task<StoreStats> StatsAsync(CancellationToken ct = default) =>
         ReadAsync("read statistics", (c, tx) => StoreCounts.Stats(
-            c.Query<StoreCounts.Row>(SqliteSql.JobStats, transaction: tx), c.Query<StoreCounts.Row>(SqliteSql.TaskStats, transaction: tx)), ct);
+            c.Query<StoreCounts.Row>(CommonSql.JobStats, transaction: tx), c.Query<StoreCounts.Row>(CommonSql.TaskStats, transaction: tx)), ct);
 
     // ---- tasks ---------------------------------------------------------------------------------------------------
 
@@ -375,7 +375,7 @@ public sealed class SqliteTaskStore : ITaskStore
             // Release dependents before inserting new tasks: a new task counts only prerequisites not done, and this one is.
             c.Execute(SqliteSql.ReleaseDependents, new { lease.TaskId, Now = nowMs }, tx);
             if (completion.Execution is { } execution)
-                c.Execute(SqliteSql.SetExecution, new
+                c.Execute(CommonSql.SetExecution, new
                 {
                     ExecutionJson = ClusterJson.Serialize(execution),
                     execution.Segments,
@@ -384,7 +384,7 @@ public sealed class SqliteTaskStore : ITaskStore
             InsertTasks(c, tx, row.JobSeq, TaskOrder.DeadlineKey(row.DeadlineMs), row.Priority, batch, nowMs, nameof(completion));
             if (completion.CompletesJob)
             {
-                c.Execute(SqliteSql.SucceedJob, new { Now = nowMs, completion.ReceiptBytes, row.JobSeq }, tx);
+                c.Execute(CommonSql.SucceedJob, new { Now = nowMs, completion.ReceiptBytes, row.JobSeq }, tx);
                 c.Execute(SqliteSql.CancelUnfinishedTasks, new { row.JobSeq }, tx);
             }
             return ReportOutcome.Accepted;
@@ -404,11 +404,11 @@ public sealed class SqliteTaskStore : ITaskStore
                 return ReportOutcome.Ignored;
             if (_policy.Retries(type, row.Attempts, retry))
             {
-                c.Execute(SqliteSql.Retry, new { lease.TaskId, Error = error, ReadyMs = _policy.RetryAtMs(type, row.Attempts, nowMs) }, tx);
+                c.Execute(CommonSql.Retry, new { lease.TaskId, Error = error, ReadyMs = _policy.RetryAtMs(type, row.Attempts, nowMs) }, tx);
             }
             else
             {
-                c.Execute(SqliteSql.FailTask, new { lease.TaskId, Error = error }, tx);
+                c.Execute(CommonSql.FailTask, new { lease.TaskId, Error = error }, tx);
                 FailJob(c, tx, row.JobSeq, TaskFailureMessages.TaskFailed(type, index, row.Attempts, error), nowMs);
             }
             return ReportOutcome.Accepted;
@@ -431,9 +431,9 @@ public sealed class SqliteTaskStore : ITaskStore
                     if (c.Execute(SqliteSql.Requeue, new { r.TaskId, Now = nowMs, Error = error }, tx) == 1)
                         expired.Add(new ExpiredLease(r.TaskId, type, JobFailed: false));
                 }
-                else if (c.QuerySingle<int>(SqliteSql.TaskStateById, new { r.TaskId }, tx) == (int)TaskState.Running)
+                else if (c.QuerySingle<int>(CommonSql.TaskStateById, new { r.TaskId }, tx) == (int)TaskState.Running)
                 {
-                    c.Execute(SqliteSql.FailTask, new { r.TaskId, Error = error }, tx);
+                    c.Execute(CommonSql.FailTask, new { r.TaskId, Error = error }, tx);
                     FailJob(c, tx, r.JobSeq, TaskFailureMessages.TaskFailed(type, r.Idx, r.Attempts, error), nowMs);
                     expired.Add(new ExpiredLease(r.TaskId, type, JobFailed: true));
                 }
