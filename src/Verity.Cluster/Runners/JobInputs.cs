@@ -1,5 +1,6 @@
 using Verity.Cluster.Blobs;
 using Verity.Cluster.Jobs;
+using Verity.Cluster.Protocol;
 using Verity.Crypto;
 using Verity.Stark.Air.Parameters;
 using Verity.Vm;
@@ -75,4 +76,29 @@ internal static class JobInputs
     /// <summary>Preflight (the executor alone, no trace, no commitments), as <c>verity execute</c> runs it.</summary>
     public static ExecutionResult Preflight(ProgramImage image, byte[] input, JobSpec spec) =>
         Guest(() => Executor.Run(image, input, new ExecutionOptions { SegmentPo2 = spec.SegmentPo2, MaxCycles = spec.MaxCycles }));
+
+    /// <summary>A preflight run of the task's job: its program and input, the executor's result and how long it took.</summary>
+    public sealed record PreflightRun(ProgramImage Image, byte[] Input, ExecutionResult Result, double Ms)
+    {
+        public ExecuteTaskOutput Output() => new()
+        {
+            Cycles = Result.Cycles,
+            Segments = Result.Segments.Count,
+            ExitCode = Result.ExitCode,
+            JournalHex = Convert.ToHexStringLower(Result.Journal),
+            InputConsumed = Result.InputBytesRead,
+            ExecuteMs = Ms,
+        };
+    }
+
+    /// <summary>Loads the job's program and input and runs the executor alone (no commitments), off the caller's thread.</summary>
+    public static async Task<PreflightRun> PreflightAsync(ClaimedTask task, IBlobStore blobs, IProgress<double> progress, CancellationToken ct)
+    {
+        var image = await LoadImageAsync(blobs, task.Spec, ct).ConfigureAwait(false);
+        var input = await LoadInputAsync(blobs, task.Spec, ct).ConfigureAwait(false);
+        progress.Report(0.1);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var result = await Task.Run(() => Preflight(image, input, task.Spec), ct).ConfigureAwait(false);
+        return new PreflightRun(image, input, result, sw.Elapsed.TotalMilliseconds);
+    }
 }

@@ -35,25 +35,13 @@ internal sealed class SimulatedTaskRunner : ITaskRunner
 
     private static async Task<string> ExecuteAsync(ClaimedTask task, IBlobStore blobs, IProgress<double> progress, CancellationToken ct)
     {
-        var image = await JobInputs.LoadImageAsync(blobs, task.Spec, ct).ConfigureAwait(false);
-        var input = await JobInputs.LoadInputAsync(blobs, task.Spec, ct).ConfigureAwait(false);
-        progress.Report(0.1);
-        var sw = Stopwatch.StartNew();
-        var result = await Task.Run(() => JobInputs.Preflight(image, input, task.Spec), ct).ConfigureAwait(false);
-        double ms = sw.Elapsed.TotalMilliseconds;
-        var claim = new Claim(image.ImageId, Claim.DigestInput(input), result.Journal, unchecked((uint)result.ExitCode));
+        var preflight = await JobInputs.PreflightAsync(task, blobs, progress, ct).ConfigureAwait(false);
+        var result = preflight.Result;
+        var claim = new Claim(preflight.Image.ImageId, Claim.DigestInput(preflight.Input), result.Journal, unchecked((uint)result.ExitCode));
         var run = new SimulatedRun(claim, result.Cycles, result.Segments.Count, result.InputBytesRead);
         await blobs.PutAsync(BlobKeys.Run(task.JobId), run.ToBytes(), ct).ConfigureAwait(false);
         progress.Report(1);
-        return ClusterJson.Serialize(new ExecuteTaskOutput
-        {
-            Cycles = result.Cycles,
-            Segments = result.Segments.Count,
-            ExitCode = result.ExitCode,
-            JournalHex = Convert.ToHexStringLower(result.Journal),
-            InputConsumed = result.InputBytesRead,
-            ExecuteMs = ms,
-        });
+        return ClusterJson.Serialize(preflight.Output());
     }
 
     private static async Task<string> ProveAsync(ClaimedTask task, IBlobStore blobs, IProgress<double> progress, CancellationToken ct)

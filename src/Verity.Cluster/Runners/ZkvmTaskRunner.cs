@@ -67,22 +67,9 @@ public sealed class ZkvmTaskRunner : ITaskRunner
     /// <summary>Execute-only jobs: the executor alone, as <c>verity execute</c> runs it; nothing is stored.</summary>
     private static async Task<string> PreflightAsync(ClaimedTask task, IBlobStore blobs, IProgress<double> progress, CancellationToken ct)
     {
-        var image = await JobInputs.LoadImageAsync(blobs, task.Spec, ct).ConfigureAwait(false);
-        var input = await JobInputs.LoadInputAsync(blobs, task.Spec, ct).ConfigureAwait(false);
-        progress.Report(0.1);
-        var sw = Stopwatch.StartNew();
-        var result = await Task.Run(() => JobInputs.Preflight(image, input, task.Spec), ct).ConfigureAwait(false);
-        double ms = sw.Elapsed.TotalMilliseconds;
+        var preflight = await JobInputs.PreflightAsync(task, blobs, progress, ct).ConfigureAwait(false);
         progress.Report(1);
-        return ClusterJson.Serialize(new ExecuteTaskOutput
-        {
-            Cycles = result.Cycles,
-            Segments = result.Segments.Count,
-            ExitCode = result.ExitCode,
-            JournalHex = Convert.ToHexStringLower(result.Journal),
-            InputConsumed = result.InputBytesRead,
-            ExecuteMs = ms,
-        });
+        return ClusterJson.Serialize(preflight.Output());
     }
 
     private async Task<string> ExecuteAsync(ClaimedTask task, IBlobStore blobs, StarkParameters parameters,
