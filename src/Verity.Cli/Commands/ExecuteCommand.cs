@@ -13,18 +13,17 @@ internal static class ExecuteCommand
     public static Command Create()
     {
         var elf = new Argument<FileInfo>("elf") { Description = "guest program: a static RV32IM ELF executable" };
-        var inputFile = new Option<FileInfo?>("--input-file") { Description = "private input: the bytes of this file" };
-        var inputHex = new Option<string?>("--input-hex") { Description = "private input as hex bytes" };
-        var inputText = new Option<string?>("--input-text") { Description = "private input as UTF-8 text" };
+        var inputOptions = new GuestInputOptions();
         var po2 = new Option<int>("--po2") { Description = "segment size: at most 2^po2 cycles per segment (14..24)", DefaultValueFactory = _ => 20 };
         var maxCycles = new Option<long>("--max-cycles") { Description = "stop with an error after this many cycles", DefaultValueFactory = _ => 1L << 32 };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var cmd = new Command("execute", "Run a guest program without proving it: exit code, cycles, segments, journal, speed.");
         cmd.Arguments.Add(elf);
-        foreach (var o in new Option[] { inputFile, inputHex, inputText, po2, maxCycles, json }) cmd.Options.Add(o);
+        inputOptions.AddTo(cmd);
+        foreach (var o in new Option[] { po2, maxCycles, json }) cmd.Options.Add(o);
         cmd.SetAction(r => CliErrors.Run(() =>
         {
-            var input = GuestInput.Read(r.GetValue(inputFile), r.GetValue(inputHex), r.GetValue(inputText));
+            var input = inputOptions.Read(r);
             return Run(r.GetValue(elf)!, input, r.GetValue(po2), r.GetValue(maxCycles), r.GetValue(json));
         }));
         return cmd;
@@ -71,6 +70,24 @@ internal static class ExecuteCommand
         if (result.Log.Length > 0) Console.Error.Write(Encoding.UTF8.GetString(result.Log));
         return 0;
     }
+}
+
+/// <summary>The input options every command that runs a guest takes: --input-file, --input-hex, --input-text.</summary>
+internal sealed class GuestInputOptions
+{
+    public Option<FileInfo?> File { get; } = new("--input-file") { Description = "private input: the bytes of this file" };
+    public Option<string?> Hex { get; } = new("--input-hex") { Description = "private input as hex bytes" };
+    public Option<string?> Text { get; } = new("--input-text") { Description = "private input as UTF-8 text" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(File);
+        command.Options.Add(Hex);
+        command.Options.Add(Text);
+    }
+
+    /// <summary>The input the parsed options give (empty when none is given).</summary>
+    public byte[] Read(ParseResult r) => GuestInput.Read(r.GetValue(File), r.GetValue(Hex), r.GetValue(Text));
 }
 
 /// <summary>Reads a guest's private input from exactly one of the input options.</summary>

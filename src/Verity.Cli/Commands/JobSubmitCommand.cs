@@ -14,9 +14,7 @@ internal static class JobSubmitCommand
     public static Command Create()
     {
         var elf = new Argument<FileInfo>("elf") { Description = "guest program: a static RV32IM ELF executable" };
-        var inputFile = new Option<FileInfo?>("--input-file") { Description = "private input: the bytes of this file" };
-        var inputHex = new Option<string?>("--input-hex") { Description = "private input as hex bytes" };
-        var inputText = new Option<string?>("--input-text") { Description = "private input as UTF-8 text" };
+        var inputOptions = new GuestInputOptions();
         var po2 = new Option<int>("--po2") { Description = "segment size: at most 2^po2 cycles per segment (4..24)", DefaultValueFactory = _ => 20 };
         var parameters = new Option<string>("--params") { Description = "STARK parameter set (see `verity params`)", DefaultValueFactory = _ => StarkParameters.Default.Name };
         var executeOnly = new Option<bool>("--execute-only") { Description = "only run the guest (cycles, segments, journal); no proof" };
@@ -29,14 +27,15 @@ internal static class JobSubmitCommand
         var node = new NodeClientOptions();
         var cmd = new Command("submit", "Upload a guest and its input to a node and create a proving job.");
         cmd.Arguments.Add(elf);
-        foreach (var o in new Option[] { inputFile, inputHex, inputText, po2, parameters, executeOnly, maxCycles, deadline, priority, wait, output, json }) cmd.Options.Add(o);
+        inputOptions.AddTo(cmd);
+        foreach (var o in new Option[] { po2, parameters, executeOnly, maxCycles, deadline, priority, wait, output, json }) cmd.Options.Add(o);
         node.AddTo(cmd);
         cmd.SetAction((r, ct) => CliErrors.RunAsync(async () =>
         {
             // Everything is checked before the first upload, so a bad argument leaves nothing on the node.
             var program = ProveCommand.LoadImage(r.GetValue(elf)!);
             var elfFile = r.GetValue(elf)!;
-            var input = GuestInput.Read(r.GetValue(inputFile), r.GetValue(inputHex), r.GetValue(inputText));
+            var input = inputOptions.Read(r);
             int segmentPo2 = r.GetValue(po2);
             if (segmentPo2 is < 4 or > 24) throw new CliException($"--po2 must be in 4..24, got {segmentPo2}.");
             string paramsName = r.GetValue(parameters)!;

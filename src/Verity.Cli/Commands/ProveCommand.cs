@@ -15,9 +15,7 @@ internal static class ProveCommand
     public static Command Create()
     {
         var elf = new Argument<FileInfo>("elf") { Description = "guest program: a static RV32IM ELF executable" };
-        var inputFile = new Option<FileInfo?>("--input-file") { Description = "private input: the bytes of this file" };
-        var inputHex = new Option<string?>("--input-hex") { Description = "private input as hex bytes" };
-        var inputText = new Option<string?>("--input-text") { Description = "private input as UTF-8 text" };
+        var inputOptions = new GuestInputOptions();
         var po2 = new Option<int>("--po2") { Description = "segment size: at most 2^po2 cycles per segment (4..24)", DefaultValueFactory = _ => 20 };
         var parameters = new Option<string>("--params") { Description = "STARK parameter set (see `verity params`)", DefaultValueFactory = _ => StarkParameters.Default.Name };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "receipt file (default: <elf>.receipt next to the ELF)" };
@@ -25,10 +23,11 @@ internal static class ProveCommand
         var json = new Option<bool>("--json") { Description = "print one JSON object (no progress display)" };
         var cmd = new Command("prove", "Prove a guest run: execute, commit the segment boundaries, prove every segment, write a receipt.");
         cmd.Arguments.Add(elf);
-        foreach (var o in new Option[] { inputFile, inputHex, inputText, po2, parameters, output, maxCycles, json }) cmd.Options.Add(o);
+        inputOptions.AddTo(cmd);
+        foreach (var o in new Option[] { po2, parameters, output, maxCycles, json }) cmd.Options.Add(o);
         cmd.SetAction(r => CliErrors.Run(() =>
         {
-            var input = GuestInput.Read(r.GetValue(inputFile), r.GetValue(inputHex), r.GetValue(inputText));
+            var input = inputOptions.Read(r);
             return Run(r.GetValue(elf)!, input, r.GetValue(po2), r.GetValue(parameters)!, r.GetValue(output), r.GetValue(maxCycles), r.GetValue(json));
         }));
         return cmd;
