@@ -63,4 +63,30 @@ public class SyscallTests
         Assert.Equal(4u, receipt.InputConsumed);
         AssertValid(receipt, image);
     }
+
+    /// <summary>
+    /// The executor shortens a transfer that cannot fit even in a fresh segment to fill that segment exactly; the
+    /// circuit binds that case (call at the segment's first cycle, transfer filling it) and proves it. A transfer
+    /// that fits exactly is not shortened.
+    /// </summary>
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Transfers_shortened_at_a_segment_limit_prove(int po2)
+    {
+        uint capacity = 4u * ((1u << po2) - 2);
+        var input = Enumerable.Range(0, 200).Select(i => (byte)(i * 7 + 3)).ToArray();
+        var image = Program(a => a
+            .Syscall(63, 0, Buf + 2, 200)
+            .Syscall(64, 1, Buf + 1, 200)
+            .Syscall(64, 1, Buf, capacity));
+        var run = Verity.Vm.Executor.Run(image, input, new Verity.Vm.ExecutionOptions { SegmentPo2 = po2 });
+        Assert.Equal((long)capacity - 2, run.InputBytesRead);
+        Assert.Equal((int)(capacity - 1 + capacity), run.Journal.Length);
+        var receipt = Prove(image, input, po2: po2);
+        var v = Verify(receipt, image);
+        Assert.True(v.IsValid, v.Error);
+        Assert.Equal(run.Journal, v.Claim!.Journal);
+        Assert.Equal((uint)run.InputBytesRead, receipt.InputConsumed);
+    }
 }

@@ -9,10 +9,10 @@ namespace Verity.Zkvm.Air;
 public sealed record SegmentStatement
 {
     public const int ImageIdWords = 8;
-    public const int Count = ImageIdWords + 11;
+    public const int Count = ImageIdWords + 12;
 
     public const int SegmentIndexAt = 8, SegmentCountAt = 9, StartPcAt = 10, StartClkAt = 11, EndPcAt = 12, EndClkAt = 13,
-        HaltedAt = 14, ExitCodeAt = 15, InputConsumedAt = 16, JournalLengthAt = 17, InputLengthAt = 18;
+        HaltedAt = 14, ExitCodeAt = 15, InputConsumedAt = 16, JournalLengthAt = 17, InputLengthAt = 18, SegmentCyclesAt = 19;
 
     public required byte[] ImageId { get; init; }
     public required int SegmentIndex { get; init; }
@@ -29,6 +29,8 @@ public sealed record SegmentStatement
     public uint JournalLength { get; init; }
     /// <summary>Length of the whole input (bounds every read).</summary>
     public required uint InputLength { get; init; }
+    /// <summary>Cycles a full segment holds, 2^po2: a syscall the executor shortens fills exactly this many.</summary>
+    public required uint SegmentCycles { get; init; }
 
     /// <summary>The image id as 8 little-endian u32 words (the first public inputs of segment and memory statements).</summary>
     public static Goldilocks[] ImageIdFieldElements(byte[] imageId)
@@ -52,6 +54,7 @@ public sealed record SegmentStatement
         v[InputConsumedAt] = new Goldilocks(Halted ? InputConsumed : 0);
         v[JournalLengthAt] = new Goldilocks(Halted ? JournalLength : 0);
         v[InputLengthAt] = new Goldilocks(InputLength);
+        v[SegmentCyclesAt] = new Goldilocks(SegmentCycles);
         return v;
     }
 }

@@ -12,7 +12,7 @@ namespace Verity.Zkvm.Air;
 /// </summary>
 internal sealed class SegmentCircuit
 {
-    public const string AirName = "verity.rv32im.segment.v1";
+    public const string AirName = "verity.rv32im.segment.v2";
 
     public SegmentCircuit(ProgramRom rom)
     {

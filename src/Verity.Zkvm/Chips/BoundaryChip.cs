@@ -13,10 +13,11 @@ namespace Verity.Zkvm.Chips;
 /// the segment's offline memory check. Globally it receives the initial version with the time of the word's last
 /// access in an earlier segment (t_g &lt; 4·start_clk − 1, checked with three 16-bit limbs) and sends the final
 /// version: with the run's memory table these chain every word from its initial value through every segment.
+/// Every address is a canonical u32 (two range-checked 16-bit limbs), so no row can stand for a word past 2^32.
 /// </summary>
 internal sealed class BoundaryChip : PrecommittedChip
 {
-    private readonly int _real, _addr, _ro, _vInit, _tGlobal, _vFinal, _tFinal, _g0, _g1, _g2, _s0, _s1;
+    private readonly int _real, _addr, _ro, _vInit, _tGlobal, _vFinal, _tFinal, _g0, _g1, _g2, _s0, _s1, _aLo, _aHi;
 
     public BoundaryChip() : base("boundary")
     {
@@ -32,6 +33,8 @@ internal sealed class BoundaryChip : PrecommittedChip
         _g2 = Layout.Add("age2");
         _s0 = Layout.Add("step_lo");
         _s1 = Layout.Add("step_hi");
+        _aLo = Layout.Add("address_lo");
+        _aHi = Layout.Add("address_hi");
     }
 
     public override void Define(TableBuilder t)
@@ -46,8 +49,9 @@ internal sealed class BoundaryChip : PrecommittedChip
         Expr boundaryTime = 4 * t.PublicInput(SegmentStatement.StartClkAt) - 1;
         t.EveryRow("initial version is older than the segment",
             real * (boundaryTime - t.Main(_tGlobal) - t.Main(_g0) - Gadgets.TwoTo16 * t.Main(_g1) - Gadgets.TwoTo32 * t.Main(_g2)));
-        foreach (int c in new[] { _g0, _g1, _g2, _s0, _s1 }) Gadgets.Range16(t, real, t.Main(c));
-        Gadgets.ZeroUnless(t, "padding row", real, _addr, _ro, _vInit, _tGlobal, _vFinal, _tFinal, _g0, _g1, _g2, _s0, _s1);
+        t.EveryRow("address is a u32", addr - t.Main(_aLo) - Gadgets.TwoTo16 * t.Main(_aHi));
+        foreach (int c in new[] { _g0, _g1, _g2, _s0, _s1, _aLo, _aHi }) Gadgets.Range16(t, real, t.Main(c));
+        Gadgets.ZeroUnless(t, "padding row", real, _addr, _ro, _vInit, _tGlobal, _vFinal, _tFinal, _g0, _g1, _g2, _s0, _s1, _aLo, _aHi);
         t.FirstRow("no step before the first row", t.Main(_s0));
         t.FirstRow("no step before the first row (hi)", t.Main(_s1));
 
@@ -69,6 +73,8 @@ internal sealed class BoundaryChip : PrecommittedChip
             if (last[r].Address != a) throw new InvalidOperationException("boundary tables disagree on the touched words");
             trace.Set(_real, r, 1);
             trace.Set(_addr, r, a);
+            trace.Set(_aLo, r, a & 0xFFFF); trace.Set(_aHi, r, a >> 16);
+            counts.Word(a);
             trace.SetBool(_ro, r, b.IsReadOnly(a));
             trace.Set(_vInit, r, first[r].Value);
             trace.Set(_tGlobal, r, (ulong)b.GlobalPreviousTimes[r]);

@@ -13,11 +13,17 @@ namespace Verity.Zkvm.Chips;
 /// <list type="bullet">
 /// <item>exit — reads a7 = 93, a0 (exit code) and the input and journal cursors, sends them on the halt bus and
 /// ends the execution chain with halted = 1;</item>
-/// <item>call — reads a7, a0 (fd), a1 (buf), a2 (n), fixes the byte count (1 ≤ count ≤ min(n, input left) when
-/// that is positive, else 0) and starts the transfer state (word address, first lane, bytes left, IO offset, count);</item>
+/// <item>call — reads a7, a0 (fd), a1 (buf), a2 (n), fixes the byte count exactly as the executor does and starts the
+/// transfer state (word address, first lane, bytes left, IO offset, count). One of three flags says why the count is
+/// what it is: <c>exact_n</c> (count = n: every write, and reads with n ≤ input left), <c>exact_left</c> (count = input
+/// left &lt; n, a read at the end of the input) or <c>short</c> (the executor's segment-limit case: the call is the
+/// segment's first cycle and the transfer fills the whole segment, count + lane = 4·(2^po2 − 2), and count is below
+/// both n and, for reads, the input left). A non-empty buffer lies in [4096, 2^32): buf − lane − 4096 and
+/// 2^32 − buf − count are range-checked u32s;</item>
 /// <item>transfer — one word: the lanes [start, end] it covers (one-hot start and end lanes), its old bytes and the
 /// IO bytes; a read stores the input bytes into those lanes, a write reads them; each moved byte goes to the IO table
-/// with its offset;</item>
+/// with its offset. The old bytes are bytes (byte-AND lookups of pairs), so the word splits into them one way only,
+/// and the end lane is a moved lane, so every transfer row moves at least one byte;</item>
 /// <item>finish — advances the input or journal cursor (pseudo-registers 128 and 132, so the memory argument orders
 /// syscalls) from offset − count to offset and writes count to a0.</item>
 /// </list>
@@ -32,9 +38,10 @@ internal sealed class SyscallChip : Chip
     private readonly int _before0, _after0, _before1, _before2, _after2, _before3, _after3, _addr0, _addr2, _addr3, _ro2;
     private readonly AccessColumns[] _slots = new AccessColumns[4];
     private readonly int _sAddr, _sStart, _sLeft, _sOffset, _sCount;
-    private readonly int _offset, _countLo, _countHi, _inv, _zero, _need, _lane0, _lane1, _qLo, _qHi, _dLo, _dHi, _rLo, _rHi;
+    private readonly int _offset, _countLo, _countHi, _inv, _zero, _lane0, _lane1, _qLo, _qHi, _dLo, _dHi, _rLo, _rHi;
+    private readonly int _exactN, _exactLeft, _short, _dInv, _rInv, _topLo, _topHi, _fitLo, _fitHi;
     private readonly int[] _start, _end, _old, _io;
-    private readonly int _geLo, _geHi, _xr;
+    private readonly int _and01, _and23, _xr, _laLo, _laHi;
 
     public SyscallChip() : base("syscall")
     {
@@ -48,10 +55,15 @@ internal sealed class SyscallChip : Chip
         for (int s = 0; s < 4; s++) _slots[s] = AccessColumns.Add(l, $"slot{s}");
         _sAddr = l.Add("state_addr"); _sStart = l.Add("state_start"); _sLeft = l.Add("state_left"); _sOffset = l.Add("state_offset"); _sCount = l.Add("state_count");
         _offset = l.Add("offset"); _countLo = l.Add("count_lo"); _countHi = l.Add("count_hi"); _inv = l.Add("count_inv"); _zero = l.Add("count_zero");
-        _need = l.Add("need"); _lane0 = l.Add("buf_lane0"); _lane1 = l.Add("buf_lane1"); _qLo = l.Add("buf_q_lo"); _qHi = l.Add("buf_q_hi");
+        _lane0 = l.Add("buf_lane0"); _lane1 = l.Add("buf_lane1"); _qLo = l.Add("buf_above_page0_lo"); _qHi = l.Add("buf_above_page0_hi");
+        _topLo = l.Add("buf_below_top_lo"); _topHi = l.Add("buf_below_top_hi");
+        _fitLo = l.Add("fit_slack_lo"); _fitHi = l.Add("fit_slack_hi");
+        _exactN = l.Add("count_is_n"); _exactLeft = l.Add("count_is_left"); _short = l.Add("count_is_short");
+        _dInv = l.Add("n_minus_count_inv"); _rInv = l.Add("left_minus_count_inv");
         _dLo = l.Add("n_minus_count_lo"); _dHi = l.Add("n_minus_count_hi"); _rLo = l.Add("left_minus_count_lo"); _rHi = l.Add("left_minus_count_hi");
         _start = l.AddMany("start_lane", 4); _end = l.AddMany("end_lane", 4); _old = l.AddMany("old_byte", 4); _io = l.AddMany("io_byte", 4);
-        _geLo = l.Add("addr_above_page0_lo"); _geHi = l.Add("addr_above_page0_hi"); _xr = l.Add("transfer_read");
+        _laLo = l.Add("left_after_lo"); _laHi = l.Add("left_after_hi");
+        _and01 = l.Add("old_and01"); _and23 = l.Add("old_and23"); _xr = l.Add("transfer_read");
     }
 
     public override long Rows(Segment segment) => segment.Cycles - Enumerable.Range(0, segment.OpCounts.Length)
@@ -73,7 +85,7 @@ internal sealed class SyscallChip : Chip
         Expr real = M(t, _real), pc = M(t, _pc), clk = M(t, _clk);
         Expr call = M(t, _call), xfer = M(t, _xfer), fin = M(t, _fin), exit = M(t, _exit);
         Expr rd = M(t, _rd), jr = M(t, _jr), lg = M(t, _lg);
-        foreach (var (c, n) in new[] { (_real, "real"), (_call, "call"), (_xfer, "transfer"), (_fin, "finish"), (_exit, "exit"), (_rd, "read"), (_jr, "journal"), (_lg, "log"), (_zero, "count_zero"), (_lane0, "lane0"), (_lane1, "lane1"), (_ro2, "ro2") })
+        foreach (var (c, n) in new[] { (_real, "real"), (_call, "call"), (_xfer, "transfer"), (_fin, "finish"), (_exit, "exit"), (_rd, "read"), (_jr, "journal"), (_lg, "log"), (_zero, "count_zero"), (_lane0, "lane0"), (_lane1, "lane1"), (_ro2, "ro2"), (_exactN, "count_is_n"), (_exactLeft, "count_is_left"), (_short, "count_is_short") })
             Gadgets.Boolean(t, n, M(t, c));
         t.EveryRow("one row kind", real - call - xfer - fin - exit);
         t.EveryRow("read/write rows have one mode, exit rows none", rd + jr + lg - call - xfer - fin);
@@ -118,10 +130,12 @@ internal sealed class SyscallChip : Chip
             oldWord = oldWord + (1L << (8 * i)) * o;
             newWord = newWord + (1L << (8 * i)) * (m * io + (1 - m) * o);
             t.EveryRow($"write: lane {i} sends the stored byte", (jr + lg) * m * (io - o));
-            Gadgets.Range16(t, xfer, 256 * o);
             t.Send(Buses.Io, m * (rd + jr), jr, offsetHere, io);
             offsetHere = offsetHere + m;
         }
+        // The old bytes are bytes (the byte table holds only byte pairs), so they are the word's unique byte split.
+        t.Send(Buses.ByteAnd, xfer, M(t, _old[0]), M(t, _old[1]), M(t, _and01));
+        t.Send(Buses.ByteAnd, xfer, M(t, _old[2]), M(t, _old[3]), M(t, _and23));
         t.EveryRow("transfer: old bytes form the word", xfer * (b2 - oldWord));
         t.EveryRow("read: the new word holds the input bytes", xr * (a2 - newWord));
         _slots[2].Define(t, call + exit + xfer, M(t, _addr2), b2, a2, M(t, _ro2), Gadgets.Time(clk, 2));
@@ -139,22 +153,41 @@ internal sealed class SyscallChip : Chip
         // Call: the byte count and the transfer state.
         Expr count = Gadgets.Word(t, call, M(t, _countLo), M(t, _countHi));
         Expr x = M(t, _offset), inputLength = t.PublicInput(SegmentStatement.InputLengthAt);
-        t.EveryRow("count ≤ n", call * (b3 - count - M(t, _dLo) - Gadgets.TwoTo16 * M(t, _dHi)));
+        Expr d = M(t, _dLo) + Gadgets.TwoTo16 * M(t, _dHi), r = M(t, _rLo) + Gadgets.TwoTo16 * M(t, _rHi);
+        t.EveryRow("count ≤ n", call * (b3 - count - d));
         Gadgets.Range16(t, call, M(t, _dLo));
         Gadgets.Range16(t, call, M(t, _dHi));
-        t.EveryRow("read: count ≤ input left", call * rd * (inputLength - x - count - M(t, _rLo) - Gadgets.TwoTo16 * M(t, _rHi)));
+        t.EveryRow("read: count ≤ input left", call * rd * (inputLength - x - count - r));
         Gadgets.Range16(t, call, M(t, _rLo));
         Gadgets.Range16(t, call, M(t, _rHi));
+        // Which count the executor takes: exactly one reason per call row, each fixing the count.
+        Expr en = M(t, _exactN), el = M(t, _exactLeft), sh = M(t, _short);
+        t.EveryRow("one count rule on call rows", call - en - el - sh);
+        t.EveryRow("count_is_left only for reads", el * (1 - rd));
+        t.EveryRow("count_is_n: count = n", en * d);
+        t.EveryRow("count_is_left: count = input left", el * r);
+        t.EveryRow("count_is_left and short: n > count", (el + sh) * (d * M(t, _dInv) - 1));
+        t.EveryRow("short: input left > count (reads)", sh * ((r + 1 - rd) * M(t, _rInv) - 1));
+        t.EveryRow("short: the call is the segment's first cycle", sh * (clk - t.PublicInput(SegmentStatement.StartClkAt)));
+        Expr lane = M(t, _lane0) + 2 * M(t, _lane1);
+        // Every transfer fits in a segment: lane + count ≤ 4·(2^po2 − 2) bytes in at most 2^po2 − 2 words; a short one fills it.
+        Expr fit = M(t, _fitLo) + Gadgets.TwoTo16 * M(t, _fitHi);
+        t.EveryRow("lane + count + slack = 4·(2^po2 − 2)", call * (4 * t.PublicInput(SegmentStatement.SegmentCyclesAt) - 8 - count - lane - fit));
+        Gadgets.Range16(t, call, M(t, _fitLo));
+        Gadgets.Range16(t, call, M(t, _fitHi));
+        t.EveryRow("short: the transfer fills the segment", sh * fit);
         Expr z = M(t, _zero);
         t.EveryRow("count_zero only on call rows", z * (1 - call));
         t.EveryRow("count_zero → count = 0", z * count);
         t.EveryRow("count ≠ 0 unless count_zero", (call - z) * (count * M(t, _inv) - 1));
-        t.EveryRow("need = n·(bytes available)", M(t, _need) - b3 * (rd * (inputLength - x) + jr + lg));
-        t.EveryRow("count = 0 only when nothing can move", z * M(t, _need));
-        Expr lane = M(t, _lane0) + 2 * M(t, _lane1);
-        t.EveryRow("buf = lane + 4·word index", call * (b2 - lane - 4 * M(t, _qLo) - Gadgets.TwoTo16 * M(t, _qHi)));
-        Gadgets.Range16(t, call, M(t, _qLo));
-        Gadgets.Range16(t, call, M(t, _qHi));
+        // A non-empty buffer lies in [4096, 2^32): the word base is 4-aligned and above page 0, and the buffer ends by 2^32.
+        Expr moves = call - z;
+        t.EveryRow("buf = 4096 + lane + 4·q", moves * (b2 - 4096 - lane - 4 * M(t, _qLo) - 4 * Gadgets.TwoTo16 * M(t, _qHi)));
+        Gadgets.Range16(t, moves, M(t, _qLo));
+        Gadgets.Range16(t, moves, M(t, _qHi));
+        t.EveryRow("buf + count ≤ 2^32", moves * (Gadgets.TwoTo32 - b2 - count - M(t, _topLo) - Gadgets.TwoTo16 * M(t, _topHi)));
+        Gadgets.Range16(t, moves, M(t, _topLo));
+        Gadgets.Range16(t, moves, M(t, _topHi));
         Expr mode = rd + 2 * jr + 3 * lg;
         t.Send(Buses.Syscall, call, clk + 1, mode, b2 - lane, lane, count, x, count);
 
@@ -172,26 +205,34 @@ internal sealed class SyscallChip : Chip
             moved = moved + Moved(t, i);
         }
         t.EveryRow("one start lane on transfer rows", startSum - xfer);
+        Expr endMoved = Expr.Const(0);
+        for (int i = 0; i < 4; i++) endMoved = endMoved + M(t, _end[i]) * Moved(t, i);
+        t.EveryRow("the end lane is moved (a transfer row moves a byte)", endMoved - xfer);
         t.EveryRow("one end lane on transfer rows", endSum - xfer);
         t.EveryRow("start lane = state lane", startIndex - xfer * sStart);
-        t.EveryRow("a word before the last fills to lane 3", (sLeft - moved) * (xfer - M(t, _end[3])));
-        t.Send(Buses.Syscall, xfer, clk + 1, mode, sAddr + 4, Expr.Const(0), sLeft - moved, sOff + moved, sCount);
+        // What is left after the row is a u32, so a row never moves more than is left; a row that leaves some ends at lane 3.
+        Expr leftAfter = M(t, _laLo) + Gadgets.TwoTo16 * M(t, _laHi);
+        t.EveryRow("left after = left − moved", xfer * (sLeft - moved - leftAfter));
+        Gadgets.Range16(t, xfer, M(t, _laLo));
+        Gadgets.Range16(t, xfer, M(t, _laHi));
+        t.EveryRow("a word before the last fills to lane 3", leftAfter * (xfer - M(t, _end[3])));
+        t.Send(Buses.Syscall, xfer, clk + 1, mode, sAddr + 4, Expr.Const(0), leftAfter, sOff + moved, sCount);
         // Determinism: every column is 0 on the rows that do not use it.
         Gadgets.ZeroUnless(t, "padding row", real, _pc, _clk);
         Gadgets.ZeroUnless(t, "slot 0 unused", call + exit + fin, _before0, _after0, _addr0);
         Gadgets.ZeroUnless(t, "slot 1 unused", call + exit, _before1);
         Gadgets.ZeroUnless(t, "slot 2 unused", call + exit + xfer, _before2, _after2, _addr2);
-        Gadgets.ZeroUnless(t, "not a transfer", xfer, _ro2, _geLo, _geHi, _old[0], _old[1], _old[2], _old[3]);
+        Gadgets.ZeroUnless(t, "not a transfer", xfer, _ro2, _and01, _and23, _laLo, _laHi, _old[0], _old[1], _old[2], _old[3]);
         Gadgets.ZeroUnless(t, "slot 3 unused", call + exit + fin, _before3, _after3, _addr3);
         Gadgets.ZeroUnless(t, "no transfer state", xfer + fin, _sAddr, _sStart, _sLeft, _sOffset, _sCount);
-        Gadgets.ZeroUnless(t, "not a call", call, _countLo, _countHi, _dLo, _dHi, _lane0, _lane1, _qLo, _qHi);
+        Gadgets.ZeroUnless(t, "not a call", call, _countLo, _countHi, _dLo, _dHi, _fitLo, _fitHi);
+        Gadgets.ZeroUnless(t, "empty buffer", call - z, _lane0, _lane1, _qLo, _qHi, _topLo, _topHi);
+        Gadgets.ZeroUnless(t, "count is not below n", M(t, _exactLeft) + M(t, _short), _dInv);
+        Gadgets.ZeroUnless(t, "not a short call", M(t, _short), _rInv);
         Gadgets.ZeroUnless(t, "no input bound", call * rd, _rLo, _rHi);
         Gadgets.ZeroUnless(t, "no cursor", call * (rd + jr), _offset);
         Gadgets.ZeroUnless(t, "count is zero", call - z, _inv);
         for (int i = 0; i < 4; i++) Gadgets.ZeroUnless(t, $"lane {i} not moved", Moved(t, i), _io[i]);
-        t.EveryRow("transfer word above page 0", xfer * (sAddr - 4096 - M(t, _geLo) - Gadgets.TwoTo16 * M(t, _geHi)));
-        Gadgets.Range16(t, xfer, M(t, _geLo));
-        Gadgets.Range16(t, xfer, M(t, _geHi));
     }
 
     public override void Fill(TraceColumns tr, SegmentWitness w, LookupCounts counts)
@@ -227,7 +268,7 @@ internal sealed class SyscallChip : Chip
                 offset = cursor.Previous;
             }
             uint buf = r11.Value, n = r12.Value;
-            uint lane = buf & 3;
+            uint lane = count == 0 ? 0 : buf & 3;
             ulong wordBase = buf - lane;
 
             // Call row.
@@ -241,11 +282,26 @@ internal sealed class SyscallChip : Chip
             uint d = n - count; tr.Set(_dLo, row, d & 0xFFFF); tr.Set(_dHi, row, d >> 16); counts.Word(d);
             uint left = isRead ? (uint)(inputLength - offset - count) : 0;
             tr.Set(_rLo, row, left & 0xFFFF); tr.Set(_rHi, row, left >> 16); counts.Word(left);
-            tr.SetField(_need, row, Need(n, isRead, isJournal || isLog, inputLength, offset));
-            tr.SetBool(_lane0, row, (lane & 1) != 0); tr.SetBool(_lane1, row, (lane & 2) != 0);
-            ulong q = wordBase >> 2;
-            tr.Set(_qLo, row, q & 0xFFFF); tr.Set(_qHi, row, (wordBase - 4 * (q & 0xFFFF)) >> 16);
-            counts.Range(q & 0xFFFF); counts.Range((wordBase - 4 * (q & 0xFFFF)) >> 16);
+            // The executor's count is min(n, input left) for reads and n for writes, unless it shortened the transfer to
+            // fill a segment (then it is below both).
+            long full = isRead ? Math.Min(n, inputLength - offset) : n;
+            int rule = count < full ? _short : isRead && count < n ? _exactLeft : _exactN;
+            tr.Set(rule, row, 1);
+            if (rule != _exactN) tr.SetField(_dInv, row, new Goldilocks(d).Inverse());
+            if (rule == _short) tr.SetField(_rInv, row, isRead ? new Goldilocks(left).Inverse() : Goldilocks.One);
+            if (count != 0)
+            {
+                tr.SetBool(_lane0, row, (lane & 1) != 0); tr.SetBool(_lane1, row, (lane & 2) != 0);
+                ulong q = (wordBase - 4096) >> 2;
+                tr.Set(_qLo, row, q & 0xFFFF); tr.Set(_qHi, row, q >> 16);
+                counts.Range(q & 0xFFFF); counts.Range(q >> 16);
+                ulong top = (1UL << 32) - buf - count;
+                tr.Set(_topLo, row, top & 0xFFFF); tr.Set(_topHi, row, top >> 16);
+                counts.Range(top & 0xFFFF); counts.Range(top >> 16);
+            }
+            ulong fit = 4UL * (1UL << w.Boundary.SegmentPo2) - 8 - count - (count != 0 ? lane : 0);
+            tr.Set(_fitLo, row, fit & 0xFFFF); tr.Set(_fitHi, row, fit >> 16);
+            counts.Range(fit & 0xFFFF); counts.Range(fit >> 16);
             row++;
 
             // Transfer rows.
@@ -270,18 +326,17 @@ internal sealed class SyscallChip : Chip
                 {
                     uint ob = (oldValue >> (8 * i)) & 0xFF;
                     tr.Set(_old[i], row, ob);
-                    counts.Range(256 * ob);
                     bool movedLane = i >= first && i <= last;
                     uint ib = movedLane ? (isRead ? (word.Value >> (8 * i)) & 0xFF : ob) : 0;
                     tr.Set(_io[i], row, ib);
                 }
+                tr.Set(_and01, row, (oldValue & 0xFF) & ((oldValue >> 8) & 0xFF)); counts.And(oldValue & 0xFF, (oldValue >> 8) & 0xFF);
+                tr.Set(_and23, row, ((oldValue >> 16) & 0xFF) & (oldValue >> 24)); counts.And((oldValue >> 16) & 0xFF, oldValue >> 24);
                 int movedCount = last - first + 1;
                 leftBytes -= movedCount;
                 ioOffset += (uint)movedCount;
-                ulong above = addr - 4096;
-                tr.Set(_geLo, row, above & 0xFFFF); tr.Set(_geHi, row, above >> 16);
-                counts.Range(above & 0xFFFF); counts.Range(above >> 16);
-                tr.SetField(_need, row, Need(0, isRead, !isRead, inputLength, 0));
+                tr.Set(_laLo, row, (ulong)leftBytes & 0xFFFF); tr.Set(_laHi, row, (ulong)leftBytes >> 16);
+                counts.Range((ulong)leftBytes & 0xFFFF); counts.Range((ulong)leftBytes >> 16);
                 row++;
             }
 
@@ -297,14 +352,10 @@ internal sealed class SyscallChip : Chip
             }
             FillSlots(tr, row, w, ins, finishClk, counts, 3);
             tr.Set(_addr3, row, A0);
-            tr.SetField(_need, row, Need(a0Write.Previous, isRead, !isRead, inputLength, 0));
             row++;
             if (row - start != ins.Cycles) throw new InvalidOperationException($"syscall at clk {clk}: {row - start} rows for {ins.Cycles} cycles");
         }
     }
-
-    private static Goldilocks Need(uint n, bool read, bool write, long inputLength, uint offset) =>
-        new Goldilocks(n) * ((read ? Goldilocks.FromInt64(inputLength - offset) : Goldilocks.Zero) + (write ? Goldilocks.One : Goldilocks.Zero));
 
     private void Common(TraceColumns tr, int row, uint pc, long clk, int kind, LookupCounts counts, bool romLookup)
     {

@@ -9,7 +9,7 @@ namespace Verity.Zkvm.Memory;
 /// </summary>
 internal sealed class MemoryCircuit
 {
-    public const string AirName = "verity.rv32im.memory.v1";
+    public const string AirName = "verity.rv32im.memory.v2";
     public const int PublicInputCount = Zkvm.Air.SegmentStatement.ImageIdWords;
 
     public static MemoryCircuit Instance { get; } = new();

@@ -13,11 +13,12 @@ namespace Verity.Zkvm.Memory;
 /// version (address, value, ro, time 0) and receives its final version on the global memory bus. Rows flagged as
 /// image words are received on the image bus, where the verifier sends exactly the image's non-zero and read-only
 /// words; every other row starts at 0 and writable. Distinct addresses mean each word has exactly one initial and
-/// one final version, so the segments' boundary rows must chain through every segment in order.
+/// one final version, so the segments' boundary rows must chain through every segment in order. Every address is a
+/// canonical u32 (two range-checked 16-bit limbs).
 /// </summary>
 internal sealed class MemoryTableChip : Chip
 {
-    private readonly int _real, _addr, _value, _ro, _image, _finalValue, _finalTime, _s0, _s1;
+    private readonly int _real, _addr, _value, _ro, _image, _finalValue, _finalTime, _s0, _s1, _aLo, _aHi;
 
     public MemoryTableChip() : base("memory")
     {
@@ -30,6 +31,8 @@ internal sealed class MemoryTableChip : Chip
         _finalTime = Layout.Add("final_time");
         _s0 = Layout.Add("step_lo");
         _s1 = Layout.Add("step_hi");
+        _aLo = Layout.Add("address_lo");
+        _aHi = Layout.Add("address_hi");
     }
 
     public override bool Precommitted => true;
@@ -49,7 +52,10 @@ internal sealed class MemoryTableChip : Chip
             real.Next * (addr.Next - addr - 1 - t.Main(_s0).Next - Gadgets.TwoTo16 * t.Main(_s1).Next));
         Gadgets.Range16(t, real, t.Main(_s0));
         Gadgets.Range16(t, real, t.Main(_s1));
-        Gadgets.ZeroUnless(t, "padding row", real, _addr, _value, _ro, _image, _finalValue, _finalTime, _s0, _s1);
+        t.EveryRow("address is a u32", addr - t.Main(_aLo) - Gadgets.TwoTo16 * t.Main(_aHi));
+        Gadgets.Range16(t, real, t.Main(_aLo));
+        Gadgets.Range16(t, real, t.Main(_aHi));
+        Gadgets.ZeroUnless(t, "padding row", real, _addr, _value, _ro, _image, _finalValue, _finalTime, _s0, _s1, _aLo, _aHi);
         t.FirstRow("no step before the first row", t.Main(_s0));
         t.FirstRow("no step before the first row (hi)", t.Main(_s1));
         t.SendExternal(Buses.GlobalMemory, real, addr, v, ro, Expr.Const(0));
@@ -69,6 +75,8 @@ internal sealed class MemoryTableChip : Chip
             var w = words[r];
             trace.Set(_real, r, 1);
             trace.Set(_addr, r, w.Address);
+            trace.Set(_aLo, r, w.Address & 0xFFFF); trace.Set(_aHi, r, w.Address >> 16);
+            counts.Word(w.Address);
             trace.Set(_value, r, w.InitialValue);
             trace.SetBool(_ro, r, w.ReadOnly);
             trace.SetBool(_image, r, w.IsImageWord);

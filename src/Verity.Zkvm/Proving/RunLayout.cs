@@ -13,7 +13,7 @@ internal static class RunLayout
     public static Func<uint, bool> ReadOnlyMap(ProgramImage image) => a =>
         image.SegmentAt(a) is { } s && (s.Executable || !s.Writable);
 
-    public static SegmentBoundary[] Boundaries(ProgramImage image, byte[] input, ExecutionResult run)
+    public static SegmentBoundary[] Boundaries(ProgramImage image, byte[] input, ExecutionResult run, int segmentPo2)
     {
         var readOnly = ReadOnlyMap(image);
         var lastTime = new Dictionary<uint, long>();
@@ -27,7 +27,7 @@ internal static class RunLayout
             result[i] = new SegmentBoundary(s, prev,
                 input[(int)s.InputOffset..(int)s.EndInputOffset],
                 run.Journal[(int)s.JournalLength..(int)s.EndJournalLength],
-                input.Length, readOnly);
+                input.Length, readOnly, segmentPo2);
         }
         return result;
     }

@@ -26,7 +26,7 @@ internal sealed class RunPlan
         Input = input;
         Run = run;
         Circuit = new SegmentCircuit(new ProgramRom(image));
-        Boundaries = RunLayout.Boundaries(image, input, run);
+        Boundaries = RunLayout.Boundaries(image, input, run, options.SegmentPo2);
         int count = run.Segments.Count;
         LogHeights = new int[count][];
         Headers = new SegmentHeader[count];
@@ -40,6 +40,7 @@ internal sealed class RunPlan
         MemoryHeights = [Log2(TraceColumns.HeightFor(MemoryWords.Count)), Log2(ByteTableChip.Height)];
         InputConsumed = checked((uint)run.InputBytesRead);
         Claim = new Claim(image.ImageId, Claim.DigestInput(input), run.Journal, unchecked((uint)run.ExitCode));
+        if (options.TamperClaim is { } tamper) (Claim, InputConsumed) = tamper(Claim, InputConsumed);
     }
 
     public ProgramImage Image { get; }
@@ -54,6 +55,7 @@ internal sealed class RunPlan
     public uint InputConsumed { get; }
     public Claim Claim { get; }
     public int SegmentCount => Headers.Length;
+    public int SegmentPo2 => _options.SegmentPo2;
 
     public bool Matches(ProgramImage image, byte[] input, ZkvmProveOptions? options = null) =>
         ReferenceEquals(image, Image) && ReferenceEquals(input, Input) && (options is null || ReferenceEquals(options, _options));
@@ -108,6 +110,7 @@ internal sealed class RunPlan
         var (table, counts) = MemoryTable();
         var bytes = new TraceColumns(MemoryCircuit.Instance.Bytes.Layout.Width, ByteTableChip.Height);
         MemoryCircuit.Instance.Bytes.Fill(bytes, counts);
+        _options.TamperTrace?.Invoke(-1, MemoryCircuit.Instance.Bytes.Name, bytes);
         return [table.Columns, bytes.Columns];
     }
 
@@ -138,9 +141,9 @@ internal sealed class RunPlan
     }
 
     /// <summary>The public inputs of segment <paramref name="i"/>, as the verifier will derive them.</summary>
-    public Goldilocks[] Statement(int i) => Statement(Claim, Headers, i, InputConsumed, Input.Length);
+    public Goldilocks[] Statement(int i) => Statement(Claim, Headers, i, InputConsumed, Input.Length, SegmentPo2);
 
-    public static Goldilocks[] Statement(Claim claim, SegmentHeader[] headers, int i, uint inputConsumed, int inputLength) => new SegmentStatement
+    public static Goldilocks[] Statement(Claim claim, SegmentHeader[] headers, int i, uint inputConsumed, int inputLength, int segmentPo2) => new SegmentStatement
     {
         ImageId = claim.ImageId.ToArray(),
         SegmentIndex = i,
@@ -154,6 +157,7 @@ internal sealed class RunPlan
         InputConsumed = inputConsumed,
         JournalLength = (uint)claim.Journal.Length,
         InputLength = (uint)inputLength,
+        SegmentCycles = 1u << segmentPo2,
     }.ToFieldElements();
 
     public static Goldilocks[] MemoryStatement(Claim claim) => SegmentStatement.ImageIdFieldElements(claim.ImageId.ToArray());

@@ -23,6 +23,9 @@ public sealed record ZkvmProveOptions
 
     /// <summary>Test-only: called on every table trace after it is filled (segment index, −1 for the memory proof).</summary>
     internal Action<int, string, TraceColumns>? TamperTrace { get; init; }
+
+    /// <summary>Test-only: replaces the claim and the input bytes consumed the receipt states (forgery tests).</summary>
+    internal Func<Receipts.Claim, uint, (Receipts.Claim, uint)>? TamperClaim { get; init; }
 }
 
 /// <summary>A proving step: "execute" (phase 1 starts), "commit" (phase 1 done: the segment count is known), "segment" (phase 2, with its index) or "memory".</summary>

@@ -113,7 +113,7 @@ public static class ZkvmVerifier
         var globalSum = Goldilocks3.Zero;
         for (int i = 0; i < count; i++)
         {
-            var result = StarkVerifier.Verify(circuit.Air, RunPlan.Statement(r.Claim, r.Segments, i, r.InputConsumed, r.Input.Length), r.SegmentProofs[i], accepted, starkOptions);
+            var result = StarkVerifier.Verify(circuit.Air, RunPlan.Statement(r.Claim, r.Segments, i, r.InputConsumed, r.Input.Length, r.SegmentPo2), r.SegmentProofs[i], accepted, starkOptions);
             if (!result.IsValid)
                 throw new ReceiptRejectedException($"segment {i}: {result.Error} (every segment proof is bound to the claim, the segment chain and all " +
                     "phase-1 commitments through the global challenge, so a changed journal, exit code, input or header also ends here)");
