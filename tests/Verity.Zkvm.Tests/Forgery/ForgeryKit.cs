@@ -27,10 +27,19 @@ internal static class ForgeryKit
     /// <summary>A witness edit: segment index (−1 for the memory proof), table name, the table's honest trace.</summary>
     public delegate void Edit(int segment, string table, TraceColumns trace);
 
-    public sealed record Forgery(ProgramImage Image, byte[] Input, int Po2, Edit Edits, Func<Claim, uint, (Claim, uint)>? Claim = null);
+    /// <param name="Input">The honest input the base witness is executed on.</param>
+    /// <param name="ClaimedInput">The input the forged receipt carries instead (its digest must be in the forged claim).</param>
+    public sealed record Forgery(ProgramImage Image, byte[] Input, int Po2, Edit Edits, Func<Claim, uint, (Claim, uint)>? Claim = null, byte[]? ClaimedInput = null);
 
-    public static Receipt Prove(Forgery f, StarkParameters parameters) =>
-        ZkvmProver.Prove(f.Image, f.Input, Options(f, parameters));
+    public static Receipt Prove(Forgery f, StarkParameters parameters)
+    {
+        var receipt = ZkvmProver.Prove(f.Image, f.Input, Options(f, parameters));
+        return f.ClaimedInput is not { } input ? receipt : new Receipt
+        {
+            Claim = receipt.Claim, Image = receipt.Image, Input = input, InputConsumed = receipt.InputConsumed, SegmentPo2 = receipt.SegmentPo2,
+            Segments = receipt.Segments, SegmentProofs = receipt.SegmentProofs, MemoryProof = receipt.MemoryProof,
+        };
+    }
 
     public static ReceiptVerification ProveAndVerify(Forgery f, StarkParameters parameters, VerifierOptions options) =>
         ZkvmVerifier.Verify(ReceiptCodec.Serialize(Prove(f, parameters)), f.Image.ImageId, parameters, options);

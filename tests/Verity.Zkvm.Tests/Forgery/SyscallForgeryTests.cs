@@ -70,6 +70,81 @@ public class SyscallForgeryTests
     public void Fractional_old_bytes_cannot_forge_a_journal_byte() =>
         AssertRejected(FractionalBytes(), "bus");
 
+    /// <summary>
+    /// Forgery 2: <c>read(0, Buf, 4); a1 = *Buf; write(1, a1, 8); exit(0)</c> faults in the executor for input
+    /// FC FF FF FF (the write wraps past 2^32). Built from an honest run whose buffer is the zero words at A = Buf + 0x100
+    /// (the two highest touched addresses), relabelled to 0xFFFFFFFC and 2^32: the forged receipt claims that input,
+    /// exit code 0 and an 8-byte zero journal.
+    /// </summary>
+    internal static ForgeryKit.Forgery BufferPastTheTop()
+    {
+        const uint A = Buf + 0x100, Top = 0xFFFFFFFC;
+        const ulong Past = 1UL << 32;
+        byte[] honest = BitConverter.GetBytes(A), forged = BitConverter.GetBytes(Top);
+        var image = Program(a => a
+            .Li(Rv32Assembler.T0, Buf)
+            .Syscall(63, 0, Buf, 4)
+            .Lw(Rv32Assembler.A1, Rv32Assembler.T0, 0)
+            .Li(Rv32Assembler.A0, 1).Li(Rv32Assembler.A2, 8).Li(Rv32Assembler.A7, 64).Ecall());
+        static void Limbs(TableView t, string lo, string hi, int row, ulong value) { t[lo, row] = value & 0xFFFF; t[hi, row] = value >> 16; }
+        void Relabel(TableView t, int row, ulong address, ulong previous)
+        {
+            t["address", row] = address;
+            Limbs(t, "step_lo", "step_hi", row, address - previous - 1);
+            if (t.Has("address_lo")) Limbs(t, "address_lo", "address_hi", row, address);
+        }
+        return new(image, honest, 10, (seg, table, trace) =>
+        {
+            var t = View(image, table, trace);
+            switch (table)
+            {
+                case "io":
+                    for (int k = 0; k < 4; k++) t["byte", t.Row(("real", 1), ("kind", 0), ("offset", (ulong)k))] = forged[k];
+                    break;
+                case "syscall":
+                    int xr = t.Row(("is_transfer", 1), ("mode_read", 1));
+                    for (int i = 0; i < 4; i++) t[$"io_byte[{i}]", xr] = forged[i];
+                    t["after2", xr] = Top;
+                    int call = t.Row(("is_call", 1), ("mode_journal", 1));
+                    t["before2", call] = Top; t["after2", call] = Top;
+                    if (t.Has("buf_q_lo")) Limbs(t, "buf_q_lo", "buf_q_hi", call, 0xFFFF | (0xFFFCUL << 16));
+                    if (t.Has("buf_above_page0_lo")) Limbs(t, "buf_above_page0_lo", "buf_above_page0_hi", call, (Top - 4096) / 4);
+                    foreach (var (from, to) in new[] { ((ulong)A, (ulong)Top), ((ulong)A + 4, Past) })
+                    {
+                        int x = t.Row(("is_transfer", 1), ("state_addr", from));
+                        t["state_addr", x] = to; t["addr2", x] = to;
+                        if (t.Has("addr_above_page0_lo")) Limbs(t, "addr_above_page0_lo", "addr_above_page0_hi", x, to - 4096);
+                    }
+                    t["state_addr", t.Row(("is_finish", 1), ("mode_journal", 1))] = Past + 4;
+                    break;
+                case "loadstore":
+                    int lw = t.Row(("is_lw", 1));
+                    for (int i = 0; i < 4; i++) t[$"m[{i}]", lw] = forged[i];
+                    t["m01_and", lw] = 0xFCUL & 0xFF; t["m23_and", lw] = 0xFF;
+                    t["after", lw] = Top; t["result", lw] = Top;
+                    break;
+                case "boundary":
+                case "memory":
+                    string final = table == "boundary" ? "value_after" : "final_value";
+                    t[final, t.Row(("real", 1), ("address", 4 * 11))] = Top;
+                    t[final, t.Row(("real", 1), ("address", Buf))] = Top;
+                    int ra = t.Row(("real", 1), ("address", A));
+                    Relabel(t, ra, Top, t["address", ra - 1]);
+                    Relabel(t, ra + 1, Past, Top);
+                    break;
+            }
+        }, (c, consumed) => (c with { InputDigest = Claim.DigestInput(forged) }, consumed), forged);
+    }
+
+    [Fact]
+    public void A_buffer_cannot_reach_past_the_top_of_memory()
+    {
+        // The executor refuses the run the receipt claims.
+        var f = BufferPastTheTop();
+        Assert.Throws<ExecutionException>(() => Executor.Run(f.Image, f.ClaimedInput));
+        AssertRejected(f, "buf + count ≤ 2^32");
+    }
+
     /// <summary>Forgery 3a: read(0, Buf, 4) on "WXYZ" claims to return 1 byte; write(1, Buf, 4) then journals "W\0\0\0".</summary>
     internal static ForgeryKit.Forgery ShortRead(string? rule = null)
     {
