@@ -6,7 +6,9 @@ namespace Verity.Zkvm.Programs;
 /// <summary>
 /// The program ROM: one row per word of every executable region of the image (pc, code, rd, rs1, rs2, imm), decoded
 /// exactly as the executor decodes it. It becomes the preprocessed columns of the segment AIR's program table, so
-/// the AIR (and its identity) is specific to the program. Padding rows hold code 0 (illegal), which no chip sends.
+/// the AIR (and its identity) is specific to the program. Padding rows hold code 0 (illegal), which no chip sends,
+/// and each its own pc 4·row + 1 (never a word address, so never an instruction's): with every tuple distinct, the
+/// LogUp balance forces each padding row's multiplicity to 0 rather than only their sum.
 /// </summary>
 internal sealed class ProgramRom
 {
@@ -59,6 +61,7 @@ internal sealed class ProgramRom
             cols[Rs2Column][r] = executable ? new Goldilocks(d.Rs2) : Goldilocks.Zero;
             cols[ImmColumn][r] = executable ? new Goldilocks((uint)d.Imm) : Goldilocks.Zero;
         }
+        for (int r = Rows.Length; r < Height; r++) cols[PcColumn][r] = new Goldilocks(4UL * (ulong)r + 1);
         return cols;
     }
 }
