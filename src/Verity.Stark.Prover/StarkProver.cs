@@ -235,6 +235,9 @@ public static class StarkProver
             throw new ArgumentException($"Table '{def.Name}': height {n} must be a power of two in 2^{StatementTranscript.MinLogHeight}..2^{StatementTranscript.MaxLogHeight}.");
         foreach (var c in cols)
             if (c.Length != n) throw new ArgumentException($"Table '{def.Name}': all columns must have height {n}, found one of {c.Length}.");
+        // Below its period a periodic column p(x^(n/P)) is not the column the AIR means (n/P rounds to 0).
+        if (def.PeriodicLongerThan(n) is var j and >= 0)
+            throw new ArgumentException($"Table '{def.Name}': height {n} is shorter than its periodic column {j} (period {def.Periodic[j].Length}); a table must be at least as tall as each of its periodic columns.");
         return System.Numerics.BitOperations.Log2((uint)n);
     }
 

@@ -82,6 +82,8 @@ public static class StarkVerifier
                 throw new ProofRejectedException($"table '{def.Name}': height 2^{tp.LogHeight} is outside 2^{StatementTranscript.MinLogHeight}..2^{StatementTranscript.MaxLogHeight}.");
             if (def.FixedLogHeight is { } fixedLog && tp.LogHeight != fixedLog)
                 throw new ProofRejectedException($"table '{def.Name}': height 2^{tp.LogHeight}, but its preprocessed columns fix 2^{fixedLog}.");
+            if (def.PeriodicLongerThan(1 << tp.LogHeight) is var j and >= 0)
+                throw new ProofRejectedException($"table '{def.Name}': height 2^{tp.LogHeight} is shorter than its periodic column {j} (period {def.Periodic[j].Length}).");
             if (tp.AuxRoot.HasValue != def.HasAux || (tp.AuxOpening != null) != def.HasAux)
                 throw new ProofRejectedException($"table '{def.Name}': auxiliary commitment {(def.HasAux ? "missing" : "unexpected")}.");
             if (tp.HasExternalSum != def.HasExternalInteractions)
