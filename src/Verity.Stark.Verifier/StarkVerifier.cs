@@ -69,7 +69,10 @@ public static class StarkVerifier
         if (!air.HasExternalBuses && external is not null)
             throw new ProofRejectedException($"external challenges were given, but AIR '{air.Name}' has no external buses.");
 
-        // 3. Shapes of the per-table messages.
+        // 3. Shapes, cheapest first and all before any work: they depend only on the AIR, the claimed heights and
+        //    the verifier's parameters. Nothing from the verifying key (preprocessed commitments) is computed
+        //    before every shape has passed, so a malformed proof with an absurd height costs next to nothing.
+        //    3a. Table count and heights.
         if (proof.Tables.Length != air.Tables.Count)
             throw new ProofRejectedException($"proof has {proof.Tables.Length} tables, AIR '{air.Name}' has {air.Tables.Count}.");
         int logB = accepted.LogBlowup;
@@ -84,27 +87,46 @@ public static class StarkVerifier
                 throw new ProofRejectedException($"table '{def.Name}': height 2^{tp.LogHeight}, but its preprocessed columns fix 2^{fixedLog}.");
             if (def.PeriodicLongerThan(1 << tp.LogHeight) is var j and >= 0)
                 throw new ProofRejectedException($"table '{def.Name}': height 2^{tp.LogHeight} is shorter than its periodic column {j} (period {def.Periodic[j].Length}).");
-            if (tp.AuxRoot.HasValue != def.HasAux || (tp.AuxOpening != null) != def.HasAux)
-                throw new ProofRejectedException($"table '{def.Name}': auxiliary commitment {(def.HasAux ? "missing" : "unexpected")}.");
-            if (tp.HasExternalSum != def.HasExternalInteractions)
-                throw new ProofRejectedException($"table '{def.Name}': external sum {(def.HasExternalInteractions ? "missing" : "unexpected")}.");
-            if (!def.HasLocalInteractions && !tp.ClaimedSum.IsZero)
-                throw new ProofRejectedException($"table '{def.Name}': non-zero claimed sum, but the table has no local interactions.");
-            if (!def.HasExternalInteractions && !tp.ExternalSum.IsZero)
-                throw new ProofRejectedException($"table '{def.Name}': non-zero external sum, but the table has no external interactions.");
-            if ((tp.PreprocessedOpening != null) != (def.PreprocessedWidth > 0))
-                throw new ProofRejectedException($"table '{def.Name}': preprocessed opening {(def.PreprocessedWidth > 0 ? "missing" : "unexpected")}.");
-            int traceWidth = def.PreprocessedWidth + def.MainWidth + def.AuxBaseWidth;
-            int compWidth = 3 * def.QuotientChunks;
-            if (tp.OodAtZ.Length != traceWidth + compWidth)
-                throw new ProofRejectedException($"table '{def.Name}': {tp.OodAtZ.Length} OOD values at z, expected {traceWidth + compWidth}.");
-            if (tp.OodAtGz.Length != traceWidth)
-                throw new ProofRejectedException($"table '{def.Name}': {tp.OodAtGz.Length} OOD values at g·z, expected {traceWidth}.");
             logHeights[i] = tp.LogHeight;
         }
         int maxLdeLog = logHeights.Max() + logB;
         if (accepted.Queries > 1 << maxLdeLog)
             throw new ProofRejectedException($"{accepted.Queries} queries exceed the LDE domain of {1 << maxLdeLog} points.");
+
+        //    3b. Per-table messages: commitments present exactly as the AIR requires, OOD counts, and openings
+        //        whose row counts the queries can give (the exact counts follow once the positions are drawn).
+        for (int i = 0; i < air.Tables.Count; i++)
+        {
+            var def = air.Tables[i];
+            var tp = proof.Tables[i];
+            string at = $"table '{def.Name}'";
+            if (tp.AuxRoot.HasValue != def.HasAux || (tp.AuxOpening != null) != def.HasAux)
+                throw new ProofRejectedException($"{at}: auxiliary commitment {(def.HasAux ? "missing" : "unexpected")}.");
+            if (tp.HasExternalSum != def.HasExternalInteractions)
+                throw new ProofRejectedException($"{at}: external sum {(def.HasExternalInteractions ? "missing" : "unexpected")}.");
+            if (!def.HasLocalInteractions && !tp.ClaimedSum.IsZero)
+                throw new ProofRejectedException($"{at}: non-zero claimed sum, but the table has no local interactions.");
+            if (!def.HasExternalInteractions && !tp.ExternalSum.IsZero)
+                throw new ProofRejectedException($"{at}: non-zero external sum, but the table has no external interactions.");
+            if ((tp.PreprocessedOpening != null) != (def.PreprocessedWidth > 0))
+                throw new ProofRejectedException($"{at}: preprocessed opening {(def.PreprocessedWidth > 0 ? "missing" : "unexpected")}.");
+            int traceWidth = def.PreprocessedWidth + def.MainWidth + def.AuxBaseWidth;
+            int compWidth = 3 * def.QuotientChunks;
+            if (tp.OodAtZ.Length != traceWidth + compWidth)
+                throw new ProofRejectedException($"{at}: {tp.OodAtZ.Length} OOD values at z, expected {traceWidth + compWidth}.");
+            if (tp.OodAtGz.Length != traceWidth)
+                throw new ProofRejectedException($"{at}: {tp.OodAtGz.Length} OOD values at g·z, expected {traceWidth}.");
+            int logLde = tp.LogHeight + logB;
+            var rows = Domains.DistinctPositions(accepted.Queries, logLde, maxLdeLog);
+            if (tp.PreprocessedOpening != null) CheckOpeningShape(tp.PreprocessedOpening, def.PreprocessedWidth, logLde, rows, $"{at} preprocessed");
+            CheckOpeningShape(tp.MainOpening, def.MainWidth, logLde, rows, $"{at} main");
+            if (tp.AuxOpening != null) CheckOpeningShape(tp.AuxOpening, def.AuxBaseWidth, logLde, rows, $"{at} aux");
+            CheckOpeningShape(tp.CompositionOpening, compWidth, logLde, rows, $"{at} composition");
+        }
+
+        //    3c. FRI messages, against the layer schedule the heights and parameters fix.
+        var schedule = FriSchedule.Create(logHeights.Select(h => h + logB).ToArray(), accepted);
+        FriVerifier.CheckShapes(schedule, proof.FriLayerRoots, proof.FriRemainder, proof.FriOpenings, accepted.Queries);
 
         // 4. Security of these parameters for this statement's shape.
         if (!options.AllowInsecureParameters)
@@ -115,6 +137,7 @@ public static class StarkVerifier
         }
 
         // 5. Transcript: statement, then commitments in order, drawing each challenge after what it depends on.
+        //    The preprocessed roots (verifying key, recomputed for this proof's cosets and cached) come first.
         var hash = accepted.Hash;
         var transcript = StatementTranscript.Begin(air, accepted, logHeights, publicInputs, external);
         var shifts = logHeights.Select(h => Domains.CosetShift(h + logB, maxLdeLog)).ToArray();
@@ -150,7 +173,6 @@ public static class StarkVerifier
         }
         var deepGamma = transcript.DrawExt();
         var deepC = transcript.DrawExt();
-        var schedule = FriSchedule.Create(logHeights.Select(h => h + logB).ToArray(), accepted);
         var fri = FriVerifier.ReadCommitments(schedule, proof.FriLayerRoots, proof.FriRemainder, transcript);
         if (!transcript.CheckGrinding(proof.GrindingNonce, accepted.GrindingBits))
             throw new ProofRejectedException($"grinding: nonce {proof.GrindingNonce} does not give {accepted.GrindingBits} leading zero bits.");
@@ -227,6 +249,19 @@ public static class StarkVerifier
 
         // 10. Every check passed: expose the external sum for the caller's cross-proof balance.
         return proof.Tables.Aggregate(Goldilocks3.Zero, (acc, t) => acc + t.ExternalSum);
+    }
+
+    /// <summary>
+    /// A group opening's shape before the positions are known: whole rows of the group's width, as many as the
+    /// queries can give, and at most one Merkle sibling per opened row and tree level.
+    /// </summary>
+    private static void CheckOpeningShape(GroupOpening opening, int width, int depth, (int Min, int Max) rows, string what)
+    {
+        int values = opening.Values.Length, count = values / width;
+        if (values % width != 0 || count < rows.Min || count > rows.Max)
+            throw new ProofRejectedException($"{what}: {values} opened values, expected {(rows.Min == rows.Max ? $"{rows.Min}" : $"{rows.Min}..{rows.Max}")} rows of {width}.");
+        if ((long)opening.Proof.Nodes.Length > (long)count * depth)
+            throw new ProofRejectedException($"{what}: Merkle proof has {opening.Proof.Nodes.Length} nodes, more than {count} rows of a depth-{depth} tree can need.");
     }
 
     private static Goldilocks[] CheckGroup(IHashSuite hash, Digest root, int depth, int[] indices, GroupOpening opening, int width, string what)
