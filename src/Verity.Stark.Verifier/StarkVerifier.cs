@@ -128,7 +128,28 @@ public static class StarkVerifier
         var schedule = FriSchedule.Create(logHeights.Select(h => h + logB).ToArray(), accepted);
         FriVerifier.CheckShapes(schedule, proof.FriLayerRoots, proof.FriRemainder, proof.FriOpenings, accepted.Queries);
 
-        // 4. Security of these parameters for this statement's shape.
+        // 4. Canonical encodings: every field element the verifier will absorb or compute with is below p. The
+        //    codec refuses others, but a proof built in memory can carry any 64-bit words, and a word ≥ p would be
+        //    absorbed as one value and computed with as another (or break the arithmetic's canonical-input contract).
+        RequireCanonical(publicInputs, "public inputs");
+        if (external is { } ext) { RequireCanonical(ext.Gamma, "external challenge γₑ"); RequireCanonical(ext.Beta, "external challenge βₑ"); }
+        for (int i = 0; i < air.Tables.Count; i++)
+        {
+            var tp = proof.Tables[i];
+            string at = $"table '{air.Tables[i].Name}'";
+            RequireCanonical(tp.ClaimedSum, $"{at} claimed sum");
+            RequireCanonical(tp.ExternalSum, $"{at} external sum");
+            RequireCanonical(tp.OodAtZ, $"{at} OOD values at z");
+            RequireCanonical(tp.OodAtGz, $"{at} OOD values at g·z");
+            if (tp.PreprocessedOpening != null) RequireCanonical(tp.PreprocessedOpening.Values, $"{at} preprocessed opened values");
+            RequireCanonical(tp.MainOpening.Values, $"{at} main opened values");
+            if (tp.AuxOpening != null) RequireCanonical(tp.AuxOpening.Values, $"{at} aux opened values");
+            RequireCanonical(tp.CompositionOpening.Values, $"{at} composition opened values");
+        }
+        RequireCanonical(proof.FriRemainder, "FRI remainder");
+        for (int k = 0; k < proof.FriOpenings.Length; k++) RequireCanonical(proof.FriOpenings[k].Values, $"FRI layer {k} opened values");
+
+        // 5. Security of these parameters for this statement's shape.
         if (!options.AllowInsecureParameters)
         {
             var report = StatementSecurity.Compute(air, accepted, logHeights);
@@ -136,7 +157,7 @@ public static class StarkVerifier
                 throw new ProofRejectedException($"parameters '{accepted.Name}' give {report.ProvableBits:F1} provable bits for this statement, below the required {options.MinimumProvableBits}.");
         }
 
-        // 5. Transcript: statement, then commitments in order, drawing each challenge after what it depends on.
+        // 6. Transcript: statement, then commitments in order, drawing each challenge after what it depends on.
         //    The preprocessed roots (verifying key, recomputed for this proof's cosets and cached) come first.
         var hash = accepted.Hash;
         var transcript = StatementTranscript.Begin(air, accepted, logHeights, publicInputs, external);
@@ -179,7 +200,7 @@ public static class StarkVerifier
         transcript.AbsorbNonce(proof.GrindingNonce);
         var positions = transcript.DrawQueryPositions(accepted.Queries, 1 << maxLdeLog);
 
-        // 6. Local LogUp buses balance: the tables' claimed sums plus the statement's public terms.
+        // 7. Local LogUp buses balance: the tables' claimed sums plus the statement's public terms.
         //    External sums are not balanced here; they are returned for the caller to add up.
         if (air.HasLocalBuses)
         {
@@ -189,7 +210,7 @@ public static class StarkVerifier
             if (!sum.IsZero) throw new ProofRejectedException("LogUp: the tables' claimed sums and the public interactions do not add up to zero (a bus is unbalanced).");
         }
 
-        // 7. DEEP-ALI: constraints at z, from the claimed values, equal the composition chunks at z.
+        // 8. DEEP-ALI: constraints at z, from the claimed values, equal the composition chunks at z.
         for (int i = 0; i < air.Tables.Count; i++)
         {
             var def = air.Tables[i];
@@ -209,7 +230,7 @@ public static class StarkVerifier
                 throw new ProofRejectedException($"table '{def.Name}': out-of-domain check failed: the constraints at z do not match the composition polynomial.");
         }
 
-        // 8. Openings: every group's rows against its root, then the DEEP quotient recomputed from them.
+        // 9. Openings: every group's rows against its root, then the DEEP quotient recomputed from them.
         var deepValues = new Dictionary<int, Dictionary<int, Goldilocks3>>();
         var allWeights = DeepCoefficients.Weights(deepGamma, proof.Tables.Select(t => t.OodAtZ.Length).ToArray());
         for (int i = 0; i < air.Tables.Count; i++)
@@ -244,12 +265,32 @@ public static class StarkVerifier
             }
         }
 
-        // 9. FRI: the DEEP quotients are close to polynomials of the claimed degrees.
+        // 10. FRI: the DEEP quotients are close to polynomials of the claimed degrees.
         fri.VerifyQueries(positions, proof.FriOpenings, deepValues, hash);
 
-        // 10. Every check passed: expose the external sum for the caller's cross-proof balance.
+        // 11. Every check passed: expose the external sum for the caller's cross-proof balance.
         return proof.Tables.Aggregate(Goldilocks3.Zero, (acc, t) => acc + t.ExternalSum);
     }
+
+    /// <summary>Rejects any word ≥ p among <paramref name="values"/>, naming the element.</summary>
+    private static void RequireCanonical(ReadOnlySpan<Goldilocks> values, string what)
+    {
+        var words = MemoryMarshal.Cast<Goldilocks, ulong>(values);
+        for (int i = 0; i < words.Length; i++)
+            if (words[i] >= Goldilocks.Modulus)
+                throw new ProofRejectedException($"{what}: element {i} is not a canonical field element (0x{words[i]:x16} ≥ p).");
+    }
+
+    /// <summary>Rejects any extension element with a coefficient ≥ p, naming the element and the coefficient.</summary>
+    private static void RequireCanonical(ReadOnlySpan<Goldilocks3> values, string what)
+    {
+        var words = MemoryMarshal.Cast<Goldilocks3, ulong>(values);
+        for (int i = 0; i < words.Length; i++)
+            if (words[i] >= Goldilocks.Modulus)
+                throw new ProofRejectedException($"{what}: element {i / 3} is not a canonical field element (coefficient {i % 3} is 0x{words[i]:x16} ≥ p).");
+    }
+
+    private static void RequireCanonical(in Goldilocks3 value, string what) => RequireCanonical(new ReadOnlySpan<Goldilocks3>(in value), what);
 
     /// <summary>
     /// A group opening's shape before the positions are known: whole rows of the group's width, as many as the
