@@ -194,6 +194,7 @@ public static class StarkVerifier
         }
         var deepGamma = transcript.DrawExt();
         var deepC = transcript.DrawExt();
+        var deepMu = transcript.DrawExt(); // degree correction: FRI bounds (1 + μ·x)·F, so F by the honest n − 2
         var fri = FriVerifier.ReadCommitments(schedule, proof.FriLayerRoots, proof.FriRemainder, transcript);
         if (!transcript.CheckGrinding(proof.GrindingNonce, accepted.GrindingBits))
             throw new ProofRejectedException($"grinding: nonce {proof.GrindingNonce} does not give {accepted.GrindingBits} leading zero bits.");
@@ -230,7 +231,8 @@ public static class StarkVerifier
                 throw new ProofRejectedException($"table '{def.Name}': out-of-domain check failed: the constraints at z do not match the composition polynomial.");
         }
 
-        // 9. Openings: every group's rows against its root, then the DEEP quotient recomputed from them.
+        // 9. Openings: every group's rows against its root, then the DEEP quotient recomputed from them and
+        //    multiplied by the degree correction (1 + μ·x).
         var deepValues = new Dictionary<int, Dictionary<int, Goldilocks3>>();
         var allWeights = DeepCoefficients.Weights(deepGamma, proof.Tables.Select(t => t.OodAtZ.Length).ToArray());
         for (int i = 0; i < air.Tables.Count; i++)
@@ -261,11 +263,13 @@ public static class StarkVerifier
                 if (aux != null) { s += Dot(aux.AsSpan(r * def.AuxBaseWidth, def.AuxBaseWidth), weights.AsSpan(w)); w += def.AuxBaseWidth; }
                 var cval = Dot(comp.AsSpan(r * 3 * def.QuotientChunks, 3 * def.QuotientChunks), weights.AsSpan(w));
                 var f = (s + cval - claimZ) * (x - z).Inverse() + deepC * ((s - claimGz) * (x - gz).Inverse());
+                f += deepMu * x * f;
                 bySize[idx[r]] = bySize.TryGetValue(idx[r], out var prev) ? prev + f : f;
             }
         }
 
-        // 10. FRI: the DEEP quotients are close to polynomials of the claimed degrees.
+        // 10. FRI: each table's (1 + μ·x)·F is close to a polynomial of degree < nₜ, so F to one of degree < nₜ − 1,
+        //     the honest maximum: every column has degree < nₜ and the division by (x − z) removes one.
         fri.VerifyQueries(positions, proof.FriOpenings, deepValues, hash);
 
         // 11. Every check passed: expose the external sum for the caller's cross-proof balance.
