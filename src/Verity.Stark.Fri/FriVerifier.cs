@@ -28,6 +28,33 @@ public sealed class FriVerifier
         _remainder = remainder;
     }
 
+    /// <summary>
+    /// Checks every FRI message's shape against the schedule before anything is computed or absorbed: one root
+    /// and one opening per committed layer, exactly the remainder's coefficient count (its degree bound), and per
+    /// layer a number of opened cosets that <paramref name="queries"/> distinct positions can give, with at most
+    /// one Merkle sibling per opened coset and tree level. The exact counts follow once the positions are drawn.
+    /// </summary>
+    public static void CheckShapes(FriSchedule schedule, Digest[] layerRoots, Goldilocks3[] remainder, FriLayerOpening[] openings, int queries)
+    {
+        if (layerRoots.Length != schedule.LayerCount)
+            throw new ProofRejectedException($"FRI: proof has {layerRoots.Length} layer roots, the schedule requires {schedule.LayerCount}.");
+        if (remainder.Length != schedule.RemainderCoefficients)
+            throw new ProofRejectedException($"FRI: remainder has {remainder.Length} coefficients, the degree bound requires exactly {schedule.RemainderCoefficients}.");
+        if (openings.Length != schedule.LayerCount)
+            throw new ProofRejectedException($"FRI: proof opens {openings.Length} layers, the schedule has {schedule.LayerCount}.");
+        for (int k = 0; k < schedule.LayerCount; k++)
+        {
+            int logA = schedule.LogArities[k], depth = schedule.LayerLogSizes[k] - logA, a = 1 << logA;
+            var (min, max) = Domains.DistinctPositions(queries, depth, schedule.MaxLogSize);
+            var opening = openings[k];
+            int values = opening.Values.Length, cosets = values / a;
+            if (values % a != 0 || cosets < min || cosets > max)
+                throw new ProofRejectedException($"FRI layer {k}: {values} opened values, expected {(min == max ? $"{min}" : $"{min}..{max}")} cosets of {a}.");
+            if ((long)opening.Proof.Nodes.Length > (long)cosets * depth)
+                throw new ProofRejectedException($"FRI layer {k}: Merkle proof has {opening.Proof.Nodes.Length} nodes, more than {cosets} cosets of a depth-{depth} tree can need.");
+        }
+    }
+
     /// <summary>Checks the commitment shapes and replays the commit phase into the transcript.</summary>
     public static FriVerifier ReadCommitments(FriSchedule schedule, Digest[] layerRoots, Goldilocks3[] remainder, Transcript transcript)
     {

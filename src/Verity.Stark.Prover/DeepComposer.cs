@@ -4,17 +4,20 @@ using Verity.Stark.Air.Model;
 namespace Verity.Stark.Prover;
 
 /// <summary>
-/// The DEEP quotient of one table over its LDE coset:
+/// The FRI input of one table over its LDE coset: the DEEP quotient
 /// F(x) = (S(x) + C(x) − S(z) − C(z))/(x − z) + c·(S(x) − S(g·z))/(x − g·z),
 /// where S = Σⱼ γⱼ·pⱼ over the trace base columns and C = Σₖ γ_{W+k}·hₖ over the composition
-/// chunk columns, with the claimed values taken from the OOD frame the verifier saw.
+/// chunk columns, with the claimed values taken from the OOD frame the verifier saw, times the
+/// degree correction (1 + μ·x). Every column has degree ≤ n − 1, so F has degree ≤ n − 2 and
+/// (1 + μ·x)·F degree ≤ n − 1: FRI's bound (degree &lt; n) is then exactly the honest maximum of F
+/// (docs/STARK.md, step 9).
 /// S and C are formed from the columns' coefficients (n terms per column instead of B·n LDE
 /// values), F is computed in coefficient form by synthetic division and extended once: no
 /// per-point inversions, and the work over the LDE does not grow with the trace width.
 /// </summary>
 internal static class DeepComposer
 {
-    public static Goldilocks3[] Compose(TableState table, Goldilocks3[] weights, Goldilocks3 c, Goldilocks3 z)
+    public static Goldilocks3[] Compose(TableState table, Goldilocks3[] weights, Goldilocks3 c, Goldilocks3 mu, Goldilocks3 z)
     {
         var traceCoeffs = table.TraceCoefficients;
         var compCoeffs = table.CompositionCoefficients;
@@ -51,13 +54,19 @@ internal static class DeepComposer
         bq[0] -= claimGz;
         var qa = DivideByLinear(a, z);
         var qb = DivideByLinear(bq, gz);
+        // F = qa + c·qb has degree ≤ n − 2 (the quotients' top coefficient is zero), so (1 + μ·X)·F,
+        // coefficient i being Fᵢ + μ·Fᵢ₋₁, still fits in n coefficients.
         var f = new Goldilocks[3][];
         for (int k = 0; k < 3; k++) f[k] = new Goldilocks[n];
+        Goldilocks3 previous = Goldilocks3.Zero;
         for (int i = 0; i < n; i++)
         {
-            var v = qa[i] + c * qb[i];
+            var fi = qa[i] + c * qb[i];
+            var v = fi + mu * previous;
+            previous = fi;
             f[0][i] = v.C0; f[1][i] = v.C1; f[2][i] = v.C2;
         }
+        if (!previous.IsZero) throw new InvalidOperationException("DEEP: the quotient has degree n − 1 (prover bug).");
         var lde = LowDegreeExtension.ExtendCoefficients(f, table.Blowup, table.Shift);
         var values = lde.Values;
         var result = new Goldilocks3[N];

@@ -14,7 +14,7 @@ namespace Verity.Stark.Prover;
 /// Proves a multi-table AIR statement. The phases follow the transcript order of DESIGN §3:
 /// statement (with the external challenges, if any) → preprocessed and main commitments → LogUp
 /// challenges → aux commitments, claimed and external sums → composition challenge → composition commitments → OOD point → OOD values → DEEP
-/// coefficients → FRI → grinding → queries → openings.
+/// coefficients and degree correction → FRI → grinding → queries → openings.
 /// </summary>
 public static class StarkProver
 {
@@ -131,12 +131,13 @@ public static class StarkProver
         // 5. DEEP quotients, then FRI over all of them.
         var deepGamma = transcript.DrawExt();
         var deepC = transcript.DrawExt();
+        var deepMu = transcript.DrawExt(); // degree correction: FRI runs on (1 + μ·x)·F, see DeepComposer
         var friInputs = new List<(int, Goldilocks3[])>();
         Time(sw, () =>
         {
             var weights = DeepCoefficients.Weights(deepGamma, tables.Select(t => t.OodAtZ.Length).ToArray());
             for (int i = 0; i < tables.Length; i++)
-                friInputs.Add((tables[i].LogLde, DeepComposer.Compose(tables[i], weights[i], deepC, z)));
+                friInputs.Add((tables[i].LogLde, DeepComposer.Compose(tables[i], weights[i], deepC, deepMu, z)));
         }, ms => timings.DeepMs += ms);
         var schedule = FriSchedule.Create(tables.Select(t => t.LogLde).ToArray(), parameters);
         FriProver fri = null!;
@@ -235,6 +236,9 @@ public static class StarkProver
             throw new ArgumentException($"Table '{def.Name}': height {n} must be a power of two in 2^{StatementTranscript.MinLogHeight}..2^{StatementTranscript.MaxLogHeight}.");
         foreach (var c in cols)
             if (c.Length != n) throw new ArgumentException($"Table '{def.Name}': all columns must have height {n}, found one of {c.Length}.");
+        // Below its period a periodic column p(x^(n/P)) is not the column the AIR means (n/P rounds to 0).
+        if (def.PeriodicLongerThan(n) is var j and >= 0)
+            throw new ArgumentException($"Table '{def.Name}': height {n} is shorter than its periodic column {j} (period {def.Periodic[j].Length}); a table must be at least as tall as each of its periodic columns.");
         return System.Numerics.BitOperations.Log2((uint)n);
     }
 

@@ -38,6 +38,7 @@ internal sealed class OodConstraintEvaluator
         // A periodic column with cycle v is p(x^(n/P)) where p interpolates v over the P-th roots of unity.
         _periodic = table.Periodic.Select(cycle =>
         {
+            if (cycle.Length > 1 << logHeight) throw new InvalidOperationException($"Verifier bug: table '{table.Name}' is shorter than a periodic column; the shape check must refuse it first.");
             var coeffs = (Goldilocks[])cycle.Clone();
             Ntt.Inverse(coeffs);
             return Polynomial.Evaluate(coeffs, z.Pow((ulong)((1 << logHeight) / cycle.Length)));

@@ -69,7 +69,10 @@ public static class StarkVerifier
         if (!air.HasExternalBuses && external is not null)
             throw new ProofRejectedException($"external challenges were given, but AIR '{air.Name}' has no external buses.");
 
-        // 3. Shapes of the per-table messages.
+        // 3. Shapes, cheapest first and all before any work: they depend only on the AIR, the claimed heights and
+        //    the verifier's parameters. Nothing from the verifying key (preprocessed commitments) is computed
+        //    before every shape has passed, so a malformed proof with an absurd height costs next to nothing.
+        //    3a. Table count and heights.
         if (proof.Tables.Length != air.Tables.Count)
             throw new ProofRejectedException($"proof has {proof.Tables.Length} tables, AIR '{air.Name}' has {air.Tables.Count}.");
         int logB = accepted.LogBlowup;
@@ -82,29 +85,71 @@ public static class StarkVerifier
                 throw new ProofRejectedException($"table '{def.Name}': height 2^{tp.LogHeight} is outside 2^{StatementTranscript.MinLogHeight}..2^{StatementTranscript.MaxLogHeight}.");
             if (def.FixedLogHeight is { } fixedLog && tp.LogHeight != fixedLog)
                 throw new ProofRejectedException($"table '{def.Name}': height 2^{tp.LogHeight}, but its preprocessed columns fix 2^{fixedLog}.");
-            if (tp.AuxRoot.HasValue != def.HasAux || (tp.AuxOpening != null) != def.HasAux)
-                throw new ProofRejectedException($"table '{def.Name}': auxiliary commitment {(def.HasAux ? "missing" : "unexpected")}.");
-            if (tp.HasExternalSum != def.HasExternalInteractions)
-                throw new ProofRejectedException($"table '{def.Name}': external sum {(def.HasExternalInteractions ? "missing" : "unexpected")}.");
-            if (!def.HasLocalInteractions && !tp.ClaimedSum.IsZero)
-                throw new ProofRejectedException($"table '{def.Name}': non-zero claimed sum, but the table has no local interactions.");
-            if (!def.HasExternalInteractions && !tp.ExternalSum.IsZero)
-                throw new ProofRejectedException($"table '{def.Name}': non-zero external sum, but the table has no external interactions.");
-            if ((tp.PreprocessedOpening != null) != (def.PreprocessedWidth > 0))
-                throw new ProofRejectedException($"table '{def.Name}': preprocessed opening {(def.PreprocessedWidth > 0 ? "missing" : "unexpected")}.");
-            int traceWidth = def.PreprocessedWidth + def.MainWidth + def.AuxBaseWidth;
-            int compWidth = 3 * def.QuotientChunks;
-            if (tp.OodAtZ.Length != traceWidth + compWidth)
-                throw new ProofRejectedException($"table '{def.Name}': {tp.OodAtZ.Length} OOD values at z, expected {traceWidth + compWidth}.");
-            if (tp.OodAtGz.Length != traceWidth)
-                throw new ProofRejectedException($"table '{def.Name}': {tp.OodAtGz.Length} OOD values at g·z, expected {traceWidth}.");
+            if (def.PeriodicLongerThan(1 << tp.LogHeight) is var j and >= 0)
+                throw new ProofRejectedException($"table '{def.Name}': height 2^{tp.LogHeight} is shorter than its periodic column {j} (period {def.Periodic[j].Length}).");
             logHeights[i] = tp.LogHeight;
         }
         int maxLdeLog = logHeights.Max() + logB;
         if (accepted.Queries > 1 << maxLdeLog)
             throw new ProofRejectedException($"{accepted.Queries} queries exceed the LDE domain of {1 << maxLdeLog} points.");
 
-        // 4. Security of these parameters for this statement's shape.
+        //    3b. Per-table messages: commitments present exactly as the AIR requires, OOD counts, and openings
+        //        whose row counts the queries can give (the exact counts follow once the positions are drawn).
+        for (int i = 0; i < air.Tables.Count; i++)
+        {
+            var def = air.Tables[i];
+            var tp = proof.Tables[i];
+            string at = $"table '{def.Name}'";
+            if (tp.AuxRoot.HasValue != def.HasAux || (tp.AuxOpening != null) != def.HasAux)
+                throw new ProofRejectedException($"{at}: auxiliary commitment {(def.HasAux ? "missing" : "unexpected")}.");
+            if (tp.HasExternalSum != def.HasExternalInteractions)
+                throw new ProofRejectedException($"{at}: external sum {(def.HasExternalInteractions ? "missing" : "unexpected")}.");
+            if (!def.HasLocalInteractions && !tp.ClaimedSum.IsZero)
+                throw new ProofRejectedException($"{at}: non-zero claimed sum, but the table has no local interactions.");
+            if (!def.HasExternalInteractions && !tp.ExternalSum.IsZero)
+                throw new ProofRejectedException($"{at}: non-zero external sum, but the table has no external interactions.");
+            if ((tp.PreprocessedOpening != null) != (def.PreprocessedWidth > 0))
+                throw new ProofRejectedException($"{at}: preprocessed opening {(def.PreprocessedWidth > 0 ? "missing" : "unexpected")}.");
+            int traceWidth = def.PreprocessedWidth + def.MainWidth + def.AuxBaseWidth;
+            int compWidth = 3 * def.QuotientChunks;
+            if (tp.OodAtZ.Length != traceWidth + compWidth)
+                throw new ProofRejectedException($"{at}: {tp.OodAtZ.Length} OOD values at z, expected {traceWidth + compWidth}.");
+            if (tp.OodAtGz.Length != traceWidth)
+                throw new ProofRejectedException($"{at}: {tp.OodAtGz.Length} OOD values at g·z, expected {traceWidth}.");
+            int logLde = tp.LogHeight + logB;
+            var rows = Domains.DistinctPositions(accepted.Queries, logLde, maxLdeLog);
+            if (tp.PreprocessedOpening != null) CheckOpeningShape(tp.PreprocessedOpening, def.PreprocessedWidth, logLde, rows, $"{at} preprocessed");
+            CheckOpeningShape(tp.MainOpening, def.MainWidth, logLde, rows, $"{at} main");
+            if (tp.AuxOpening != null) CheckOpeningShape(tp.AuxOpening, def.AuxBaseWidth, logLde, rows, $"{at} aux");
+            CheckOpeningShape(tp.CompositionOpening, compWidth, logLde, rows, $"{at} composition");
+        }
+
+        //    3c. FRI messages, against the layer schedule the heights and parameters fix.
+        var schedule = FriSchedule.Create(logHeights.Select(h => h + logB).ToArray(), accepted);
+        FriVerifier.CheckShapes(schedule, proof.FriLayerRoots, proof.FriRemainder, proof.FriOpenings, accepted.Queries);
+
+        // 4. Canonical encodings: every field element the verifier will absorb or compute with is below p. The
+        //    codec refuses others, but a proof built in memory can carry any 64-bit words, and a word ≥ p would be
+        //    absorbed as one value and computed with as another (or break the arithmetic's canonical-input contract).
+        RequireCanonical(publicInputs, "public inputs");
+        if (external is { } ext) { RequireCanonical(ext.Gamma, "external challenge γₑ"); RequireCanonical(ext.Beta, "external challenge βₑ"); }
+        for (int i = 0; i < air.Tables.Count; i++)
+        {
+            var tp = proof.Tables[i];
+            string at = $"table '{air.Tables[i].Name}'";
+            RequireCanonical(tp.ClaimedSum, $"{at} claimed sum");
+            RequireCanonical(tp.ExternalSum, $"{at} external sum");
+            RequireCanonical(tp.OodAtZ, $"{at} OOD values at z");
+            RequireCanonical(tp.OodAtGz, $"{at} OOD values at g·z");
+            if (tp.PreprocessedOpening != null) RequireCanonical(tp.PreprocessedOpening.Values, $"{at} preprocessed opened values");
+            RequireCanonical(tp.MainOpening.Values, $"{at} main opened values");
+            if (tp.AuxOpening != null) RequireCanonical(tp.AuxOpening.Values, $"{at} aux opened values");
+            RequireCanonical(tp.CompositionOpening.Values, $"{at} composition opened values");
+        }
+        RequireCanonical(proof.FriRemainder, "FRI remainder");
+        for (int k = 0; k < proof.FriOpenings.Length; k++) RequireCanonical(proof.FriOpenings[k].Values, $"FRI layer {k} opened values");
+
+        // 5. Security of these parameters for this statement's shape.
         if (!options.AllowInsecureParameters)
         {
             var report = StatementSecurity.Compute(air, accepted, logHeights);
@@ -112,7 +157,8 @@ public static class StarkVerifier
                 throw new ProofRejectedException($"parameters '{accepted.Name}' give {report.ProvableBits:F1} provable bits for this statement, below the required {options.MinimumProvableBits}.");
         }
 
-        // 5. Transcript: statement, then commitments in order, drawing each challenge after what it depends on.
+        // 6. Transcript: statement, then commitments in order, drawing each challenge after what it depends on.
+        //    The preprocessed roots (verifying key, recomputed for this proof's cosets and cached) come first.
         var hash = accepted.Hash;
         var transcript = StatementTranscript.Begin(air, accepted, logHeights, publicInputs, external);
         var shifts = logHeights.Select(h => Domains.CosetShift(h + logB, maxLdeLog)).ToArray();
@@ -148,14 +194,14 @@ public static class StarkVerifier
         }
         var deepGamma = transcript.DrawExt();
         var deepC = transcript.DrawExt();
-        var schedule = FriSchedule.Create(logHeights.Select(h => h + logB).ToArray(), accepted);
+        var deepMu = transcript.DrawExt(); // degree correction: FRI bounds (1 + μ·x)·F, so F by the honest n − 2
         var fri = FriVerifier.ReadCommitments(schedule, proof.FriLayerRoots, proof.FriRemainder, transcript);
         if (!transcript.CheckGrinding(proof.GrindingNonce, accepted.GrindingBits))
             throw new ProofRejectedException($"grinding: nonce {proof.GrindingNonce} does not give {accepted.GrindingBits} leading zero bits.");
         transcript.AbsorbNonce(proof.GrindingNonce);
         var positions = transcript.DrawQueryPositions(accepted.Queries, 1 << maxLdeLog);
 
-        // 6. Local LogUp buses balance: the tables' claimed sums plus the statement's public terms.
+        // 7. Local LogUp buses balance: the tables' claimed sums plus the statement's public terms.
         //    External sums are not balanced here; they are returned for the caller to add up.
         if (air.HasLocalBuses)
         {
@@ -165,7 +211,7 @@ public static class StarkVerifier
             if (!sum.IsZero) throw new ProofRejectedException("LogUp: the tables' claimed sums and the public interactions do not add up to zero (a bus is unbalanced).");
         }
 
-        // 7. DEEP-ALI: constraints at z, from the claimed values, equal the composition chunks at z.
+        // 8. DEEP-ALI: constraints at z, from the claimed values, equal the composition chunks at z.
         for (int i = 0; i < air.Tables.Count; i++)
         {
             var def = air.Tables[i];
@@ -185,7 +231,8 @@ public static class StarkVerifier
                 throw new ProofRejectedException($"table '{def.Name}': out-of-domain check failed: the constraints at z do not match the composition polynomial.");
         }
 
-        // 8. Openings: every group's rows against its root, then the DEEP quotient recomputed from them.
+        // 9. Openings: every group's rows against its root, then the DEEP quotient recomputed from them and
+        //    multiplied by the degree correction (1 + μ·x).
         var deepValues = new Dictionary<int, Dictionary<int, Goldilocks3>>();
         var allWeights = DeepCoefficients.Weights(deepGamma, proof.Tables.Select(t => t.OodAtZ.Length).ToArray());
         for (int i = 0; i < air.Tables.Count; i++)
@@ -216,15 +263,50 @@ public static class StarkVerifier
                 if (aux != null) { s += Dot(aux.AsSpan(r * def.AuxBaseWidth, def.AuxBaseWidth), weights.AsSpan(w)); w += def.AuxBaseWidth; }
                 var cval = Dot(comp.AsSpan(r * 3 * def.QuotientChunks, 3 * def.QuotientChunks), weights.AsSpan(w));
                 var f = (s + cval - claimZ) * (x - z).Inverse() + deepC * ((s - claimGz) * (x - gz).Inverse());
+                f += deepMu * x * f;
                 bySize[idx[r]] = bySize.TryGetValue(idx[r], out var prev) ? prev + f : f;
             }
         }
 
-        // 9. FRI: the DEEP quotients are close to polynomials of the claimed degrees.
+        // 10. FRI: each table's (1 + μ·x)·F is close to a polynomial of degree < nₜ, so F to one of degree < nₜ − 1,
+        //     the honest maximum: every column has degree < nₜ and the division by (x − z) removes one.
         fri.VerifyQueries(positions, proof.FriOpenings, deepValues, hash);
 
-        // 10. Every check passed: expose the external sum for the caller's cross-proof balance.
+        // 11. Every check passed: expose the external sum for the caller's cross-proof balance.
         return proof.Tables.Aggregate(Goldilocks3.Zero, (acc, t) => acc + t.ExternalSum);
+    }
+
+    /// <summary>Rejects any word ≥ p among <paramref name="values"/>, naming the element.</summary>
+    private static void RequireCanonical(ReadOnlySpan<Goldilocks> values, string what)
+    {
+        var words = MemoryMarshal.Cast<Goldilocks, ulong>(values);
+        for (int i = 0; i < words.Length; i++)
+            if (words[i] >= Goldilocks.Modulus)
+                throw new ProofRejectedException($"{what}: element {i} is not a canonical field element (0x{words[i]:x16} ≥ p).");
+    }
+
+    /// <summary>Rejects any extension element with a coefficient ≥ p, naming the element and the coefficient.</summary>
+    private static void RequireCanonical(ReadOnlySpan<Goldilocks3> values, string what)
+    {
+        var words = MemoryMarshal.Cast<Goldilocks3, ulong>(values);
+        for (int i = 0; i < words.Length; i++)
+            if (words[i] >= Goldilocks.Modulus)
+                throw new ProofRejectedException($"{what}: element {i / 3} is not a canonical field element (coefficient {i % 3} is 0x{words[i]:x16} ≥ p).");
+    }
+
+    private static void RequireCanonical(in Goldilocks3 value, string what) => RequireCanonical(new ReadOnlySpan<Goldilocks3>(in value), what);
+
+    /// <summary>
+    /// A group opening's shape before the positions are known: whole rows of the group's width, as many as the
+    /// queries can give, and at most one Merkle sibling per opened row and tree level.
+    /// </summary>
+    private static void CheckOpeningShape(GroupOpening opening, int width, int depth, (int Min, int Max) rows, string what)
+    {
+        int values = opening.Values.Length, count = values / width;
+        if (values % width != 0 || count < rows.Min || count > rows.Max)
+            throw new ProofRejectedException($"{what}: {values} opened values, expected {(rows.Min == rows.Max ? $"{rows.Min}" : $"{rows.Min}..{rows.Max}")} rows of {width}.");
+        if ((long)opening.Proof.Nodes.Length > (long)count * depth)
+            throw new ProofRejectedException($"{what}: Merkle proof has {opening.Proof.Nodes.Length} nodes, more than {count} rows of a depth-{depth} tree can need.");
     }
 
     private static Goldilocks[] CheckGroup(IHashSuite hash, Digest root, int depth, int[] indices, GroupOpening opening, int width, string what)

@@ -49,12 +49,12 @@ internal static class StarkTestKit
     };
 
     public static TableProof WithTable(TableProof t, Goldilocks3[]? oodZ = null, Goldilocks3[]? oodGz = null, GroupOpening? main = null, GroupOpening? comp = null,
-        Goldilocks3? claimedSum = null, Goldilocks3? externalSum = null) => new()
+        Goldilocks3? claimedSum = null, Goldilocks3? externalSum = null, int? logHeight = null, GroupOpening? pre = null, GroupOpening? aux = null) => new()
     {
-        LogHeight = t.LogHeight, MainRoot = t.MainRoot, AuxRoot = t.AuxRoot, ClaimedSum = claimedSum ?? t.ClaimedSum,
+        LogHeight = logHeight ?? t.LogHeight, MainRoot = t.MainRoot, AuxRoot = t.AuxRoot, ClaimedSum = claimedSum ?? t.ClaimedSum,
         HasExternalSum = t.HasExternalSum, ExternalSum = externalSum ?? t.ExternalSum, CompositionRoot = t.CompositionRoot,
-        OodAtZ = oodZ ?? t.OodAtZ, OodAtGz = oodGz ?? t.OodAtGz, PreprocessedOpening = t.PreprocessedOpening,
-        MainOpening = main ?? t.MainOpening, AuxOpening = t.AuxOpening, CompositionOpening = comp ?? t.CompositionOpening,
+        OodAtZ = oodZ ?? t.OodAtZ, OodAtGz = oodGz ?? t.OodAtGz, PreprocessedOpening = pre ?? t.PreprocessedOpening,
+        MainOpening = main ?? t.MainOpening, AuxOpening = aux ?? t.AuxOpening, CompositionOpening = comp ?? t.CompositionOpening,
     };
 
     public static Goldilocks[][][] Clone(Goldilocks[][][] traces) =>

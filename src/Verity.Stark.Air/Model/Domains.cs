@@ -17,6 +17,20 @@ public static class Domains
         return Goldilocks.Generator.Pow(1UL << (maxLogSize - logSize));
     }
 
+    /// <summary>
+    /// How many distinct positions <paramref name="queries"/> distinct query positions over the largest domain
+    /// (2^<paramref name="maxLogSize"/>) leave once reduced modulo a domain of 2^<paramref name="logSize"/>: at most
+    /// one per position of the smaller domain, and at least the queries over the 2^(max − log) positions that share one.
+    /// A proof opens exactly that many rows of a table, or cosets of a FRI layer, so its sizes can be bounded before
+    /// the positions are drawn.
+    /// </summary>
+    public static (int Min, int Max) DistinctPositions(int queries, int logSize, int maxLogSize)
+    {
+        if (logSize > maxLogSize || logSize < 0) throw new ArgumentOutOfRangeException(nameof(logSize));
+        long perPosition = 1L << (maxLogSize - logSize);
+        return ((int)((queries + perPosition - 1) / perPosition), (int)System.Math.Min(queries, 1L << logSize));
+    }
+
     /// <summary>The point of index <paramref name="index"/> of the coset shift·⟨ω_2^logSize⟩.</summary>
     public static Goldilocks Point(Goldilocks shift, int logSize, long index) => shift * Goldilocks.RootOfUnity(logSize).Pow((ulong)index);
 }

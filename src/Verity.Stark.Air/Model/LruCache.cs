@@ -25,6 +25,9 @@ internal sealed class LruCache<TKey, TValue>(long capacity, Func<TValue, long> s
 
     public int Count { get { lock (_lock) return _map.Count; } }
 
+    /// <summary>Whether <paramref name="key"/> has an entry (computed or being computed); does not touch the recency order.</summary>
+    public bool ContainsKey(TKey key) { lock (_lock) return _map.ContainsKey(key); }
+
     public TValue GetOrAdd(TKey key, Func<TValue> create)
     {
         LinkedListNode<Entry> node;

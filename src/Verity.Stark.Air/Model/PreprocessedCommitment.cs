@@ -43,7 +43,7 @@ public sealed class PreprocessedCommitment
     public static PreprocessedCommitment Get(AirDefinition air, TableDefinition table, StarkParameters parameters, Goldilocks ldeShift)
     {
         if (table.PreprocessedWidth == 0) throw new InvalidOperationException($"Table '{table.Name}' has no preprocessed columns.");
-        return Cache.GetOrAdd((air.Identity, table.Index, parameters.Blowup, ldeShift.Value, parameters.Hash.Id), () =>
+        return Cache.GetOrAdd(Key(air, table, parameters, ldeShift), () =>
         {
             var coeffs = new Goldilocks[table.PreprocessedWidth][];
             var lde = LowDegreeExtension.Extend(table.Preprocessed, parameters.Blowup, ldeShift, coeffs);
@@ -52,6 +52,13 @@ public sealed class PreprocessedCommitment
         });
     }
 
+    private static (Crypto.Digest, int, int, ulong, byte) Key(AirDefinition air, TableDefinition table, StarkParameters parameters, Goldilocks ldeShift) =>
+        (air.Identity, table.Index, parameters.Blowup, ldeShift.Value, parameters.Hash.Id);
+
     /// <summary>Number of cached commitments (for tests).</summary>
     internal static int CachedCount => Cache.Count;
+
+    /// <summary>Whether the commitment for this coset was computed (for tests: the verifier must not before its cheap checks).</summary>
+    internal static bool IsCached(AirDefinition air, TableDefinition table, StarkParameters parameters, Goldilocks ldeShift) =>
+        Cache.ContainsKey(Key(air, table, parameters, ldeShift));
 }

@@ -140,6 +140,9 @@ public sealed class TableBuilder
         // cancel any other proof's sum: the external challenges must come after its values.
         if (!IsPrecommitted && _interactions.FirstOrDefault(i => i.Scope == BusScope.External) is { } external)
             throw new ArgumentException($"Table '{Name}' has an interaction on external bus {external.Bus} but is not precommitted (call Precommitted()).");
+        // A periodic column needs a table at least as tall as its period; preprocessed columns fix the height.
+        if (_preprocessed.Length > 0 && _periodic.FindIndex(c => c.Length > _preprocessed[0].Length) is var j and >= 0)
+            throw new ArgumentException($"Table '{Name}': periodic column {j} has period {_periodic[j].Length}, longer than the table's preprocessed height {_preprocessed[0].Length}.");
         return new(Name, Index, MainWidth, IsPrecommitted, _preprocessed, [.. _periodic], _constraints, _interactions,
             _preprocessed.Length > 0 ? System.Numerics.BitOperations.Log2((uint)_preprocessed[0].Length) : null);
     }

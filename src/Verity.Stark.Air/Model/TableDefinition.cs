@@ -60,6 +60,18 @@ public sealed class TableDefinition
 
     public Goldilocks[][] Preprocessed { get; }
     public Goldilocks[][] Periodic { get; }
+
+    /// <summary>
+    /// The index of the first periodic column whose period exceeds <paramref name="height"/>, or −1. A periodic
+    /// column of period P is p(x^(n/P)), so it needs n ≥ P: below that n/P rounds to 0 and the column would read
+    /// as the constant v[0] instead of v[i mod P]. Prover and verifier both refuse such a height.
+    /// </summary>
+    public int PeriodicLongerThan(int height)
+    {
+        for (int j = 0; j < Periodic.Length; j++)
+            if (Periodic[j].Length > height) return j;
+        return -1;
+    }
     public IReadOnlyList<Constraint> UserConstraints { get; }
 
     /// <summary>Every interaction in declaration order, both scopes.</summary>

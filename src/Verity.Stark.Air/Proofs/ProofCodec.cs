@@ -8,7 +8,7 @@ namespace Verity.Stark.Air.Proofs;
 public sealed class ProofFormatException(string message) : Exception(message);
 
 /// <summary>
-/// Binary proof format, version 2 (all integers little-endian):
+/// Binary proof format, version 3 (all integers little-endian; encoded as version 2, see docs/STARK.md):
 /// magic "VSTK" · u16 version · 32-byte parameter fingerprint · 32-byte AIR identity ·
 /// u8 table count · per table: u8 log height, u8 flags (bit0 aux, bit1 preprocessed, bit2 external
 /// sum; bit2 needs bit0), main root, [aux root, claimed sum, [external sum]],

@@ -60,7 +60,11 @@ public sealed class TableProof
 /// </summary>
 public sealed class StarkProof
 {
-    public const ushort FormatVersion = 2;
+    /// <summary>
+    /// Version 3: same encoding as version 2, but the protocol draws the degree-correction coefficient μ and FRI
+    /// runs on (1 + μ·x)·F (docs/STARK.md); the version is absorbed into the transcript.
+    /// </summary>
+    public const ushort FormatVersion = 3;
 
     public required Digest ParametersFingerprint { get; init; }
     public required Digest AirIdentity { get; init; }
