@@ -6,7 +6,8 @@ namespace Verity.Zkvm.Programs;
 /// <summary>
 /// The program ROM: one row per word of every executable region of the image (pc, code, rd, rs1, rs2, imm), decoded
 /// exactly as the executor decodes it. It becomes the preprocessed columns of the segment AIR's program table, so
-/// the AIR (and its identity) is specific to the program. Padding rows hold code 0 (illegal), which no chip sends.
+/// the AIR (and its identity) is specific to the program. Padding rows hold code 0 (illegal), which no chip sends;
+/// like every zkVM table it has at least 2^<see cref="Proving.ReceiptSecurity.MinLogTableHeight"/> rows.
 /// </summary>
 internal sealed class ProgramRom
 {
@@ -27,7 +28,7 @@ internal sealed class ProgramRom
             }
         }
         Rows = [.. rows];
-        Height = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(8, rows.Count));
+        Height = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1 << Proving.ReceiptSecurity.MinLogTableHeight, rows.Count));
         Columns = BuildColumns();
     }
 
