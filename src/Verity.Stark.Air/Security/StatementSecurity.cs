@@ -29,6 +29,8 @@ public sealed record BusSecurity(int Bus, BusScope Scope, double Fractions, int 
 /// <param name="ProvableBitsExact">The weakest table's provable bits and the local LogUp terms, as a union bound (unrounded).</param>
 /// <param name="ProvableBits"><paramref name="ProvableBitsExact"/> rounded down: what the verifier's minimum applies to.</param>
 /// <param name="ConjecturedBits">The weakest table's conjectured bits.</param>
+/// <param name="Constraints">Constraints composed (C), LogUp constraints included.</param>
+/// <param name="CommittedBaseColumns">Base-field columns the DEEP composition batches (P).</param>
 public sealed record StatementSecurityReport(
     IReadOnlyList<TableSecurity> Tables,
     TableSecurity WeakestTable,
@@ -36,7 +38,9 @@ public sealed record StatementSecurityReport(
     double LocalLogUpBits,
     double ProvableBitsExact,
     double ProvableBits,
-    double ConjecturedBits)
+    double ConjecturedBits,
+    int Constraints,
+    int CommittedBaseColumns)
 {
     /// <summary>"'name' at 2^h rows: N provable bits", for messages.</summary>
     public string DescribeWeakestTable() =>
@@ -135,8 +139,9 @@ public static class StatementSecurity
         var buses = Buses(air, maxLogHeights, BusScope.Local);
         double logUp = SecurityCalculator.UnionBits(buses.Select(b => b.Bits));
         double exact = SecurityCalculator.UnionBits([weakest.Report.ProvableBitsExact, logUp]);
+        var inputs = Inputs(air, parameters, weakest.LogHeight);
         return new StatementSecurityReport(tables, weakest, buses, logUp, exact,
-            SecurityCalculator.WholeBits(exact), tables.Min(t => t.Report.ConjecturedBits));
+            SecurityCalculator.WholeBits(exact), tables.Min(t => t.Report.ConjecturedBits), inputs.NumConstraints, inputs.NumCommittedPolys);
     }
 
     /// <summary>
