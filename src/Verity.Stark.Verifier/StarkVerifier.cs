@@ -154,7 +154,7 @@ public static class StarkVerifier
         {
             var report = StatementSecurity.Compute(air, accepted, logHeights);
             if (report.ProvableBits < options.MinimumProvableBits)
-                throw new ProofRejectedException($"parameters '{accepted.Name}' give {report.ProvableBits:F1} provable bits for this statement, below the required {options.MinimumProvableBits}.");
+                throw new ProofRejectedException($"parameters '{accepted.Name}' give {report.ProvableBits:F1} provable bits for this statement ({report.DescribeWeakestTable()}), below the required {options.MinimumProvableBits}.");
         }
 
         // 6. Transcript: statement, then commitments in order, drawing each challenge after what it depends on.

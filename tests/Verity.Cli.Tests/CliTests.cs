@@ -60,6 +60,8 @@ public class CliTests
                 Assert.Equal(7, root.GetProperty("exit_code").GetInt32());
                 foreach (var f in new[] { "prove_ms", "khz", "receipt_bytes" }) Assert.True(root.GetProperty(f).GetDouble() > 0, f);
                 Assert.Equal(new FileInfo(receipt).Length, root.GetProperty("receipt_bytes").GetInt64());
+                // The receipt's security for its parameters (a handful of bits for the test set).
+                Assert.True(root.GetProperty("receipt_bits").GetDouble() <= root.GetProperty("provable_bits").GetDouble());
             }
             var (id, idOut, _) = Run("image-id", elf);
             Assert.Equal(0, id);
@@ -184,6 +186,77 @@ public class CliTests
         var (code, output, _) = Run("params");
         Assert.Equal(0, code);
         foreach (var name in new[] { "default", "blowup4", "default-keccak", "insecure-test" }) Assert.Contains(name, output);
+        foreach (var row in new[] { "segment: weakest table", "queries + grinding", "segment: local LogUp buses", "memory proof",
+                     "global challenge (global buses)", "receipt: union of 16 + 1 proofs" })
+            Assert.Contains(row, output);
+    }
+
+    [Fact]
+    public void Params_json_gives_every_term_the_weakest_table_and_the_receipt_total()
+    {
+        // docs/SOUNDNESS.md: default set, po2 20, 16 segments.
+        var (code, output, err) = Run("params", "--po2", "20", "--segments", "16", "--json");
+        Assert.True(code == 0, output + err);
+        using var doc = JsonDocument.Parse(output.Trim());
+        Assert.Equal(20, doc.RootElement.GetProperty("po2").GetInt32());
+        Assert.Equal(16, doc.RootElement.GetProperty("segments").GetInt32());
+        var sets = doc.RootElement.GetProperty("sets").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
+        Assert.Equal(["default", "blowup4", "default-keccak", "insecure-test"], sets.Keys);
+        var d = sets["default"];
+        var seg = d.GetProperty("segment");
+        Assert.Equal(946, seg.GetProperty("committed_base_columns").GetInt32());
+        Assert.Equal(750, seg.GetProperty("constraints").GetInt32());
+        Assert.Equal(20, seg.GetProperty("weakest_table_log_height").GetInt32());
+        Assert.Equal("list-decoding", seg.GetProperty("regime").GetString());
+        Assert.Equal(101, seg.GetProperty("terms").GetProperty("queries").GetInt32());
+        Assert.Equal(101, seg.GetProperty("terms").GetProperty("fri_batching").GetInt32());
+        Assert.Equal(JsonValueKind.Null, seg.GetProperty("terms").GetProperty("fri_folding").ValueKind);
+        Assert.Equal(101, seg.GetProperty("provable_bits").GetInt32());
+        Assert.Equal(162, seg.GetProperty("local_logup_bits").GetInt32());
+        Assert.Equal(24, d.GetProperty("memory").GetProperty("weakest_table_log_height").GetInt32());
+        Assert.Equal(100, d.GetProperty("memory").GetProperty("provable_bits").GetInt32());
+        Assert.Equal(162, d.GetProperty("global_logup_bits").GetInt32());
+        Assert.Equal(100, d.GetProperty("proof_bits").GetInt32());
+        Assert.Equal(97, d.GetProperty("receipt_bits").GetInt32());
+        // blowup4: its weakest tables are the 64-row ones (100.99 bits).
+        Assert.Equal(6, sets["blowup4"].GetProperty("segment").GetProperty("weakest_table_log_height").GetInt32());
+        Assert.True(sets["insecure-test"].GetProperty("insecure").GetBoolean());
+
+        // One set, one segment: 2 proofs of 101.20 and 101.66 bits → 100.41.
+        var (code1, one, _) = Run("params", "--params", "default", "--segments", "1", "--json");
+        Assert.Equal(0, code1);
+        using var doc1 = JsonDocument.Parse(one.Trim());
+        var only = Assert.Single(doc1.RootElement.GetProperty("sets").EnumerateArray());
+        Assert.Equal(100, only.GetProperty("receipt_bits").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("--po2", "25")]
+    [InlineData("--segments", "0")]
+    [InlineData("--params", "no-such-set")]
+    public void Params_refuses_bad_arguments(params string[] args)
+    {
+        var (code, output, err) = Run(["params", .. args]);
+        Assert.Equal(2, code);
+        Assert.Contains("error", (output + err).ToLowerInvariant());
+    }
+
+    [Fact]
+    public void Prove_refuses_a_segment_size_the_default_verifier_would_reject_before_running()
+    {
+        var elf = TinyGuest();
+        var receipt = Path.Combine(Path.GetTempPath(), $"verity-{Guid.NewGuid():N}.receipt");
+        try
+        {
+            var (code, output, err) = Run("prove", elf, "--po2", "24", "-o", receipt, "--json");
+            Assert.Equal(2, code);
+            Assert.Contains("segment po2 24 with parameters 'default' gives 99 provable bits", err);
+            Assert.Contains("minimum of 100", err);
+            Assert.Contains("use po2 23 or less", err);
+            Assert.Equal("", output);
+            Assert.False(File.Exists(receipt));
+        }
+        finally { File.Delete(elf); File.Delete(receipt); }
     }
 
     /// <summary>A minimal static RV32 ELF: a0 = 7, a7 = 93 (exit), ecall; plus a write of "hi" to the journal.</summary>

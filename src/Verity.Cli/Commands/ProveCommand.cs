@@ -42,12 +42,15 @@ internal static class ProveCommand
         var receiptFile = output ?? new FileInfo(elfFile.FullName + ".receipt");
         if (parameters.IsInsecure && !json) Console.Error.WriteLine($"warning: parameter set '{parameters.Name}' is insecure; verifiers refuse it by default.");
 
+        var options = new ZkvmProveOptions { SegmentPo2 = po2, Parameters = parameters, MaxCycles = maxCycles };
+        // Refuse a segment size whose proofs the default verifier would reject, before running anything.
+        ReceiptSecurity.EnsureProvable(image, options);
+
         var report = new ProvingReport();
         var sw = Stopwatch.StartNew();
         Receipt receipt;
         try
         {
-            var options = new ZkvmProveOptions { SegmentPo2 = po2, Parameters = parameters, MaxCycles = maxCycles };
             receipt = json || Console.IsOutputRedirected
                 ? ZkvmProver.Prove(image, input, options, report)
                 : ProveWithProgress(image, input, options, report);
@@ -57,6 +60,7 @@ internal static class ProveCommand
         var bytes = ReceiptCodec.Serialize(receipt);
         File.WriteAllBytes(receiptFile.FullName, bytes);
         double khz = receipt.Cycles / ms;
+        var security = ReceiptSecurity.ForReceipt(receipt, parameters);
 
         if (json)
         {
@@ -77,6 +81,8 @@ internal static class ProveCommand
                 commit_ms = report.CommitMs,
                 witness_ms = report.WitnessMs,
                 stark_ms = report.StarkMs,
+                provable_bits = security.ProofBits,
+                receipt_bits = security.TotalBits,
             }));
             return 0;
         }
@@ -87,6 +93,9 @@ internal static class ProveCommand
         t.AddRow("journal", Markup.Escape(JournalText.Describe(receipt.Claim.Journal)));
         t.AddRow("proving time", $"{ms / 1000:F2} s ({khz:F1} kHz): execute {report.ExecuteMs:F0} ms, commit {report.CommitMs:F0} ms, witness {report.WitnessMs:F0} ms, STARK {report.StarkMs:F0} ms");
         t.AddRow("receipt", Markup.Escape($"{receiptFile.FullName} ({bytes.Length:N0} bytes, parameters '{parameters.Name}')"));
+        t.AddRow("security", Markup.Escape($"segment proofs ≥ {security.Segment.ProvableBits:F0} provable bits (segment {security.WeakestSegment}, " +
+            $"{security.Segment.DescribeWeakestTable()}), memory proof {security.Memory.ProvableBits:F0}; receipt {security.TotalBits:F0} bits " +
+            $"(union bound over the {receipt.Segments.Length} + 1 proofs and the global buses)"));
         AnsiConsole.Write(t);
         return 0;
     }

@@ -68,13 +68,14 @@ public sealed record StarkParameters
 
     /// <summary>
     /// Default: blowup 8, 58 queries, 16 grinding bits: ≥ 100 provable bits (list-decoding regime)
-    /// for traces up to 2^22 rows with hundreds of constraints (docs/STARK.md). Preferred over
+    /// for every table of 2^5..2^23 rows with hundreds of constraints and about a thousand committed
+    /// base columns (the zkVM segment AIR; docs/STARK.md, docs/SOUNDNESS.md). Preferred over
     /// blowup 4 because its proofs are about a third smaller and the quotient is evaluated on a
     /// sub-coset whose size does not depend on the blowup.
     /// </summary>
     public static StarkParameters Default { get; } = new("default", 8, 58, 16, 4, 127, HashSuites.Blake3);
 
-    /// <summary>Blowup 4, 87 queries, 16 grinding bits: ≥ 100 provable bits, faster LDE and commitments, larger proofs.</summary>
+    /// <summary>Blowup 4, 87 queries, 16 grinding bits: ≥ 100 provable bits for tables of 2^6..2^22 rows, faster LDE and commitments, larger proofs.</summary>
     public static StarkParameters Blowup4 { get; } = new("blowup4", 4, 87, 16, 4, 127, HashSuites.Blake3);
 
     /// <summary>The default set with Keccak-256 Merkle trees and transcript (for proofs an EVM verifies).</summary>

@@ -23,7 +23,9 @@ namespace Verity.Stark.Air.Security;
 //   B    = blowup, ρ = 1/B the code rate, N = B·n the LDE domain D.
 //   s    = number of FRI queries, g = grinding (proof-of-work) bits.
 //   C    = number of constraints composed, P = number of committed polynomials batched into the
-//          DEEP composition polynomial.
+//          DEEP composition polynomial, counted as base-field columns: the DEEP weights run over
+//          every committed base column, so an extension column (LogUp aux, composition chunk)
+//          counts 3 times.
 //   k    = number of out-of-domain openings per column: 2 (z and g·z).
 //   Every soundness error ε_i is handled as "bits" = −log2 ε_i; the round-by-round soundness of the
 //   protocol is the minimum over its rounds.
@@ -42,7 +44,14 @@ namespace Verity.Stark.Air.Security;
 //
 // Rounding. Every reported number is in whole bits, rounded DOWN (floor), and never negative
 // (Winterfell truncates with `as u64`, which saturates negative values at 0). The values are
-// returned as doubles only for convenience.
+// returned as doubles only for convenience. The unrounded provable figure and round terms are
+// returned too, so that totals (a statement's LogUp buses, a receipt's proofs: UnionBits) are
+// added before they are rounded.
+//
+// Beyond one table. A proof holds several tables and a zkVM receipt several proofs; LogUp buses
+// add their own error. StatementSecurity evaluates this calculator per table and adds the LogUp
+// terms (LogUpBits); the zkVM's ReceiptSecurity adds the global buses and a union bound over the
+// receipt's proofs. docs/SOUNDNESS.md shows the whole calculation for a real receipt.
 // =================================================================================================
 
 /// <summary>Everything the security estimate depends on.</summary>
@@ -51,10 +60,12 @@ namespace Verity.Stark.Air.Security;
 /// <param name="Blowup">LDE blowup factor B = 1/ρ (power of two, ≥ 2).</param>
 /// <param name="Queries">Number of FRI queries s.</param>
 /// <param name="GrindingBits">Proof-of-work bits g required before the query seed is drawn.</param>
-/// <param name="TraceLengthLog2">log2 of the largest trace length n.</param>
+/// <param name="TraceLengthLog2">log2 of the trace length n of the table evaluated (a multi-table statement is
+/// evaluated table by table; see <see cref="StatementSecurity"/>).</param>
 /// <param name="NumConstraints">Total number of constraints composed (C).</param>
-/// <param name="NumCommittedPolys">All committed columns batched in the DEEP polynomial: main + aux (each
-/// extension column counted once) + composition chunks (P).</param>
+/// <param name="NumCommittedPolys">All committed polynomials the DEEP composition batches, counted as base-field
+/// columns (P): preprocessed + main + 3 per extension aux column + 3 per composition chunk (the DEEP weights run over
+/// every committed base column; see <see cref="StatementSecurity.CommittedBaseColumns"/>).</param>
 /// <param name="MaxConstraintDegree">Largest constraint degree.</param>
 /// <param name="FriFoldingArity">FRI folding factor per layer (power of two, ≥ 2).</param>
 /// <param name="FriRemainderMaxDegree">Degree bound of the FRI remainder sent in the clear.</param>
@@ -81,12 +92,40 @@ public sealed record SecurityInputs(
 /// <param name="ProvableUniqueDecodingBits">Provable round-by-round security, unique-decoding regime ([BT24] Thm 3), capped by hash collision bits.</param>
 /// <param name="ProvableListDecodingBits">Provable round-by-round security, list-decoding (Johnson) regime ([BT24] Thm 2), at the optimal m, capped by hash collision bits.</param>
 /// <param name="ListDecodingM">The Johnson proximity parameter m that maximises the list-decoding bound.</param>
+/// <param name="ProvableBitsExact"><paramref name="ProvableBits"/> before rounding down (still capped by the hash):
+/// what error terms are added to (<see cref="SecurityCalculator.UnionBits"/>) before a total is rounded.</param>
+/// <param name="UniqueDecodingTerms">Each round's bits in the unique-decoding regime (unrounded).</param>
+/// <param name="ListDecodingTerms">Each round's bits in the list-decoding regime at <paramref name="ListDecodingM"/> (unrounded).</param>
 public sealed record SecurityReport(
     double ConjecturedBits,
     double ProvableBits,
     double ProvableUniqueDecodingBits,
     double ProvableListDecodingBits,
-    int ListDecodingM);
+    int ListDecodingM,
+    double ProvableBitsExact,
+    SecurityTerms UniqueDecodingTerms,
+    SecurityTerms ListDecodingTerms)
+{
+    /// <summary>True when the list-decoding regime gives the provable bound (it does for every 192-bit set shipped).</summary>
+    public bool ListDecodingDecides => ProvableListDecodingBits >= ProvableUniqueDecodingBits;
+
+    /// <summary>The round terms of the regime that gives <see cref="ProvableBits"/>.</summary>
+    public SecurityTerms DecidingTerms => ListDecodingDecides ? ListDecodingTerms : UniqueDecodingTerms;
+}
+
+/// <summary>
+/// The bits of each round of the provable bound, unrounded (−log2 of each round's soundness error). The bound is
+/// their minimum (round-by-round soundness), capped by the hash's collision resistance.
+/// </summary>
+/// <param name="Ali">Constraint batching (DEEP-ALI composition challenge): (C − 1)/|F|, times the list size L in the list-decoding regime.</param>
+/// <param name="Deep">The out-of-domain point: (d·(n + 1) + n − 1)/|F|, times L² in the list-decoding regime.</param>
+/// <param name="Batch">FRI batching / first commit round (correlated agreement over the P batched columns).</param>
+/// <param name="Fold">The later FRI folding rounds (unique-decoding regime only; +∞ where not counted).</param>
+/// <param name="Query">The query phase with grinding: g − s·log2 α.</param>
+public sealed record SecurityTerms(double Ali, double Deep, double Batch, double Fold, double Query)
+{
+    public double Min => Math.Min(Math.Min(Math.Min(Ali, Deep), Math.Min(Batch, Fold)), Query);
+}
 
 /// <summary>
 /// Conjectured and provable security estimates for Verity's STARK (DEEP-ALI + batched FRI),
@@ -117,17 +156,60 @@ public static class SecurityCalculator
         double conjectured = ConjecturedBits(inputs);
 
         double collisionCap = inputs.HashCollisionBits;
-        double udr = Math.Min(ToWholeBits(UniqueDecodingBits(inputs)), collisionCap);
+        var udrTerms = UniqueDecodingTerms(inputs);
+        double udr = Math.Min(ToWholeBits(udrTerms.Min), collisionCap);
         var (ldrExact, m) = BestListDecoding(inputs);
         double ldr = Math.Min(ToWholeBits(ldrExact), collisionCap);
+        double exact = Math.Min(Math.Max(Math.Max(udrTerms.Min, ldrExact), 0), collisionCap);
 
         return new SecurityReport(
             ConjecturedBits: conjectured,
             ProvableBits: Math.Max(udr, ldr),
             ProvableUniqueDecodingBits: udr,
             ProvableListDecodingBits: ldr,
-            ListDecodingM: m);
+            ListDecodingM: m,
+            ProvableBitsExact: exact,
+            UniqueDecodingTerms: udrTerms,
+            ListDecodingTerms: ListDecodingTermsForM(inputs, m));
     }
+
+    /// <summary>
+    /// Bits of a LogUp bus under one pair of challenges (γ, β): a bus whose multiset is not balanced still sums to
+    /// zero with probability at most M·(k + 1)/|F|, where M is the number of fractions on the bus (every row of every
+    /// table that has an interaction on it, plus the statement's or verifier's own terms) and k the degree of the
+    /// fingerprint bus + Σᵢ βⁱ⁺¹·vᵢ in β (the number of values in the tuple). Clearing denominators turns the sum into
+    /// a non-zero polynomial of degree below M·k in (γ, β) (Schwartz–Zippel), and γ hits one of the M poles with
+    /// probability at most M·k/|F| (docs/ZKVM.md "Soundness notes"). Unrounded; +∞ for an empty bus.
+    /// </summary>
+    public static double LogUpBits(double fieldBits, int extensionDegree, double fractions, int fingerprintDegree)
+    {
+        if (!double.IsFinite(fieldBits) || fieldBits <= 0) throw new ArgumentException($"fieldBits must be positive, got {fieldBits}.", nameof(fieldBits));
+        if (extensionDegree < 1) throw new ArgumentException($"extensionDegree must be at least 1, got {extensionDegree}.", nameof(extensionDegree));
+        if (!(fractions >= 0)) throw new ArgumentException($"fractions must be non-negative, got {fractions}.", nameof(fractions));
+        if (fingerprintDegree < 1) throw new ArgumentException($"fingerprintDegree must be at least 1, got {fingerprintDegree}.", nameof(fingerprintDegree));
+        if (fractions == 0) return double.PositiveInfinity;
+        return fieldBits * extensionDegree - Math.Log2(fractions) - Math.Log2(fingerprintDegree + 1.0);
+    }
+
+    /// <summary>
+    /// Union bound: the bits of "any of these events", −log2 Σᵢ 2^(−bitsᵢ), unrounded (+∞ for none; +∞ terms add
+    /// nothing). Two 100-bit terms give 99 bits, a 100-bit and a 160-bit term 100 − 2^−60/ln 2.
+    /// </summary>
+    public static double UnionBits(IEnumerable<double> bits)
+    {
+        ArgumentNullException.ThrowIfNull(bits);
+        // Σ 2^(−bᵢ) = 2^(−min)·Σ 2^(min − bᵢ): factor out the smallest term so nothing underflows.
+        var list = bits.ToList();
+        if (list.Any(double.IsNaN)) throw new ArgumentException("a term is NaN", nameof(bits));
+        double min = list.Count == 0 ? double.PositiveInfinity : list.Min();
+        if (double.IsPositiveInfinity(min)) return double.PositiveInfinity;
+        double sum = 0;
+        foreach (double b in list) sum += Math.Pow(2, min - b);
+        return min - Math.Log2(sum);
+    }
+
+    /// <summary>Rounds bits down to a whole number, never below 0 (how every reported figure is rounded); +∞ stays +∞.</summary>
+    public static double WholeBits(double bits) => double.IsPositiveInfinity(bits) ? bits : ToWholeBits(bits);
 
     /// <summary>
     /// Smallest query count in 1..<paramref name="maxQueries"/> whose <see cref="SecurityReport.ProvableBits"/>
@@ -219,7 +301,7 @@ public static class SecurityCalculator
     /// constraint degree in Winterfell); we use max(MaxConstraintDegree, B + 1), identical to [WF]
     /// whenever the composition fits the blowup and never smaller than the true degree otherwise.
     /// </summary>
-    private static double UniqueDecodingBits(SecurityInputs p)
+    private static SecurityTerms UniqueDecodingTerms(SecurityInputs p)
     {
         double ext = p.FieldBits * p.ExtensionDegree;
         double n = Math.Pow(2, p.TraceLengthLog2);
@@ -237,7 +319,7 @@ public static class SecurityCalculator
             : double.PositiveInfinity;
         double query = QueryBits(p, alpha);
 
-        return Min(ali, deep, batch, fold, query);
+        return new SecurityTerms(ali, deep, batch, fold, query);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -271,7 +353,7 @@ public static class SecurityCalculator
         while (lo < hi)
         {
             int mid = lo + (hi - lo) / 2;
-            var (field, query) = ListDecodingTermsForM(p, mid);
+            var (field, query) = ListDecodingBoundsForM(p, mid);
             if (query >= field) hi = mid;
             else lo = mid + 1;
         }
@@ -281,7 +363,7 @@ public static class SecurityCalculator
         int bestM = MinProximityParameter;
         for (int m = Math.Max(MinProximityParameter, crossing - 1); m <= Math.Min(crossing, upper - 1); m++)
         {
-            var (field, query) = ListDecodingTermsForM(p, m);
+            var (field, query) = ListDecodingBoundsForM(p, m);
             double bits = Math.Min(field, query);
             if (bits > bestBits)
             {
@@ -303,10 +385,15 @@ public static class SecurityCalculator
     ///                                                              with the (P − 1) factor for power batching)
     ///   ε_fold  : the later commit-phase terms are negligible next to ε_batch ([WF], [BGKS22])
     ///   ε_query = α^s · 2^−g, α = (1 + 1/(2m))·√ρ = 1 − δ
-    /// bits = min_i −log2 ε_i (unrounded here). d as in <see cref="UniqueDecodingBits"/>.
-    /// Returned split as (min of the three field terms, query term); the bound is their minimum.
-    /// </summary>
-    private static (double FieldTerms, double QueryTerm) ListDecodingTermsForM(SecurityInputs p, int mInt)
+    /// bits = min_i −log2 ε_i (unrounded here). d as in <see cref="UniqueDecodingTerms"/>.
+        /// </summary>
+    private static (double FieldTerms, double QueryTerm) ListDecodingBoundsForM(SecurityInputs p, int mInt)
+    {
+        var t = ListDecodingTermsForM(p, mInt);
+        return (Min(t.Ali, t.Deep, t.Batch), t.Query);
+    }
+
+    private static SecurityTerms ListDecodingTermsForM(SecurityInputs p, int mInt)
     {
         double ext = p.FieldBits * p.ExtensionDegree;
         double n = Math.Pow(2, p.TraceLengthLog2);
@@ -324,7 +411,7 @@ public static class SecurityCalculator
                               + 2 * Math.Log2(lde) + Math.Log2(BatchingLoss(p.NumCommittedPolys)));
         double query = QueryBits(p, alpha);
 
-        return (Min(ali, deep, batch), query);
+        return new SecurityTerms(ali, deep, batch, double.PositiveInfinity, query);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -344,7 +431,7 @@ public static class SecurityCalculator
     /// polynomial in the challenge, so T − 1 (at least 1, i.e. no loss for a single term).</summary>
     private static double BatchingLoss(int terms) => Math.Max(terms - 1, 1);
 
-    /// <summary>Degree bound used in the DEEP term; see <see cref="UniqueDecodingBits"/>.</summary>
+    /// <summary>Degree bound used in the DEEP term; see <see cref="UniqueDecodingTerms"/>.</summary>
     private static double DeepDegreeBound(SecurityInputs p) =>
         Math.Max(p.MaxConstraintDegree, p.Blowup + 1.0);
 

@@ -8,7 +8,8 @@ namespace Verity.Zkvm.Programs;
 /// exactly as the executor decodes it. It becomes the preprocessed columns of the segment AIR's program table, so
 /// the AIR (and its identity) is specific to the program. Padding rows hold code 0 (illegal), which no chip sends,
 /// and each its own pc 4·row + 1 (never a word address, so never an instruction's): with every tuple distinct, the
-/// LogUp balance forces each padding row's multiplicity to 0 rather than only their sum.
+/// LogUp balance forces each padding row's multiplicity to 0 rather than only their sum. Like every zkVM table it has at least
+/// 2^<see cref="Proving.ReceiptSecurity.MinLogTableHeight"/> rows.
 /// </summary>
 internal sealed class ProgramRom
 {
@@ -29,7 +30,7 @@ internal sealed class ProgramRom
             }
         }
         Rows = [.. rows];
-        Height = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(8, rows.Count));
+        Height = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1 << Proving.ReceiptSecurity.MinLogTableHeight, rows.Count));
         Columns = BuildColumns();
     }
 

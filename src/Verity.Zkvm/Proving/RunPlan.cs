@@ -19,13 +19,13 @@ internal sealed class RunPlan
 {
     private readonly ZkvmProveOptions _options;
 
-    private RunPlan(ProgramImage image, byte[] input, ZkvmProveOptions options, ExecutionResult run)
+    private RunPlan(ProgramImage image, byte[] input, ZkvmProveOptions options, ExecutionResult run, SegmentCircuit circuit)
     {
         _options = options;
         Image = image;
         Input = input;
         Run = run;
-        Circuit = new SegmentCircuit(new ProgramRom(image));
+        Circuit = circuit;
         Boundaries = RunLayout.Boundaries(image, input, run, options.SegmentPo2);
         int count = run.Segments.Count;
         LogHeights = new int[count][];
@@ -33,11 +33,11 @@ internal sealed class RunPlan
         for (int i = 0; i < count; i++)
         {
             var seg = run.Segments[i];
-            LogHeights[i] = [.. Circuit.Chips.Select(c => Log2(TraceColumns.HeightFor(c.Rows(seg))))];
+            LogHeights[i] = [.. Circuit.Chips.Select(c => LogHeightFor(c.Rows(seg)))];
             Headers[i] = new SegmentHeader(seg.StartPc, seg.StartCycle + 1, seg.EndPc, seg.EndCycle + 1);
         }
         MemoryWords = RunLayout.MemoryWords(image, run);
-        MemoryHeights = [Log2(TraceColumns.HeightFor(MemoryWords.Count)), Log2(ByteTableChip.Height)];
+        MemoryHeights = [LogHeightFor(MemoryWords.Count), Log2(ByteTableChip.Height)];
         InputConsumed = checked((uint)run.InputBytesRead);
         Claim = new Claim(image.ImageId, Claim.DigestInput(input), run.Journal, unchecked((uint)run.ExitCode));
         if (options.TamperClaim is { } tamper) (Claim, InputConsumed) = tamper(Claim, InputConsumed);
@@ -60,15 +60,30 @@ internal sealed class RunPlan
     public bool Matches(ProgramImage image, byte[] input, ZkvmProveOptions? options = null) =>
         ReferenceEquals(image, Image) && ReferenceEquals(input, Input) && (options is null || ReferenceEquals(options, _options));
 
-    /// <summary>The plan of a run executed earlier (an execute task's output).</summary>
-    public static RunPlan FromExecuted(ProgramImage image, byte[] input, ZkvmProveOptions options, ExecutionResult run) =>
-        new(image, input, options, run);
+    /// <summary>
+    /// The plan of a run executed earlier (an execute task's output). Refuses options whose proofs would fall below
+    /// the minimum security (<see cref="ReceiptSecurity"/>), so a prove task never proves one.
+    /// </summary>
+    public static RunPlan FromExecuted(ProgramImage image, byte[] input, ZkvmProveOptions options, ExecutionResult run)
+    {
+        var circuit = new SegmentCircuit(new ProgramRom(image));
+        ReceiptSecurity.EnsureSegmentSize(circuit, options);
+        var plan = new RunPlan(image, input, options, run, circuit);
+        ReceiptSecurity.EnsureRun(plan, options);
+        return plan;
+    }
 
-    /// <summary>Phase 1: executes the whole run, recording only segment boundaries and per-segment operation counts.</summary>
+    /// <summary>
+    /// Phase 1: executes the whole run, recording only segment boundaries and per-segment operation counts. Refuses
+    /// a segment size whose proofs could fall below the minimum security before executing anything, and the run's
+    /// actual table heights before anything is committed (<see cref="ReceiptSecurity"/>).
+    /// </summary>
     public static RunPlan Execute(ProgramImage image, byte[] input, ZkvmProveOptions options)
     {
         if (options.SegmentPo2 is < 4 or > 24) throw new ArgumentOutOfRangeException(nameof(options), options.SegmentPo2, "SegmentPo2 must be between 4 and 24");
         if (options.MaxCycles >= 1L << 38) throw new ArgumentOutOfRangeException(nameof(options), options.MaxCycles, "proofs cover runs of fewer than 2^38 cycles");
+        var circuit = new SegmentCircuit(new ProgramRom(image));
+        ReceiptSecurity.EnsureSegmentSize(circuit, options);
         var run = Executor.Run(image, input, new ExecutionOptions
         {
             RecordTrace = true,
@@ -78,7 +93,9 @@ internal sealed class RunPlan
             MaxMemoryBytes = options.MaxMemoryBytes,
         });
         if (run.Journal.LongLength >= 1L << 32) throw new InvalidOperationException("the journal exceeds 4 GiB");
-        return new RunPlan(image, input, options, run);
+        var plan = new RunPlan(image, input, options, run, circuit);
+        ReceiptSecurity.EnsureRun(plan, options);
+        return plan;
     }
 
     /// <summary>The precommitted tables of segment <paramref name="i"/>, in table order (filled exactly as in phase 2).</summary>
@@ -163,4 +180,7 @@ internal sealed class RunPlan
     public static Goldilocks[] MemoryStatement(Claim claim) => SegmentStatement.ImageIdFieldElements(claim.ImageId.ToArray());
 
     private static int Log2(int n) => System.Numerics.BitOperations.Log2((uint)n);
+
+    /// <summary>A table's height for this many rows: a power of two, at least 2^<see cref="ReceiptSecurity.MinLogTableHeight"/>.</summary>
+    internal static int LogHeightFor(long rows) => Math.Max(ReceiptSecurity.MinLogTableHeight, Log2(TraceColumns.HeightFor(rows)));
 }

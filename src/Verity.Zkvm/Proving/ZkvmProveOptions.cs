@@ -1,4 +1,5 @@
 using Verity.Stark.Air.Parameters;
+using Verity.Stark.Verifier;
 using Verity.Zkvm.Witness;
 
 namespace Verity.Zkvm.Proving;
@@ -11,6 +12,14 @@ public sealed record ZkvmProveOptions
     public StarkParameters Parameters { get; init; } = StarkParameters.Default;
     public long MaxCycles { get; init; } = 1L << 32;
     public long MaxMemoryBytes { get; init; } = 1L << 30;
+
+    /// <summary>
+    /// The prover refuses, before proving, options whose proofs would fall below this many provable bits
+    /// (<see cref="ReceiptSecurity"/>): the default verifier's minimum, so it never makes a proof that verifier
+    /// rejects. 0 turns the check off. Parameter sets marked insecure are not checked: the default verifier refuses
+    /// them outright, and a verifier that accepts them (tests) skips its minimum too.
+    /// </summary>
+    public double MinimumProvableBits { get; init; } = VerifierOptions.Default.MinimumProvableBits;
 
     /// <summary>Reports each phase and segment as it starts.</summary>
     public IProgress<ProvingProgress>? Progress { get; init; }

@@ -322,6 +322,76 @@ public sealed class SecurityCalculatorTests
     }
 
     // ---------------------------------------------------------------------------------------------
+    // Round terms, LogUp and union bounds
+    // ---------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void RoundTermsMatchTheFormulasByHand()
+    {
+        // Default set at n = 2^3 (N = 64), C = 750, P = 946 (the zkVM segment AIR's counts), degree 3, arity 4.
+        var r = SecurityCalculator.Compute(new SecurityInputs(64, 3, 8, 58, 16, 3, 750, 946, 3, 4, 127));
+        var u = r.UniqueDecodingTerms;
+        Assert.Equal(192 - Math.Log2(749), u.Ali, 9);                      // (C − 1)/|F|
+        Assert.Equal(192 - Math.Log2(9 * 9 + 7), u.Deep, 9);                // d = B + 1 = 9: (d·(n + 1) + n − 1)/|F|
+        Assert.Equal(192 - Math.Log2(64 * 945), u.Batch, 9);                // N·(P − 1)/|F|
+        Assert.Equal(double.PositiveInfinity, u.Fold);                      // 64 ≤ (127 + 1)·8: no FRI layer
+        Assert.Equal(16 - 58 * Math.Log2((1 + 10.0 / 64) / 2), u.Query, 9); // α = (1 + (n + 2)/N)/2
+        Assert.Equal(Math.Floor(u.Min), r.ProvableUniqueDecodingBits);
+
+        // List decoding at m = 3 (the only m for n = 8): L = 3/(1/8 − 6/64) = 96.
+        var l = r.ListDecodingTerms;
+        Assert.Equal(3, r.ListDecodingM);
+        Assert.Equal(192 - Math.Log2(96) - Math.Log2(749), l.Ali, 9);
+        Assert.Equal(192 - Math.Log2(96.0 * 96 * 88), l.Deep, 9);
+        Assert.Equal(192 - (7 * Math.Log2(3.5) - Math.Log2(3) + 1.5 * 3 + 2 * 6 + Math.Log2(945)), l.Batch, 9);
+        Assert.Equal(103 - 58 * Math.Log2(7.0 / 6), l.Query, 9);            // 16 − 58·log2((7/6)·√(1/8))
+        Assert.True(r.ListDecodingDecides);
+        Assert.Same(l, r.DecidingTerms);
+        Assert.Equal(90, r.ProvableBits);
+        Assert.Equal(l.Query, r.ProvableBitsExact, 9);                       // the query round binds
+    }
+
+    [Fact]
+    public void ProvableBitsExactRoundsDownToProvableBits()
+    {
+        foreach (int blowup in new[] { 2, 4, 8, 16 })
+            foreach (int q in new[] { 1, 30, 58, 90, 400 })
+            {
+                var r = SecurityCalculator.Compute(Table(blowup, queries: q));
+                Assert.Equal(r.ProvableBits, SecurityCalculator.WholeBits(r.ProvableBitsExact));
+                Assert.True(r.ProvableBitsExact <= 128);
+            }
+    }
+
+    [Fact]
+    public void LogUpBitsAreTheFieldMinusFractionsTimesDegreePlusOne()
+    {
+        // 2^20 fractions, fingerprints of degree 3 in β: 2^20·4/2^192 → 192 − 20 − 2 = 170 bits.
+        Assert.Equal(170, SecurityCalculator.LogUpBits(64, 3, 1 << 20, 3), 12);
+        // The zkVM memory bus: tuples of 4 values (degree 4), 2^23 fractions: 192 − 23 − log2 5.
+        Assert.Equal(169 - Math.Log2(5), SecurityCalculator.LogUpBits(64, 3, 1 << 23, 4), 12);
+        Assert.Equal(double.PositiveInfinity, SecurityCalculator.LogUpBits(64, 3, 0, 3));
+        Assert.Throws<ArgumentException>(() => SecurityCalculator.LogUpBits(64, 3, -1, 3));
+        Assert.Throws<ArgumentException>(() => SecurityCalculator.LogUpBits(64, 3, 8, 0));
+    }
+
+    [Fact]
+    public void UnionBitsAddTheErrors()
+    {
+        Assert.Equal(99, SecurityCalculator.UnionBits([100, 100]), 12);                 // 2·2^−100
+        Assert.Equal(98, SecurityCalculator.UnionBits([100, 100, 100, 100]), 12);       // 4·2^−100
+        Assert.Equal(100 - Math.Log2(17), SecurityCalculator.UnionBits(Enumerable.Repeat(100.0, 17)), 12);
+        Assert.Equal(100 - Math.Log2(1.5), SecurityCalculator.UnionBits([100, 101]), 12);
+        Assert.Equal(100, SecurityCalculator.UnionBits([100, double.PositiveInfinity]), 12);
+        Assert.Equal(double.PositiveInfinity, SecurityCalculator.UnionBits([]));
+        // Terms far apart do not underflow: 2^−100 + 2^−2000.
+        Assert.Equal(100, SecurityCalculator.UnionBits([100, 2000]), 12);
+        Assert.True(SecurityCalculator.UnionBits([100, 140]) < 100); // 100 − 2^−40/ln 2
+        Assert.Equal(99, SecurityCalculator.WholeBits(SecurityCalculator.UnionBits([100, 100])));
+        Assert.Equal(0, SecurityCalculator.WholeBits(-3));
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // Validation
     // ---------------------------------------------------------------------------------------------
 
