@@ -27,16 +27,16 @@ public class SecurityTests
     [Fact]
     public void The_zkVM_AIRs_batch_this_many_base_columns_in_DEEP()
     {
-        // Segment AIR: 14 tables with 409 main + 9 preprocessed columns, 150 extension aux columns and 26 composition
-        // chunks (each 3 base columns): 418 + 3·(150 + 26) = 946. Counting each extension column once gave 594.
+        // Segment AIR: 14 tables with 421 main + 9 preprocessed columns and 178 extension columns (aux columns and
+        // composition chunks, each 3 base columns): 430 + 3·178 = 964. Counting each extension column once gave 608.
         var segment = new SegmentCircuit(new ProgramRom(Tiny)).Air;
         int baseCols = segment.Tables.Sum(t => t.PreprocessedWidth + t.MainWidth);
         int ext = segment.Tables.Sum(t => t.AuxWidth + t.QuotientChunks);
-        Assert.Equal((418, 176), (baseCols, ext));
-        Assert.Equal(946, StatementSecurity.CommittedBaseColumns(segment));
-        Assert.Equal(750, segment.TotalConstraints);
-        // Memory AIR: memory (9 main, 5 aux, 2 chunks) + bytes (3 + 2 main, 2 aux, 2 chunks) = 14 + 3·11 = 47.
-        Assert.Equal(47, StatementSecurity.CommittedBaseColumns(MemoryCircuit.Instance.Air));
+        Assert.Equal((430, 178), (baseCols, ext));
+        Assert.Equal(964, StatementSecurity.CommittedBaseColumns(segment));
+        Assert.Equal(775, segment.TotalConstraints);
+        // Memory AIR: memory (11 main, 6 aux, 2 chunks) + bytes (3 + 2 main, 2 aux, 2 chunks) = 16 + 3·12 = 52.
+        Assert.Equal(52, StatementSecurity.CommittedBaseColumns(MemoryCircuit.Instance.Air));
     }
 
     [Fact]
