@@ -6,6 +6,9 @@
 #   qemu-riscv32 (user-mode emulation)     Debian package qemu-user
 #   PostgreSQL 15 server (cluster tests)   Debian package postgresql-15 (scripts/test-services.sh runs it)
 #   curl, npm (s3rver, the S3 test server)  Debian packages curl, npm
+#   Z3 solver library (chip determinism     Debian packages libz3-4, libgomp1 (the NuGet package Microsoft.Z3
+#   checker, tests/Verity.Zkvm.Tests/        ships no Linux library; the checker loads libz3.so.4 itself)
+#   Determinism)
 # Idempotent and quiet: when everything is present it only runs a few `command -v` / file checks
 # and prints nothing. Exits non-zero with a message on stderr when something cannot be installed.
 set -euo pipefail
@@ -20,6 +23,9 @@ command -v qemu-riscv32 >/dev/null 2>&1 || missing+=(qemu-user)
 [ -x "${VERITY_PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ] || missing+=(postgresql-15)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+has_lib() { ldconfig -p 2>/dev/null | grep "$1" >/dev/null; }
+has_lib 'libz3\.so\.4' || missing+=(libz3-4)
+has_lib 'libgomp\.so\.1' || missing+=(libgomp1)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
@@ -57,4 +63,6 @@ command -v riscv64-unknown-elf-gcc >/dev/null 2>&1 || fail "riscv64-unknown-elf-
 [ -f "$PICOLIBC_DIR/lib/rv32im/ilp32/libc.a" ] || fail "picolibc rv32im/ilp32 library still missing after install"
 command -v make >/dev/null 2>&1 || fail "make still missing after install"
 command -v qemu-riscv32 >/dev/null 2>&1 || fail "qemu-riscv32 still missing after install"
+has_lib 'libz3\.so\.4' || fail "libz3.so.4 still missing after install"
+has_lib 'libgomp\.so\.1' || fail "libgomp.so.1 still missing after install"
 echo "install-test-deps.sh: done" >&2
