@@ -34,7 +34,7 @@ public class SecurityTests
         int ext = segment.Tables.Sum(t => t.AuxWidth + t.QuotientChunks);
         Assert.Equal((430, 178), (baseCols, ext));
         Assert.Equal(964, StatementSecurity.CommittedBaseColumns(segment));
-        Assert.Equal(775, segment.TotalConstraints);
+        Assert.Equal(776, segment.TotalConstraints);
         // Memory AIR: memory (11 main, 6 aux, 2 chunks) + bytes (3 + 2 main, 2 aux, 2 chunks) = 16 + 3·12 = 52.
         Assert.Equal(52, StatementSecurity.CommittedBaseColumns(MemoryCircuit.Instance.Air));
     }

@@ -62,7 +62,7 @@ internal sealed class SyscallChip : Chip
         _dInv = l.Add("n_minus_count_inv"); _rInv = l.Add("left_minus_count_inv");
         _dLo = l.Add("n_minus_count_lo"); _dHi = l.Add("n_minus_count_hi"); _rLo = l.Add("left_minus_count_lo"); _rHi = l.Add("left_minus_count_hi");
         _start = l.AddMany("start_lane", 4); _end = l.AddMany("end_lane", 4); _old = l.AddMany("old_byte", 4); _io = l.AddMany("io_byte", 4);
-        _laLo = l.Add("left_after_lo"); _laHi = l.Add("left_after_hi");
+        _laLo = l.Add("left_or_cursor_lo"); _laHi = l.Add("left_or_cursor_hi");
         _and01 = l.Add("old_and01"); _and23 = l.Add("old_and23"); _xr = l.Add("transfer_read");
     }
 
@@ -210,11 +210,13 @@ internal sealed class SyscallChip : Chip
         t.EveryRow("the end lane is moved (a transfer row moves a byte)", endMoved - xfer);
         t.EveryRow("one end lane on transfer rows", endSum - xfer);
         t.EveryRow("start lane = state lane", startIndex - xfer * sStart);
-        // What is left after the row is a u32, so a row never moves more than is left; a row that leaves some ends at lane 3.
+        // What is left after a transfer row is a u32, so a row never moves more than is left; a row that leaves some ends
+        // at lane 3. On finish rows the same limbs hold the cursor written (offset + count), a u32 like every memory value.
         Expr leftAfter = M(t, _laLo) + Gadgets.TwoTo16 * M(t, _laHi);
         t.EveryRow("left after = left − moved", xfer * (sLeft - moved - leftAfter));
-        Gadgets.Range16(t, xfer, M(t, _laLo));
-        Gadgets.Range16(t, xfer, M(t, _laHi));
+        t.EveryRow("finish: the cursor written is a u32", fin * (a0 - leftAfter));
+        Gadgets.Range16(t, xfer + fin, M(t, _laLo));
+        Gadgets.Range16(t, xfer + fin, M(t, _laHi));
         t.EveryRow("a word before the last fills to lane 3", leftAfter * (xfer - M(t, _end[3])));
         t.Send(Buses.Syscall, xfer, clk + 1, mode, sAddr + 4, Expr.Const(0), leftAfter, sOff + moved, sCount);
         // Determinism: every column is 0 on the rows that do not use it.
@@ -222,7 +224,8 @@ internal sealed class SyscallChip : Chip
         Gadgets.ZeroUnless(t, "slot 0 unused", call + exit + fin, _before0, _after0, _addr0);
         Gadgets.ZeroUnless(t, "slot 1 unused", call + exit, _before1);
         Gadgets.ZeroUnless(t, "slot 2 unused", call + exit + xfer, _before2, _after2, _addr2);
-        Gadgets.ZeroUnless(t, "not a transfer", xfer, _ro2, _and01, _and23, _laLo, _laHi, _old[0], _old[1], _old[2], _old[3]);
+        Gadgets.ZeroUnless(t, "neither transfer nor finish", xfer + fin, _laLo, _laHi);
+        Gadgets.ZeroUnless(t, "not a transfer", xfer, _ro2, _and01, _and23, _old[0], _old[1], _old[2], _old[3]);
         Gadgets.ZeroUnless(t, "slot 3 unused", call + exit + fin, _before3, _after3, _addr3);
         Gadgets.ZeroUnless(t, "no transfer state", xfer + fin, _sAddr, _sStart, _sLeft, _sOffset, _sCount);
         Gadgets.ZeroUnless(t, "not a call", call, _countLo, _countHi, _dLo, _dHi, _fitLo, _fitHi);
@@ -344,6 +347,8 @@ internal sealed class SyscallChip : Chip
             Common(tr, row, ins.Pc, finishClk, _fin, counts, romLookup: false);
             tr.Set(modeCol, row, 1);
             State(tr, row, addr, addr == wordBase ? lane : 0, 0, ioOffset, count);
+            tr.Set(_laLo, row, ioOffset & 0xFFFF); tr.Set(_laHi, row, ioOffset >> 16);
+            counts.Word(ioOffset);
             if (!isLog) FillSlots(tr, row, w, ins, finishClk, counts, 0);
             else
             {

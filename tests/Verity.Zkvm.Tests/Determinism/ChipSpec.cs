@@ -181,7 +181,7 @@ internal sealed class ChipSpec
     public static ChipSpec Syscall()
     {
         var chip = new SyscallChip();
-        var spec = Of(chip);
+        var spec = Of(chip, assumedEqual: ["offset"], assumedWhy: OffsetArgument);
         var names = chip.Layout.Names;
         int Col(string n) => names.ToList().IndexOf(n) is var i && i >= 0 ? i : throw new ArgumentException($"syscall has no column {n}");
         int real = Col("real"), call = Col("is_call"), xfer = Col("is_transfer"), fin = Col("is_finish"), exit = Col("is_exit");
@@ -215,6 +215,14 @@ internal sealed class ChipSpec
         "|r_s| − 1 = diff ≥ 0 and a non-zero r has a's sign, so two solutions for the same a, b satisfy " +
         "b_s·(q_s − q'_s) = r'_s − r_s with |r'_s − r_s| < |b_s|: q_s = q'_s and r_s = r'_s, and the canonical limbs of q and r " +
         "follow. For b = 0 (b_zero = 1, machine-checked), q = 2^32 − 1 is forced and the identity gives r_s = a_s.";
+
+    /// <summary>The manual argument behind <see cref="Syscall"/>'s assumption: what is not machine-checked row by row.</summary>
+    public const string OffsetArgument =
+        "Cross-row, not machine-checked by the row query: a read or journal-write call row's offset (the cursor before the " +
+        "syscall) is pinned by the finish row of the same syscall. The call row sends it in the syscall state; transfer rows " +
+        "pass it on as offset + moved; the finish row receives offset + count and checks `cursor before = offset − count` " +
+        "against the cursor's value in memory (a memory input). Each syscall-bus tuple (clk, …) is sent by exactly one row, " +
+        "the one at clk − 1 (the execution bus gives one row per clock), so the offset the call row sends is the cursor's value.";
 
     public static ChipSpec Boundary() => Of(new BoundaryChip());
     public static ChipSpec Io() => Of(new IoChip());

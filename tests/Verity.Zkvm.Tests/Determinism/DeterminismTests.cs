@@ -135,9 +135,10 @@ public class DivDeterminismTests(ITestOutputHelper output) : ChipDeterminismTest
 }
 
 /// <summary>
-/// The syscall chip. Today (before its rewrite) these cases fail: call rows (free count, free buf_q split, free
+/// The syscall chip. Before issue 10's rewrite these cases failed: call rows (free count, free buf_q split, free
 /// journal/input offset), transfer rows (fractional old bytes, end lane and kind not determined, bytes left going
-/// negative), finish rows (cursor writes that break the memory invariant).
+/// negative), finish rows (cursor writes that break the memory invariant). The call row's offset is pinned cross-row
+/// (<see cref="ChipSpec.OffsetArgument"/>).
 /// </summary>
 public class SyscallDeterminismTests(ITestOutputHelper output) : ChipDeterminismTests(output)
 {

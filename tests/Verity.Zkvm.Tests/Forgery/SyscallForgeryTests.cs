@@ -228,7 +228,7 @@ public class SyscallForgeryTests
                     t.SetField("count_inv", call, new Goldilocks(5).Inverse());
                     int x0 = t.Row(("is_transfer", 1), ("state_addr", Buf));
                     t["state_left", x0] = 5; t["state_count", x0] = 5;
-                    if (t.Has("left_after_lo")) t["left_after_lo", x0] = 1;
+                    if (t.Has("left_or_cursor_lo")) t["left_or_cursor_lo", x0] = 1;
                     int x1 = t.Row(("is_transfer", 1), ("state_addr", Buf + 4));
                     t["state_left", x1] = 1; t["state_count", x1] = 5;
                     t["end_lane[3]", x1] = 0; t["end_lane[0]", x1] = 1;
