@@ -110,10 +110,11 @@ public static class ElfLoader
         var segments = new List<ImageSegment>(loads.Count);
         foreach (RawSegment s in loads)
         {
+            // Only the file bytes (with the word padding in front) are held; the zero fill up to p_memsz stays
+            // implicit, so a small file declaring a large p_memsz costs no memory for it.
             uint start = (uint)s.AlignedStart;
-            byte[] bytes = new byte[s.AlignedEnd - s.AlignedStart];
-            file.Slice((int)s.Offset, (int)s.FileSize).CopyTo(bytes.AsSpan((int)(s.VAddr - start)));
-            segments.Add(new ImageSegment(start, bytes, (s.Flags & PfR) != 0, (s.Flags & PfW) != 0, (s.Flags & PfX) != 0));
+            segments.Add(new ImageSegment(start, (uint)(s.AlignedEnd - s.AlignedStart), file.Slice((int)s.Offset, (int)s.FileSize),
+                (s.Flags & PfR) != 0, (s.Flags & PfW) != 0, (s.Flags & PfX) != 0, dataOffset: s.VAddr - start));
         }
         return new ProgramImage(entry, segments);
     }

@@ -70,21 +70,45 @@ internal sealed unsafe class Machine : IDisposable
             if (s.Executable)
             {
                 int at = (int)((s.Address - lo) / 4);
-                for (int i = 0; i < s.Bytes.Length / 4; i++)
+                for (uint i = 0; i < s.Length / 4; i++)
                 {
-                    uint w = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(s.Bytes.AsSpan(4 * i));
+                    uint w = s.WordAt(4 * i);
                     _words[at + i] = w;
                     _code[at + i] = Decoder.Decode(w);
                 }
             }
             if (s.Executable || !s.Writable) Memory.Protect(s.Address, s.End);
-            if (loadImage) StoreBytes(s.Address, s.Bytes, image.EntryPc);
+        }
+        if (loadImage)
+        {
+            // Memory is zero-initialised and pages are allocated on first touch, so only the regions' stored bytes
+            // are written; the zero tails stay unallocated until the guest uses them. The whole image must still fit
+            // the memory limit, as if it were loaded page by page.
+            long imageBytes = ImagePages(image) * Memory.PageSize;
+            if (imageBytes > maxMemoryBytes)
+                throw Fault(image.EntryPc, 0, $"memory limit of {maxMemoryBytes} bytes exceeded: the program image spans {imageBytes} bytes of pages");
+            foreach (ImageSegment s in image.Segments) StoreBytes(s.Address, s.Data, image.EntryPc);
         }
         Pc = image.EntryPc;
         MaxCycles = long.MaxValue;
     }
 
     public void Dispose() => Memory.Dispose();
+
+    /// <summary>How many distinct pages the image's regions cover (regions are sorted and may share a page).</summary>
+    private static long ImagePages(ProgramImage image)
+    {
+        long pages = 0;
+        long lastPage = -1;
+        foreach (ImageSegment s in image.Segments)
+        {
+            long first = s.Address >> Memory.PageBits, last = (long)((s.End - 1) >> Memory.PageBits);
+            if (first <= lastPage) first = lastPage + 1;
+            if (last >= first) pages += last - first + 1;
+            lastPage = Math.Max(lastPage, last);
+        }
+        return pages;
+    }
 
     public uint[] Registers()
     {

@@ -86,10 +86,14 @@ public sealed class AgentRpcTests
     [Fact]
     public async Task A_job_driven_by_hand_over_rpc_and_the_blob_proxy_yields_its_receipt()
     {
+        // The retry backoff passes when the test moves the node's clock, not after some wall-clock time: a loaded
+        // machine cannot let the failed task come back before the other one is handed out.
+        var clock = new ShiftedClock();
+        var backoff = TimeSpan.FromMinutes(1);
         await using var node = await TestNode.StartAsync(o => o with
         {
-            Broker = o.Broker with { Policies = o.Broker.Policies with { Prove = o.Broker.Policies.Prove with { RetryBackoff = TimeSpan.FromMilliseconds(50) } } },
-        });
+            Broker = o.Broker with { Policies = o.Broker.Policies with { Prove = o.Broker.Policies.Prove with { RetryBackoff = backoff } } },
+        }, components: c => c with { Time = clock });
         string jobId = await node.CreateJobAsync();
         string[] types = ["execute", "prove", "finalize"];
 
@@ -116,16 +120,13 @@ public sealed class AgentRpcTests
 
         var proved = ClusterJson.Serialize(new ProveTaskOutput { ProofBytes = 3 });
         var afterOther = await node.CallAsync(AgentRpc.ReportSuccess, new { agentId = "hand", lease = other.Lease, output = proved, types });
-        // The failed prove task comes back once its backoff has passed.
-        ClaimedTask? retried = afterOther.ValueKind == JsonValueKind.Null ? null : afterOther.Deserialize<ClaimedTask>(ClusterJson.Options);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (retried == null && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-            var polled = await node.CallAsync(AgentRpc.GetTask, new { agentId = "hand", types });
-            if (polled.ValueKind != JsonValueKind.Null) retried = polled.Deserialize<ClaimedTask>(ClusterJson.Options);
-        }
-        Assert.NotNull(retried);
+        // The failed prove task is held back during its backoff and comes back once it has passed.
+        Assert.Equal(JsonValueKind.Null, afterOther.ValueKind);
+        Assert.Equal(JsonValueKind.Null, (await node.CallAsync(AgentRpc.GetTask, new { agentId = "hand", types })).ValueKind);
+        clock.Advance(backoff + TimeSpan.FromSeconds(1));
+        var polled = await node.CallAsync(AgentRpc.GetTask, new { agentId = "hand", types });
+        Assert.NotEqual(JsonValueKind.Null, polled.ValueKind);
+        var retried = polled.Deserialize<ClaimedTask>(ClusterJson.Options)!;
         Assert.Equal(next.TaskId, retried.TaskId);
         Assert.Equal(2, retried.Attempt);
 

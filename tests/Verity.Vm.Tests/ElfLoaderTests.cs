@@ -23,7 +23,7 @@ public class ElfLoaderTests
         Assert.False(img.Segments[0].Writable);
         Assert.Equal(0x20000u, img.Segments[1].Address);
         Assert.Equal(0x100u, img.Segments[1].Length);
-        Assert.Equal(new byte[] { 1, 2, 3, 0 }, img.Segments[1].Bytes[..4]);
+        Assert.Equal(new byte[] { 1, 2, 3, 0 }, img.Segments[1].Data.ToArray());
         Assert.Equal(0, Executor.Run(img, []).ExitCode);
     }
 
@@ -32,7 +32,35 @@ public class ElfLoaderTests
     {
         ProgramImage img = ElfLoader.Load(new ElfBuilder().Add(0x10000, Code, R | X).Add(0x20001, [9, 9], R | W, 5).Build());
         Assert.Equal(0x20000u, img.Segments[1].Address);
-        Assert.Equal(new byte[] { 0, 9, 9, 0, 0, 0, 0, 0 }, img.Segments[1].Bytes);
+        Assert.Equal(8u, img.Segments[1].Length);
+        Assert.Equal(new byte[] { 0, 9, 9, 0 }, img.Segments[1].Data.ToArray()); // the zero word after it is implicit
+        Assert.Equal(0x00090900u, img.Segments[1].WordAt(0));
+        Assert.Equal(0u, img.Segments[1].WordAt(4));
+    }
+
+    [Fact]
+    public void ZeroFillUpToTheImageLimitIsNotMaterialised()
+    {
+        // A few hundred bytes of file declaring a .bss of almost 1 GiB: legitimate, but the zero fill stays implicit
+        // (loading, hashing the image id and running allocate nothing for it). Measured with the calling thread's
+        // allocation counter, which is exact.
+        uint bss = (uint)(ElfLoader.MaxImageBytes - 4096);
+        byte[] file = new ElfBuilder().Add(0x10000, Code, R | X).Add(0x20000, [1, 2, 3], R | W, bss).Build();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ProgramImage img = ElfLoader.Load(file);
+        Digest id = img.ImageId;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 1 << 20, $"loading allocated {allocated} bytes");
+        Assert.Equal(bss, img.Segments[1].Length);
+        Assert.Equal(new byte[] { 1, 2, 3, 0 }, img.Segments[1].Data.ToArray());
+        Assert.Equal(0, Executor.Run(img, []).ExitCode);
+
+        // One byte over the limit, and a bad file declaring a huge segment, fail before allocating anything large.
+        before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Contains("more than the image limit", Bad(new ElfBuilder().Add(0x10000, Code, R | X).Add(0x20000, [1], R | W, bss + 4097)));
+        Assert.Contains("not inside an executable PT_LOAD segment", Bad(new ElfBuilder { Entry = 0x20000 }.Add(0x10000, Code, R | X).Add(0x20000, [1], R | W, bss)));
+        allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 1 << 20, $"refusing allocated {allocated} bytes");
     }
 
     [Fact]

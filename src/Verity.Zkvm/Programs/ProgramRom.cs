@@ -22,11 +22,11 @@ internal sealed class ProgramRom
         foreach (var s in image.Segments)
         {
             if (!s.Executable) continue;
-            for (int i = 0; i + 4 <= s.Bytes.Length; i += 4)
+            for (uint i = 0; i < s.Length; i += 4)
             {
-                uint pc = s.Address + (uint)i;
+                uint pc = s.Address + i;
                 _rowOfPc[pc] = rows.Count;
-                rows.Add((pc, Decoder.Decode(BitConverter.ToUInt32(s.Bytes, i))));
+                rows.Add((pc, Decoder.Decode(s.WordAt(i))));
             }
         }
         Rows = [.. rows];

@@ -38,11 +38,16 @@ internal static class RunLayout
         foreach (var s in image.Segments)
         {
             bool ro = s.Executable || !s.Writable;
-            for (int i = 0; i + 4 <= s.Bytes.Length; i += 4)
+            uint stored = (uint)s.Data.Length;
+            for (uint i = 0; i < stored; i += 4)
             {
-                uint v = BitConverter.ToUInt32(s.Bytes, i);
-                if (v != 0 || ro) yield return (s.Address + (uint)i, v, ro);
+                uint v = s.WordAt(i);
+                if (v != 0 || ro) yield return (s.Address + i, v, ro);
             }
+            // The zero tail: read-only words are sent even when zero (their value is fixed); writable ones start at
+            // zero like every untouched word, so they are not sent.
+            if (ro)
+                for (uint i = stored; i < s.Length; i += 4) yield return (s.Address + i, 0, true);
         }
     }
 

@@ -19,9 +19,12 @@ public abstract class AgentKilledTests(ITestOutputHelper output) : ClusterScenar
     [Fact]
     public async Task A_task_of_a_killed_agent_process_is_taken_over_after_its_lease_expires()
     {
-        // 3 s: above the agents' 2 s heartbeat interval, so only the dead agent's lease expires.
-        var broker = NodeSettings.Broker(TimeSpan.FromSeconds(3));
-        var node = await StartNodeAsync(agents: 0, broker);
+        // The dead agent's lease expires when the test moves the node's clock past the heartbeat timeout, so no live
+        // agent's lease can expire on a loaded machine whose heartbeats come late.
+        var clock = new ShiftedClock();
+        var heartbeatTimeout = TimeSpan.FromMinutes(10);
+        var broker = NodeSettings.Broker(heartbeatTimeout);
+        var node = await StartNodeAsync(agents: 0, broker, c => c with { Time = clock });
         byte[] input = "abc"u8.ToArray();
         // po2 14: the sha256 guest's 9,095 cycles are one segment, so two prove tasks of 4 s each.
         string jobId = await SubmitAsync(node.Client, Guests.Sha256Elf, input, po2: 14, new SimulationSpec { TaskDelayMs = 4000 });
@@ -36,6 +39,7 @@ public abstract class AgentKilledTests(ITestOutputHelper output) : ClusterScenar
         Assert.StartsWith("doomed/", victim.AgentId);
         Assert.Equal(1, victim.Attempts);
         Assert.Equal(0, await node.MetricAsync("verity_task_timeouts_total{type=\"prove\"}"));
+        clock.Advance(heartbeatTimeout + TimeSpan.FromSeconds(1));
 
         // A second agent (in this process, over HTTP) takes the other task at once and the victim once its lease expired.
         var lines = new ConcurrentQueue<string>();

@@ -20,7 +20,8 @@ public abstract class FailingTaskTests(ITestOutputHelper output) : ClusterScenar
     [Fact]
     public async Task A_retryable_failure_fails_the_job_after_the_policys_attempts_and_cancels_the_rest()
     {
-        var broker = NodeSettings.Broker(TimeSpan.FromSeconds(3), retryBackoff: TimeSpan.FromMilliseconds(50));
+        // 30 s: no lease is meant to expire here, not even when a loaded machine delays heartbeats.
+        var broker = NodeSettings.Broker(TimeSpan.FromSeconds(30), retryBackoff: TimeSpan.FromMilliseconds(50));
         int maxAttempts = broker.Policies.Prove.MaxAttempts;
         Assert.Equal(3, maxAttempts);
         var node = await StartFailingNodeAsync(broker, retry: true);
@@ -60,7 +61,8 @@ public abstract class FailingTaskTests(ITestOutputHelper output) : ClusterScenar
     [Fact]
     public async Task A_failure_that_no_retry_can_fix_fails_the_job_at_the_first_attempt()
     {
-        var broker = NodeSettings.Broker(TimeSpan.FromSeconds(3), retryBackoff: TimeSpan.FromMilliseconds(50));
+        // 30 s: no lease is meant to expire here, not even when a loaded machine delays heartbeats.
+        var broker = NodeSettings.Broker(TimeSpan.FromSeconds(30), retryBackoff: TimeSpan.FromMilliseconds(50));
         var node = await StartFailingNodeAsync(broker, retry: false);
         string jobId = await SubmitAsync(node.Client, Guests.Sha256Elf, "abc"u8.ToArray(), po2: 12, new SimulationSpec { TaskDelayMs = 50 });
 

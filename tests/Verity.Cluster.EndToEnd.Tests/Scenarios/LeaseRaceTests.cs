@@ -22,8 +22,12 @@ public abstract class LeaseRaceTests(ITestOutputHelper output) : ClusterScenario
     [Fact]
     public async Task One_claim_wins_the_race_and_the_earlier_lease_and_the_first_result_win()
     {
-        var broker = NodeSettings.Broker(TimeSpan.FromSeconds(2));
-        var node = await StartNodeAsync(agents: 0, broker);
+        // Leases expire when the test moves the node's clock past the heartbeat timeout, not after some wall-clock
+        // time: on a loaded machine a short timeout could also expire the leases the test means to keep.
+        var clock = new ShiftedClock();
+        var heartbeatTimeout = TimeSpan.FromMinutes(10);
+        var broker = NodeSettings.Broker(heartbeatTimeout);
+        var node = await StartNodeAsync(agents: 0, broker, c => c with { Time = clock });
         byte[] input = "abc"u8.ToArray();
         // po2 14: one segment, so two prove tasks (the segment and the memory table).
         string jobId = await SubmitAsync(node.Client, Guests.Sha256Elf, input, po2: 14, new SimulationSpec { TaskDelayMs = 0 });
@@ -43,6 +47,7 @@ public abstract class LeaseRaceTests(ITestOutputHelper output) : ClusterScenario
         // A claims prove 0 and goes quiet: its lease expires and the task is requeued.
         var slow = (await a.ClaimAsync(TaskType.Prove))!;
         Assert.Equal(TaskIds.TaskId(jobId, TaskType.Prove, 0), slow.TaskId);
+        clock.Advance(heartbeatTimeout + TimeSpan.FromSeconds(1));
         await Eventually.StatusAsync(node.Client, jobId, "prove 0 requeued after its lease expired",
             s => s.Tasks["prove"] == new TaskProgress { Total = 2, Ready = 2 }, TimeSpan.FromSeconds(30));
         var taken = (await b.ClaimAsync(TaskType.Prove))!;

@@ -19,7 +19,9 @@ public abstract class NodeRestartTests(ITestOutputHelper output) : ClusterScenar
     [Fact]
     public async Task A_job_survives_a_hard_kill_of_its_node_and_only_the_interrupted_task_runs_again()
     {
-        var broker = NodeSettings.Broker(TimeSpan.FromSeconds(2));
+        // 6 s: three of the embedded agent's 2 s heartbeat intervals, so a live lease survives a loaded machine, and
+        // the dead node's lease is still taken back within seconds (node processes run on the system clock).
+        var broker = NodeSettings.Broker(TimeSpan.FromSeconds(6));
         byte[] input = "abc"u8.ToArray();
         var (first, url) = await StartNodeProcessAsync("node 1", agents: 1, broker);
         string jobId;

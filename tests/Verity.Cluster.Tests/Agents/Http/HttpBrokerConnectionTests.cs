@@ -223,7 +223,7 @@ public sealed class HttpBrokerConnectionTests
             new AgentOptions { Name = "remote", PollInterval = TimeSpan.FromMilliseconds(20), MaxReconnectDelay = TimeSpan.FromMilliseconds(300) }, log.Enqueue);
         using var cts = new CancellationTokenSource();
         var run = agent.RunAsync(cts.Token);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(60); // a hang guard: the report comes within a second on any machine
         while (reports.IsEmpty && DateTime.UtcNow < deadline) await Task.Delay(10);
         await cts.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
