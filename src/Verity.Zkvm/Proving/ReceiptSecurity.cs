@@ -262,5 +262,5 @@ public static class ReceiptSecurity
 
     /// <summary>A one-instruction program: the segment AIR without a program (its ROM height is then modelled as a range).</summary>
     private static readonly Lazy<ProgramImage> PlaceholderImage = new(() =>
-        new ProgramImage(0x10000, [new ImageSegment(0x10000, [0x73, 0, 0, 0], readable: true, writable: false, executable: true)]));
+        new ProgramImage(0x10000, [new ImageSegment(0x10000, 4, [0x73, 0, 0, 0], readable: true, writable: false, executable: true)]));
 }
