@@ -204,8 +204,8 @@ public class CliTests
         Assert.Equal(["default", "blowup4", "default-keccak", "insecure-test"], sets.Keys);
         var d = sets["default"];
         var seg = d.GetProperty("segment");
-        Assert.Equal(946, seg.GetProperty("committed_base_columns").GetInt32());
-        Assert.Equal(750, seg.GetProperty("constraints").GetInt32());
+        Assert.Equal(964, seg.GetProperty("committed_base_columns").GetInt32());
+        Assert.Equal(776, seg.GetProperty("constraints").GetInt32());
         Assert.Equal(20, seg.GetProperty("weakest_table_log_height").GetInt32());
         Assert.Equal("list-decoding", seg.GetProperty("regime").GetString());
         Assert.Equal(101, seg.GetProperty("terms").GetProperty("queries").GetInt32());

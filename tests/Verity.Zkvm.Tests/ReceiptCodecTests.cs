@@ -115,7 +115,7 @@ public class ReceiptCodecTests
         // A segment proof whose OOD value count is the codec's maximum (2^24 extension elements, 384 MiB).
         var proof = new List<byte>();
         proof.AddRange("VSTK"u8.ToArray());
-        proof.AddRange([2, 0]);                           // format version
+        proof.AddRange(BitConverter.GetBytes(Verity.Stark.Air.Proofs.StarkProof.FormatVersion)); // format version
         proof.AddRange(new byte[64]);                     // parameter fingerprint, AIR identity
         proof.Add(1);                                     // one table
         proof.AddRange([10, 0]);                          // log height, no flags
