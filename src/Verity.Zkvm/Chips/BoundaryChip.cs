@@ -49,8 +49,8 @@ internal sealed class BoundaryChip : PrecommittedChip
         Expr boundaryTime = 4 * t.PublicInput(SegmentStatement.StartClkAt) - 1;
         t.EveryRow("initial version is older than the segment",
             real * (boundaryTime - t.Main(_tGlobal) - t.Main(_g0) - Gadgets.TwoTo16 * t.Main(_g1) - Gadgets.TwoTo32 * t.Main(_g2)));
-        t.EveryRow("address is a u32", addr - t.Main(_aLo) - Gadgets.TwoTo16 * t.Main(_aHi));
-        foreach (int c in new[] { _g0, _g1, _g2, _s0, _s1, _aLo, _aHi }) Gadgets.Range16(t, real, t.Main(c));
+        t.EveryRow("address is a u32", addr - Gadgets.Word(t, real, t.Main(_aLo), t.Main(_aHi)));
+        foreach (int c in new[] { _g0, _g1, _g2, _s0, _s1 }) Gadgets.Range16(t, real, t.Main(c));
         Gadgets.ZeroUnless(t, "padding row", real, _addr, _ro, _vInit, _tGlobal, _vFinal, _tFinal, _g0, _g1, _g2, _s0, _s1, _aLo, _aHi);
         t.FirstRow("no step before the first row", t.Main(_s0));
         t.FirstRow("no step before the first row (hi)", t.Main(_s1));

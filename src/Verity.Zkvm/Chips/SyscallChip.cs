@@ -153,13 +153,9 @@ internal sealed class SyscallChip : Chip
         // Call: the byte count and the transfer state.
         Expr count = Gadgets.Word(t, call, M(t, _countLo), M(t, _countHi));
         Expr x = M(t, _offset), inputLength = t.PublicInput(SegmentStatement.InputLengthAt);
-        Expr d = M(t, _dLo) + Gadgets.TwoTo16 * M(t, _dHi), r = M(t, _rLo) + Gadgets.TwoTo16 * M(t, _rHi);
+        Expr d = Gadgets.Word(t, call, M(t, _dLo), M(t, _dHi)), r = Gadgets.Word(t, call, M(t, _rLo), M(t, _rHi));
         t.EveryRow("count ≤ n", call * (b3 - count - d));
-        Gadgets.Range16(t, call, M(t, _dLo));
-        Gadgets.Range16(t, call, M(t, _dHi));
         t.EveryRow("read: count ≤ input left", call * rd * (inputLength - x - count - r));
-        Gadgets.Range16(t, call, M(t, _rLo));
-        Gadgets.Range16(t, call, M(t, _rHi));
         // Which count the executor takes: exactly one reason per call row, each fixing the count.
         Expr en = M(t, _exactN), el = M(t, _exactLeft), sh = M(t, _short);
         t.EveryRow("one count rule on call rows", call - en - el - sh);
@@ -171,10 +167,8 @@ internal sealed class SyscallChip : Chip
         t.EveryRow("short: the call is the segment's first cycle", sh * (clk - t.PublicInput(SegmentStatement.StartClkAt)));
         Expr lane = M(t, _lane0) + 2 * M(t, _lane1);
         // Every transfer fits in a segment: lane + count ≤ 4·(2^po2 − 2) bytes in at most 2^po2 − 2 words; a short one fills it.
-        Expr fit = M(t, _fitLo) + Gadgets.TwoTo16 * M(t, _fitHi);
+        Expr fit = Gadgets.Word(t, call, M(t, _fitLo), M(t, _fitHi));
         t.EveryRow("lane + count + slack = 4·(2^po2 − 2)", call * (4 * t.PublicInput(SegmentStatement.SegmentCyclesAt) - 8 - count - lane - fit));
-        Gadgets.Range16(t, call, M(t, _fitLo));
-        Gadgets.Range16(t, call, M(t, _fitHi));
         t.EveryRow("short: the transfer fills the segment", sh * fit);
         Expr z = M(t, _zero);
         t.EveryRow("count_zero only on call rows", z * (1 - call));
@@ -182,12 +176,8 @@ internal sealed class SyscallChip : Chip
         t.EveryRow("count ≠ 0 unless count_zero", (call - z) * (count * M(t, _inv) - 1));
         // A non-empty buffer lies in [4096, 2^32): the word base is 4-aligned and above page 0, and the buffer ends by 2^32.
         Expr moves = call - z;
-        t.EveryRow("buf = 4096 + lane + 4·q", moves * (b2 - 4096 - lane - 4 * M(t, _qLo) - 4 * Gadgets.TwoTo16 * M(t, _qHi)));
-        Gadgets.Range16(t, moves, M(t, _qLo));
-        Gadgets.Range16(t, moves, M(t, _qHi));
-        t.EveryRow("buf + count ≤ 2^32", moves * (Gadgets.TwoTo32 - b2 - count - M(t, _topLo) - Gadgets.TwoTo16 * M(t, _topHi)));
-        Gadgets.Range16(t, moves, M(t, _topLo));
-        Gadgets.Range16(t, moves, M(t, _topHi));
+        t.EveryRow("buf = 4096 + lane + 4·q", moves * (b2 - 4096 - lane - 4 * Gadgets.Word(t, moves, M(t, _qLo), M(t, _qHi))));
+        t.EveryRow("buf + count ≤ 2^32", moves * (Gadgets.TwoTo32 - b2 - count - Gadgets.Word(t, moves, M(t, _topLo), M(t, _topHi))));
         Expr mode = rd + 2 * jr + 3 * lg;
         t.Send(Buses.Syscall, call, clk + 1, mode, b2 - lane, lane, count, x, count);
 
@@ -212,11 +202,9 @@ internal sealed class SyscallChip : Chip
         t.EveryRow("start lane = state lane", startIndex - xfer * sStart);
         // What is left after a transfer row is a u32, so a row never moves more than is left; a row that leaves some ends
         // at lane 3. On finish rows the same limbs hold the cursor written (offset + count), a u32 like every memory value.
-        Expr leftAfter = M(t, _laLo) + Gadgets.TwoTo16 * M(t, _laHi);
+        Expr leftAfter = Gadgets.Word(t, xfer + fin, M(t, _laLo), M(t, _laHi));
         t.EveryRow("left after = left − moved", xfer * (sLeft - moved - leftAfter));
         t.EveryRow("finish: the cursor written is a u32", fin * (a0 - leftAfter));
-        Gadgets.Range16(t, xfer + fin, M(t, _laLo));
-        Gadgets.Range16(t, xfer + fin, M(t, _laHi));
         t.EveryRow("a word before the last fills to lane 3", leftAfter * (xfer - M(t, _end[3])));
         t.Send(Buses.Syscall, xfer, clk + 1, mode, sAddr + 4, Expr.Const(0), leftAfter, sOff + moved, sCount);
         // Determinism: every column is 0 on the rows that do not use it.
@@ -279,12 +267,13 @@ internal sealed class SyscallChip : Chip
             tr.Set(modeCol, row, 1);
             FillSlots(tr, row, w, ins, clk, counts, 0, 1, 2, 3);
             tr.Set(_offset, row, offset);
-            tr.Set(_countLo, row, count & 0xFFFF); tr.Set(_countHi, row, count >> 16); counts.Word(count);
+            SetWord(tr, _countLo, _countHi, row, count, counts);
             tr.SetBool(_zero, row, count == 0);
             tr.SetField(_inv, row, count == 0 ? Goldilocks.Zero : new Goldilocks(count).Inverse());
-            uint d = n - count; tr.Set(_dLo, row, d & 0xFFFF); tr.Set(_dHi, row, d >> 16); counts.Word(d);
+            uint d = n - count;
+            SetWord(tr, _dLo, _dHi, row, d, counts);
             uint left = isRead ? (uint)(inputLength - offset - count) : 0;
-            tr.Set(_rLo, row, left & 0xFFFF); tr.Set(_rHi, row, left >> 16); counts.Word(left);
+            SetWord(tr, _rLo, _rHi, row, left, counts);
             // The executor's count is min(n, input left) for reads and n for writes, unless it shortened the transfer to
             // fill a segment (then it is below both).
             long full = isRead ? Math.Min(n, inputLength - offset) : n;
@@ -295,16 +284,10 @@ internal sealed class SyscallChip : Chip
             if (count != 0)
             {
                 tr.SetBool(_lane0, row, (lane & 1) != 0); tr.SetBool(_lane1, row, (lane & 2) != 0);
-                ulong q = (wordBase - 4096) >> 2;
-                tr.Set(_qLo, row, q & 0xFFFF); tr.Set(_qHi, row, q >> 16);
-                counts.Range(q & 0xFFFF); counts.Range(q >> 16);
-                ulong top = (1UL << 32) - buf - count;
-                tr.Set(_topLo, row, top & 0xFFFF); tr.Set(_topHi, row, top >> 16);
-                counts.Range(top & 0xFFFF); counts.Range(top >> 16);
+                SetWord(tr, _qLo, _qHi, row, (uint)((wordBase - 4096) >> 2), counts);
+                SetWord(tr, _topLo, _topHi, row, (uint)((1UL << 32) - buf - count), counts);
             }
-            ulong fit = 4UL * (1UL << w.Boundary.SegmentPo2) - 8 - count - (count != 0 ? lane : 0);
-            tr.Set(_fitLo, row, fit & 0xFFFF); tr.Set(_fitHi, row, fit >> 16);
-            counts.Range(fit & 0xFFFF); counts.Range(fit >> 16);
+            SetWord(tr, _fitLo, _fitHi, row, (uint)(4UL * (1UL << w.Boundary.SegmentPo2) - 8 - count - lane), counts);
             row++;
 
             // Transfer rows.
@@ -338,8 +321,7 @@ internal sealed class SyscallChip : Chip
                 int movedCount = last - first + 1;
                 leftBytes -= movedCount;
                 ioOffset += (uint)movedCount;
-                tr.Set(_laLo, row, (ulong)leftBytes & 0xFFFF); tr.Set(_laHi, row, (ulong)leftBytes >> 16);
-                counts.Range((ulong)leftBytes & 0xFFFF); counts.Range((ulong)leftBytes >> 16);
+                SetWord(tr, _laLo, _laHi, row, (uint)leftBytes, counts);
                 row++;
             }
 
@@ -347,8 +329,7 @@ internal sealed class SyscallChip : Chip
             Common(tr, row, ins.Pc, finishClk, _fin, counts, romLookup: false);
             tr.Set(modeCol, row, 1);
             State(tr, row, addr, addr == wordBase ? lane : 0, 0, ioOffset, count);
-            tr.Set(_laLo, row, ioOffset & 0xFFFF); tr.Set(_laHi, row, ioOffset >> 16);
-            counts.Word(ioOffset);
+            SetWord(tr, _laLo, _laHi, row, ioOffset, counts);
             if (!isLog) FillSlots(tr, row, w, ins, finishClk, counts, 0);
             else
             {
@@ -360,6 +341,14 @@ internal sealed class SyscallChip : Chip
             row++;
             if (row - start != ins.Cycles) throw new InvalidOperationException($"syscall at clk {clk}: {row - start} rows for {ins.Cycles} cycles");
         }
+    }
+
+    /// <summary>Fills the two 16-bit limbs of a u32 that <see cref="Gadgets.Word"/> constrains, and counts their range lookups.</summary>
+    private static void SetWord(TraceColumns tr, int lo, int hi, int row, uint value, LookupCounts counts)
+    {
+        tr.Set(lo, row, value & 0xFFFF);
+        tr.Set(hi, row, value >> 16);
+        counts.Word(value);
     }
 
     private void Common(TraceColumns tr, int row, uint pc, long clk, int kind, LookupCounts counts, bool romLookup)

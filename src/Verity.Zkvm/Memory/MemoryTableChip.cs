@@ -52,9 +52,7 @@ internal sealed class MemoryTableChip : Chip
             real.Next * (addr.Next - addr - 1 - t.Main(_s0).Next - Gadgets.TwoTo16 * t.Main(_s1).Next));
         Gadgets.Range16(t, real, t.Main(_s0));
         Gadgets.Range16(t, real, t.Main(_s1));
-        t.EveryRow("address is a u32", addr - t.Main(_aLo) - Gadgets.TwoTo16 * t.Main(_aHi));
-        Gadgets.Range16(t, real, t.Main(_aLo));
-        Gadgets.Range16(t, real, t.Main(_aHi));
+        t.EveryRow("address is a u32", addr - Gadgets.Word(t, real, t.Main(_aLo), t.Main(_aHi)));
         Gadgets.ZeroUnless(t, "padding row", real, _addr, _value, _ro, _image, _finalValue, _finalTime, _s0, _s1, _aLo, _aHi);
         t.FirstRow("no step before the first row", t.Main(_s0));
         t.FirstRow("no step before the first row (hi)", t.Main(_s1));
