@@ -41,6 +41,8 @@ internal sealed class RunPlan
         InputConsumed = checked((uint)run.InputBytesRead);
         Claim = new Claim(image.ImageId, Claim.DigestInput(input), run.Journal, unchecked((uint)run.ExitCode));
         if (options.TamperClaim is { } tamper) (Claim, InputConsumed) = tamper(Claim, InputConsumed);
+        // Both factories end here: no plan exists for a run whose actual table heights fall below the minimum security.
+        ReceiptSecurity.EnsureRun(this, options);
     }
 
     public ProgramImage Image { get; }
@@ -68,9 +70,7 @@ internal sealed class RunPlan
     {
         var circuit = new SegmentCircuit(new ProgramRom(image));
         ReceiptSecurity.EnsureSegmentSize(circuit, options);
-        var plan = new RunPlan(image, input, options, run, circuit);
-        ReceiptSecurity.EnsureRun(plan, options);
-        return plan;
+        return new RunPlan(image, input, options, run, circuit);
     }
 
     /// <summary>
@@ -93,9 +93,7 @@ internal sealed class RunPlan
             MaxMemoryBytes = options.MaxMemoryBytes,
         });
         if (run.Journal.LongLength >= 1L << 32) throw new InvalidOperationException("the journal exceeds 4 GiB");
-        var plan = new RunPlan(image, input, options, run, circuit);
-        ReceiptSecurity.EnsureRun(plan, options);
-        return plan;
+        return new RunPlan(image, input, options, run, circuit);
     }
 
     /// <summary>The precommitted tables of segment <paramref name="i"/>, in table order (filled exactly as in phase 2).</summary>
