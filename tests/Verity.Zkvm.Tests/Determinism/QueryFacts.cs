@@ -448,17 +448,8 @@ internal sealed class QueryFacts(DeterminismChecker checker, SmtEncoder enc, str
         return sum;
     }
 
-    private static Goldilocks Eval(Expr e, Goldilocks[][] rowsValues, int row, Goldilocks[] publics) => e.Kind switch
-    {
-        ExprKind.Constant => e.Constant,
-        ExprKind.Main => rowsValues[row + (e.IsNext ? 1 : 0)][e.Index],
-        ExprKind.PublicInput => publics[e.Index],
-        ExprKind.Add => Eval(e.Left!, rowsValues, row, publics) + Eval(e.Right!, rowsValues, row, publics),
-        ExprKind.Sub => Eval(e.Left!, rowsValues, row, publics) - Eval(e.Right!, rowsValues, row, publics),
-        ExprKind.Neg => -Eval(e.Left!, rowsValues, row, publics),
-        ExprKind.Mul => Eval(e.Left!, rowsValues, row, publics) * Eval(e.Right!, rowsValues, row, publics),
-        _ => throw new NotSupportedException(e.Kind.ToString()),
-    };
+    private static Goldilocks Eval(Expr e, Goldilocks[][] rowsValues, int row, Goldilocks[] publics) =>
+        RowExpr.Eval(e, (column, next) => rowsValues[row + (next ? 1 : 0)][column], publics);
 
     private static bool Holds(ValueFact f, Goldilocks v) => v.Value >= f.Lo && v.Value <= f.Hi && v.Value % (ulong)f.Align == 0;
 

@@ -100,14 +100,6 @@ internal static class ForgeryKit
     }
 
     /// <summary>Evaluates a lookup expression over main columns on one row.</summary>
-    private static Goldilocks Eval(Expr e, TraceColumns t, int row) => e.Kind switch
-    {
-        ExprKind.Constant => e.Constant,
-        ExprKind.Main => t.Columns[e.Index][e.IsNext ? (row + 1) % t.Height : row],
-        ExprKind.Add => Eval(e.Left!, t, row) + Eval(e.Right!, t, row),
-        ExprKind.Sub => Eval(e.Left!, t, row) - Eval(e.Right!, t, row),
-        ExprKind.Mul => Eval(e.Left!, t, row) * Eval(e.Right!, t, row),
-        ExprKind.Neg => -Eval(e.Left!, t, row),
-        _ => throw new NotSupportedException($"lookup expression uses {e.Kind}"),
-    };
+    private static Goldilocks Eval(Expr e, TraceColumns t, int row) =>
+        RowExpr.Eval(e, (column, next) => t.Columns[column][next ? (row + 1) % t.Height : row], []);
 }
