@@ -37,8 +37,8 @@ public sealed record ExecutionSummary
 }
 
 /// <summary>
-/// A lease on a task: the claim's server time (<see cref="StartedMs"/>, Unix ms) orders competing leases — the
-/// earlier lease wins — and <see cref="LeaseId"/> identifies it.
+/// A lease on a task as the store issued it: <see cref="LeaseId"/> and the claim's server time (<see cref="StartedMs"/>,
+/// Unix ms) together identify it; the store accepts a lease only when both match its own record of the task.
 /// </summary>
 public sealed record TaskLease(string TaskId, long LeaseId, long StartedMs);
 
@@ -69,7 +69,7 @@ public enum LeaseStatus
 {
     /// <summary>The caller holds the lease (renewed; possibly taken over from a later lease).</summary>
     Held = 0,
-    /// <summary>The caller must stop: another (earlier) lease holds the task, or the task or its job has ended.</summary>
+    /// <summary>The caller must stop: the store records another lease for the task (or none), or the task or its job has ended.</summary>
     Lost = 1,
 }
 

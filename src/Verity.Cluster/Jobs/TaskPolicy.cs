@@ -13,6 +13,19 @@ public sealed record TaskPolicy
 
     /// <summary>Delay before a task that failed with retry = true can be claimed again (times the attempt number).</summary>
     public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How many times the node may stop (crash, kill, restart) while one of its embedded agents runs the task: each
+    /// stop requeues it without using an attempt; the stop that reaches this number fails the job instead (a guest
+    /// that brings the node down must not loop forever).
+    /// </summary>
+    public int MaxInterruptions { get; init; } = 3;
+
+    /// <summary>
+    /// How many times a done task may be run again because a dependent found its output missing or corrupted (a
+    /// finalize task that cannot read a proof); one more fails the job naming the task.
+    /// </summary>
+    public int MaxRepairs { get; init; } = 2;
 }
 
 /// <summary>The policy for each task type.</summary>

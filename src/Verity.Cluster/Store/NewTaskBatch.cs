@@ -39,13 +39,15 @@ internal sealed class NewTaskBatch
             if (!seen.Add((t.Type, t.Index)))
                 throw new ArgumentException($"{t.Type.Name()} task {t.Index} is listed twice", paramName);
             var prerequisites = new List<string>(t.Prerequisites?.Count ?? 0);
+            // A set, not List.Contains: a finalize task waits on every proof, so this loop is the size of the run.
+            var distinct = new HashSet<string>(t.Prerequisites?.Count ?? 0, StringComparer.Ordinal);
             foreach (var (type, index) in t.Prerequisites ?? [])
             {
                 Check(type, index, paramName);
                 if (type == t.Type && index == t.Index)
                     throw new ArgumentException($"{t.Type.Name()} task {t.Index} waits on itself", paramName);
                 string id = TaskIds.TaskId(jobId, type, index);
-                if (!prerequisites.Contains(id)) prerequisites.Add(id);
+                if (distinct.Add(id)) prerequisites.Add(id);
             }
             rows.Add(new Row(TaskIds.TaskId(jobId, t.Type, t.Index), t.Type, t.Index, [.. prerequisites]));
         }

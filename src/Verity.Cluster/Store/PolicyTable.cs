@@ -25,6 +25,8 @@ internal sealed class PolicyTable
             if (p.HeartbeatTimeout <= TimeSpan.Zero || p.MaxDuration <= TimeSpan.Zero)
                 throw new ArgumentException($"{t.Name()} tasks: HeartbeatTimeout and MaxDuration must be positive", nameof(policies));
             if (p.RetryBackoff < TimeSpan.Zero) throw new ArgumentException($"{t.Name()} tasks: RetryBackoff is negative", nameof(policies));
+            if (p.MaxInterruptions < 1) throw new ArgumentException($"{t.Name()} tasks: MaxInterruptions must be at least 1", nameof(policies));
+            if (p.MaxRepairs < 0) throw new ArgumentException($"{t.Name()} tasks: MaxRepairs is negative", nameof(policies));
         }
     }
 
@@ -34,6 +36,17 @@ internal sealed class PolicyTable
     public long ClaimLeaseMs(TaskType type) => _claimLeaseMs[(int)type];
 
     public int MaxAttempts(TaskType type) => _maxAttempts[(int)type];
+
+    public int MaxInterruptions(TaskType type) => Policies.For(type).MaxInterruptions;
+
+    public int MaxRepairs(TaskType type) => Policies.For(type).MaxRepairs;
+
+    /// <summary>The longest an attempt of this type may hold its lease, counted from the claim.</summary>
+    public long MaxDurationMs(TaskType type) => (long)Policies.For(type).MaxDuration.TotalMilliseconds;
+
+    /// <summary>The heartbeat's lease renewal: when a lease renewed at <paramref name="nowMs"/> expires unless the
+    /// attempt's max duration (counted from the stored lease start, in SQL) comes first.</summary>
+    public long RenewedExpiryMs(TaskType type, long nowMs) => nowMs + (long)Policies.For(type).HeartbeatTimeout.TotalMilliseconds;
 
     /// <summary>When a lease started at <paramref name="startedMs"/> and renewed at <paramref name="nowMs"/> expires.</summary>
     public long LeaseExpiryMs(TaskType type, long startedMs, long nowMs) =>

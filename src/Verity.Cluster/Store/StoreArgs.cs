@@ -61,4 +61,27 @@ internal static class StoreArgs
     {
         if (limit <= 0) throw new ArgumentOutOfRangeException(nameof(limit), limit, "the limit must be positive");
     }
+
+    /// <summary>Checks a redo list (not empty, known types, indices ≥ 0, not the reporting task) and returns its distinct
+    /// entries with their task ids.</summary>
+    public static IReadOnlyList<(TaskRef Ref, string TaskId)> Redo(string jobId, string reportingTaskId, IReadOnlyList<TaskRef> redo)
+    {
+        ArgumentNullException.ThrowIfNull(redo);
+        if (redo.Count == 0) throw new ArgumentException("the list of tasks to run again is empty", nameof(redo));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var result = new List<(TaskRef, string)>(redo.Count);
+        foreach (var r in redo)
+        {
+            if (r is null) throw new ArgumentException("a task to run again is null", nameof(redo));
+            if (!TaskTypes.All.Contains(r.Type)) throw new ArgumentException($"unknown task type {(int)r.Type} among the tasks to run again", nameof(redo));
+            if (r.Index < 0) throw new ArgumentException($"{r} to run again has a negative index", nameof(redo));
+            string id = TaskIds.TaskId(jobId, r.Type, r.Index);
+            if (id == reportingTaskId) throw new ArgumentException($"{r} asks to run itself again", nameof(redo));
+            if (seen.Add(id)) result.Add((r, id));
+        }
+        return result;
+    }
+
+    public static ArgumentException NotAPrerequisite(TaskRef r, string taskId) =>
+        new($"{r} is not a prerequisite of {taskId}: only the tasks it waits on can be run again", "redo");
 }

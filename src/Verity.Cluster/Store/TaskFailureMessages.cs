@@ -10,6 +10,17 @@ public static class TaskFailureMessages
     public static string TaskFailed(TaskType type, int index, int attempts, string error) =>
         $"{type.Name()} task {index} failed after {attempts} attempt(s): {error}";
 
+    /// <summary>The job's error when the node stopped too often while running one task (<see cref="TaskPolicy.MaxInterruptions"/>).</summary>
+    public static string NodeStopped(TaskType type, int index, int interruptions) =>
+        $"{type.Name()} task {index} failed: the node stopped {interruptions} time(s) while running this task";
+
+    /// <summary>The last error of a task requeued because the node stopped while one of its embedded agents ran it.</summary>
+    public const string Interrupted = "the node stopped while running this task; requeued";
+
+    /// <summary>The job's error when a task's output was found bad more often than <see cref="TaskPolicy.MaxRepairs"/> allows.</summary>
+    public static string RepairsExhausted(TaskType type, int index, int repairs, string error) =>
+        $"{type.Name()} task {index} was run again {repairs} time(s) and its output is still unusable: {error}";
+
     /// <summary>The last error of a task whose agent stopped heartbeating.</summary>
     public static string NoHeartbeat(TimeSpan heartbeatTimeout) => $"timed out (no heartbeat within {Duration(heartbeatTimeout)})";
 

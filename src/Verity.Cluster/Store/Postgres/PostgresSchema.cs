@@ -1,6 +1,7 @@
 namespace Verity.Cluster.Store.Postgres;
 
-/// <summary>The PostgreSQL schema as ordered migrations (version 1 = the initial schema). Never edit a released migration:
+/// <summary>The PostgreSQL schema as ordered migrations (version 1 = the initial schema, 2 = node restarts, proof
+/// repairs, row retention and blob deletion claims). Never edit a released migration:
 /// append a new one.</summary>
 internal static class PostgresSchema
 {
@@ -65,6 +66,16 @@ internal static class PostgresSchema
             );
 
             CREATE SEQUENCE lease_ids;
+            """),
+        new(2, "interruptions, repairs, row retention, blob deletion claims", """
+            ALTER TABLE tasks ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;  -- node restarts while it ran
+            ALTER TABLE tasks ADD COLUMN repairs INTEGER NOT NULL DEFAULT 0;        -- re-runs asked for by a dependent
+            CREATE INDEX jobs_ended ON jobs (finished_ms) WHERE state <> 0;
+
+            CREATE TABLE blob_claims (
+                blob_key TEXT PRIMARY KEY,                             -- an image or input being deleted by cleanup
+                claimed_ms BIGINT NOT NULL
+            );
             """),
     ];
 }

@@ -90,24 +90,12 @@ internal static class PostgresSql
     /// <summary>After a batch of completions: the state of the ones that changed nothing (Done: Duplicate).</summary>
     public const string TaskStates = "SELECT task_id, state FROM tasks WHERE task_id = ANY($1::text[])";
 
-    // Same rules as the SQLite store's heartbeat: renew, take over from a later lease, or take back after expiry.
-    public const string Heartbeat = """
-        UPDATE tasks t SET state = 2, lease_id = @LeaseId, lease_started_ms = @StartedMs, agent_id = @AgentId,
-            lease_expires_ms = @ExpiresMs, progress = COALESCE(@Progress, t.progress)
-        WHERE t.task_id = @TaskId
-          AND t.lease_id IS NOT NULL
-          AND EXISTS (SELECT 1 FROM jobs j WHERE j.seq = t.job_seq AND j.state = 0)
-          AND ((t.state = 2 AND ((t.lease_id = @LeaseId AND t.lease_started_ms = @StartedMs)
-                                 OR t.lease_started_ms > @StartedMs
-                                 OR (t.lease_started_ms = @StartedMs AND t.lease_id > @LeaseId)))
-            OR (t.state = 1 AND (t.lease_started_ms > @StartedMs OR (t.lease_started_ms = @StartedMs AND t.lease_id >= @LeaseId))))
-        """;
-
-    /// <summary>Completion step 1: mark the task done if it is Ready or Running and its job runs (rows affected: 1);
-    /// the token tells step 2 that this statement, not an earlier completion, did it. $1 task id, $2 output, $3 token.</summary>
+    /// <summary>Completion step 1: mark the task done if it is Ready or Running under the caller's lease (the one the
+    /// store records) and its job runs (rows affected: 1); the token tells step 2 that this statement, not an earlier
+    /// completion, did it. $1 task id, $2 output, $3 token, $4 lease id, $5 lease start.</summary>
     public const string MarkDone = """
         UPDATE tasks t SET state = 3, output_json = $2, done_token = $3, progress = 1, lease_expires_ms = NULL
-        WHERE t.task_id = $1 AND t.state IN (1, 2)
+        WHERE t.task_id = $1 AND t.state IN (1, 2) AND t.lease_id = $4 AND t.lease_started_ms = $5
           AND EXISTS (SELECT 1 FROM jobs j WHERE j.seq = t.job_seq AND j.state = 0)
         """;
 
@@ -126,7 +114,7 @@ internal static class PostgresSql
         """;
 
     public const string LockTask = """
-        SELECT state AS TaskState, job_seq AS JobSeq, attempts AS Attempts, lease_id AS LeaseId
+        SELECT state AS TaskState, job_seq AS JobSeq, attempts AS Attempts, lease_id AS LeaseId, lease_started_ms AS LeaseStartedMs
         FROM tasks WHERE task_id = @TaskId FOR UPDATE
         """;
 
@@ -171,4 +159,24 @@ internal static class PostgresSql
         FOR UPDATE
         """;
 
+    /// <summary>Serializes a job's creation with the deletion claim of its image or input: creations take the key's lock
+    /// shared (they do not wait on each other), a claim takes it exclusive.</summary>
+    public const string LockBlobKeyShared = "SELECT pg_advisory_xact_lock_shared(hashtextextended(@Key, 0))";
+
+    public const string LockBlobKey = "SELECT pg_advisory_xact_lock(hashtextextended(@Key, 0))";
+
+    public const string LockJobsBySeq = "SELECT seq FROM jobs WHERE seq = ANY(@Seqs) ORDER BY seq FOR UPDATE";
+
+    public const string EndedJobsToDelete = """
+        SELECT seq FROM jobs WHERE state <> 0 AND blobs_deleted_ms IS NOT NULL AND finished_ms < @FinishedBefore
+        ORDER BY finished_ms, seq LIMIT @Limit
+        FOR UPDATE SKIP LOCKED
+        """;
+
+    // Every dependency links two tasks of one job: deleting by prerequisite uses the primary key.
+    public const string DeleteDepsOfJobs = "DELETE FROM task_deps WHERE prereq_id IN (SELECT task_id FROM tasks WHERE job_seq = ANY(@Seqs))";
+
+    public const string DeleteTasksOfJobs = "DELETE FROM tasks WHERE job_seq = ANY(@Seqs)";
+
+    public const string DeleteJobs = "DELETE FROM jobs WHERE seq = ANY(@Seqs)";
 }

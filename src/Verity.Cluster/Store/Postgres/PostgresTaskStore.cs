@@ -33,7 +33,7 @@ public sealed class PostgresTaskStore : ITaskStore
 
     private sealed record ClaimRequest(string AgentId, int Mask, long NowMs);
 
-    private sealed record CompletionRequest(string TaskId, string OutputJson, long NowMs);
+    private sealed record CompletionRequest(string TaskId, long LeaseId, long StartedMs, string OutputJson, long NowMs);
 
     /// <param name="connectionString">An Npgsql connection string. Unless it says otherwise, statements are prepared
     /// automatically (Max Auto Prepare=64) and connections are not reset when returned to the pool (No Reset On
@@ -150,6 +150,12 @@ public sealed class PostgresTaskStore : ITaskStore
         return InTransactionAsync("create job " + jobId, async (c, tx) =>
         {
             long? deadlineMs = spec.Deadline?.ToUnixTimeMilliseconds();
+            // Held until commit: a deletion claim on the image or input either committed before (and is seen below) or
+            // waits for this job and then finds it using the blob.
+            await c.ExecuteAsync(Cmd(PostgresSql.LockBlobKeyShared, new { Key = SharedBlob.Image.Key(spec.ImageId) }, tx, ct)).ConfigureAwait(false);
+            await c.ExecuteAsync(Cmd(PostgresSql.LockBlobKeyShared, new { Key = SharedBlob.Input.Key(spec.InputId) }, tx, ct)).ConfigureAwait(false);
+            BlobClaims.RefuseClaimed(
+                await c.QueryAsync<string>(Cmd(CommonSql.ClaimedBlobs, BlobClaims.Args(spec, nowMs), tx, ct)).ConfigureAwait(false), spec);
             // A concurrent create of the same id waits on the unique index, then finds the row and inserts nothing.
             long? seq = await c.ExecuteScalarAsync<long?>(Cmd(PostgresSql.InsertJob, new
             {
@@ -361,14 +367,15 @@ public sealed class PostgresTaskStore : ITaskStore
         var (_, type, _) = StoreArgs.Lease(lease);
         StoreArgs.AgentId(agentId);
         StoreArgs.Progress(progress);
-        long expiresMs = _policy.LeaseExpiryMs(type, lease.StartedMs, StoreTime.Ms(now));
-        return RunAsync("heartbeat " + lease.TaskId, async c => await c.ExecuteAsync(Cmd(PostgresSql.Heartbeat, new
+        long nowMs = StoreTime.Ms(now);
+        return RunAsync("heartbeat " + lease.TaskId, async c => await c.ExecuteAsync(Cmd(CommonSql.Heartbeat, new
         {
             lease.TaskId,
             lease.LeaseId,
             lease.StartedMs,
-            AgentId = agentId,
-            ExpiresMs = expiresMs,
+            Now = nowMs,
+            RenewedMs = _policy.RenewedExpiryMs(type, nowMs),
+            MaxDurationMs = _policy.MaxDurationMs(type),
             Progress = progress,
         }, null, ct)).ConfigureAwait(false) == 1 ? LeaseStatus.Held : LeaseStatus.Lost, ct);
     }
@@ -386,7 +393,7 @@ public sealed class PostgresTaskStore : ITaskStore
         {
             // The common case (a prove task): no job row lock; concurrent ones share a round trip and a commit.
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return _completions.RunAsync(new CompletionRequest(lease.TaskId, outputJson, nowMs), ct);
+            return _completions.RunAsync(new CompletionRequest(lease.TaskId, lease.LeaseId, lease.StartedMs, outputJson, nowMs), ct);
         }
         return InTransactionAsync("complete " + lease.TaskId, async (c, tx) =>
         {
@@ -394,7 +401,7 @@ public sealed class PostgresTaskStore : ITaskStore
             var job = await c.QuerySingleOrDefaultAsync<ReportRow>(Cmd(PostgresSql.LockJob, new { JobId = jobId }, tx, ct)).ConfigureAwait(false);
             if (job is null || job.JobState != (int)JobState.Running)
                 return await RejectedOutcomeAsync(c, tx, lease.TaskId, ct).ConfigureAwait(false);
-            if (!await MarkDoneAsync(c, tx, lease.TaskId, outputJson, nowMs).ConfigureAwait(false))
+            if (!await MarkDoneAsync(c, tx, lease, outputJson, nowMs).ConfigureAwait(false))
                 return await RejectedOutcomeAsync(c, tx, lease.TaskId, ct).ConfigureAwait(false);
             if (completion.Execution is { } execution)
                 await c.ExecuteAsync(Cmd(CommonSql.SetExecution, new
@@ -416,7 +423,7 @@ public sealed class PostgresTaskStore : ITaskStore
 
     /// <summary>Adds a completion's two statements to a batch: mark the task done (if it is Ready or Running and its job
     /// Running), then release its dependents. Returns the first: its RecordsAffected (1 or 0) says whether it was done.</summary>
-    private static NpgsqlBatchCommand AddMarkDone(NpgsqlBatch batch, string taskId, string outputJson, long nowMs)
+    private static NpgsqlBatchCommand AddMarkDone(NpgsqlBatch batch, string taskId, long leaseId, long startedMs, string outputJson, long nowMs)
     {
         long token = Random.Shared.NextInt64(1, long.MaxValue);
         var mark = new NpgsqlBatchCommand(PostgresSql.MarkDone)
@@ -426,6 +433,8 @@ public sealed class PostgresTaskStore : ITaskStore
                 new NpgsqlParameter<string> { TypedValue = taskId, NpgsqlDbType = NpgsqlDbType.Text },
                 new NpgsqlParameter<string> { TypedValue = outputJson, NpgsqlDbType = NpgsqlDbType.Text },
                 new NpgsqlParameter<long> { TypedValue = token },
+                new NpgsqlParameter<long> { TypedValue = leaseId },
+                new NpgsqlParameter<long> { TypedValue = startedMs },
             },
         };
         batch.BatchCommands.Add(mark);
@@ -443,10 +452,10 @@ public sealed class PostgresTaskStore : ITaskStore
 
     /// <summary>Marks one task done inside the caller's transaction (completions with effects); false if it was not
     /// Ready or Running.</summary>
-    private static async Task<bool> MarkDoneAsync(NpgsqlConnection c, NpgsqlTransaction tx, string taskId, string outputJson, long nowMs)
+    private static async Task<bool> MarkDoneAsync(NpgsqlConnection c, NpgsqlTransaction tx, TaskLease lease, string outputJson, long nowMs)
     {
         await using var batch = new NpgsqlBatch(c, tx);
-        var mark = AddMarkDone(batch, taskId, outputJson, nowMs);
+        var mark = AddMarkDone(batch, lease.TaskId, lease.LeaseId, lease.StartedMs, outputJson, nowMs);
         await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
         return mark.RecordsAffected == 1;
     }
@@ -463,7 +472,11 @@ public sealed class PostgresTaskStore : ITaskStore
             await using (var batch = new NpgsqlBatch(c))
             {
                 var marks = new NpgsqlBatchCommand[requests.Count];
-                foreach (int i in order) marks[i] = AddMarkDone(batch, requests[i].TaskId, requests[i].OutputJson, requests[i].NowMs);
+                foreach (int i in order)
+                {
+                    var q = requests[i];
+                    marks[i] = AddMarkDone(batch, q.TaskId, q.LeaseId, q.StartedMs, q.OutputJson, q.NowMs);
+                }
                 await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
                 for (int i = 0; i < requests.Count; i++)
                     outcomes[i] = marks[i].RecordsAffected == 1 ? ReportOutcome.Accepted : ReportOutcome.Ignored;
@@ -503,7 +516,7 @@ public sealed class PostgresTaskStore : ITaskStore
             var job = await c.QuerySingleOrDefaultAsync<ReportRow>(Cmd(PostgresSql.LockJob, new { JobId = jobId }, tx, ct)).ConfigureAwait(false);
             if (job is null || job.JobState != (int)JobState.Running) return ReportOutcome.Ignored;
             var task = await c.QuerySingleOrDefaultAsync<ReportRow>(Cmd(PostgresSql.LockTask, new { lease.TaskId }, tx, ct)).ConfigureAwait(false);
-            if (task is null || task.TaskState != (int)TaskState.Running || task.LeaseId != lease.LeaseId) return ReportOutcome.Ignored;
+            if (task is null || task.TaskState != (int)TaskState.Running || !task.Holds(lease)) return ReportOutcome.Ignored;
             if (_policy.Retries(type, task.Attempts, retry))
             {
                 await c.ExecuteAsync(Cmd(CommonSql.Retry,
@@ -566,6 +579,127 @@ public sealed class PostgresTaskStore : ITaskStore
             if (failed is not null) expired.Add(failed);
         }
         return expired;
+    }
+
+    public Task<ReportOutcome> RedoAsync(TaskLease lease, IReadOnlyList<TaskRef> redo, string error, DateTimeOffset now,
+        CancellationToken ct = default)
+    {
+        var (jobId, _, _) = StoreArgs.Lease(lease);
+        var redoIds = StoreArgs.Redo(jobId, lease.TaskId, redo);
+        StoreArgs.Text(error, nameof(error));
+        long nowMs = StoreTime.Ms(now);
+        return InTransactionAsync("redo the prerequisites of " + lease.TaskId, async (c, tx) =>
+        {
+            var job = await c.QuerySingleOrDefaultAsync<ReportRow>(Cmd(PostgresSql.LockJob, new { JobId = jobId }, tx, ct)).ConfigureAwait(false);
+            if (job is null || job.JobState != (int)JobState.Running) return ReportOutcome.Ignored;
+            string[] ids = redoIds.Select(r => r.TaskId).Append(lease.TaskId).Order(StringComparer.Ordinal).ToArray();
+            await c.ExecuteAsync(Cmd(PostgresSql.LockPrerequisites, new { Ids = ids }, tx, ct)).ConfigureAwait(false);
+            var task = await c.QuerySingleOrDefaultAsync<ReportRow>(Cmd(PostgresSql.LockTask, new { lease.TaskId }, tx, ct)).ConfigureAwait(false);
+            if (task is null || task.TaskState != (int)TaskState.Running || !task.Holds(lease)) return ReportOutcome.Ignored;
+            var found = new List<(TaskRef Ref, string Id, PrerequisiteRow Row)>(redoIds.Count);
+            foreach (var (r, id) in redoIds)
+            {
+                var p = await c.QuerySingleOrDefaultAsync<PrerequisiteRow>(Cmd(CommonSql.Prerequisite, new { lease.TaskId, PrereqId = id }, tx, ct))
+                    .ConfigureAwait(false) ?? throw StoreArgs.NotAPrerequisite(r, lease.TaskId);
+                found.Add((r, id, p));
+            }
+            int waiting = 0;
+            foreach (var (r, id, p) in found)
+            {
+                if (p.State != (int)TaskState.Done)
+                {
+                    if (p.State != (int)TaskState.Failed && p.State != (int)TaskState.Cancelled) waiting++; // already running again
+                    continue;
+                }
+                if (p.Repairs >= _policy.MaxRepairs(r.Type))
+                {
+                    await FailJobAsync(c, tx, job.JobSeq, TaskFailureMessages.RepairsExhausted(r.Type, r.Index, p.Repairs, error), nowMs, ct)
+                        .ConfigureAwait(false);
+                    return ReportOutcome.Accepted;
+                }
+                await c.ExecuteAsync(Cmd(CommonSql.Redo, new { TaskId = id, Now = nowMs, Error = error }, tx, ct)).ConfigureAwait(false);
+                waiting++;
+            }
+            await c.ExecuteAsync(Cmd(CommonSql.WaitAgain, new { lease.TaskId, Waiting = waiting, Now = nowMs, Error = error }, tx, ct))
+                .ConfigureAwait(false);
+            return ReportOutcome.Accepted;
+        }, ct);
+    }
+
+    public Task<IReadOnlyList<ExpiredLease>> RequeueTasksOfAgentsAsync(string agentIdPrefix, DateTimeOffset now, CancellationToken ct = default)
+    {
+        StoreArgs.AgentId(agentIdPrefix);
+        long nowMs = StoreTime.Ms(now);
+        return InTransactionAsync<IReadOnlyList<ExpiredLease>>("requeue the tasks of agents " + agentIdPrefix + "*", async (c, tx) =>
+        {
+            var args = new { Prefix = agentIdPrefix, PrefixLength = agentIdPrefix.Length };
+            var rows = (await c.QueryAsync<InterruptedRow>(Cmd(CommonSql.TasksOfAgents, args, tx, ct)).ConfigureAwait(false)).ToList();
+            var done = new List<ExpiredLease>();
+            if (rows.Count == 0) return done;
+            // The lock order: job rows, then task rows by id; the updates below re-check that each task still runs.
+            long[] seqs = rows.Select(r => r.JobSeq).Distinct().Order().ToArray();
+            await c.ExecuteAsync(Cmd(PostgresSql.LockJobsBySeq, new { Seqs = seqs }, tx, ct)).ConfigureAwait(false);
+            await c.ExecuteAsync(Cmd(PostgresSql.LockPrerequisites, new { Ids = rows.Select(r => r.TaskId).ToArray() }, tx, ct)).ConfigureAwait(false);
+            foreach (var r in rows)
+            {
+                var type = (TaskType)r.Type;
+                int interruptions = r.Interruptions + 1;
+                if (interruptions < _policy.MaxInterruptions(type))
+                {
+                    if (await c.ExecuteAsync(Cmd(CommonSql.RequeueInterrupted, new { r.TaskId, Now = nowMs, Error = TaskFailureMessages.Interrupted }, tx, ct))
+                            .ConfigureAwait(false) == 1)
+                        done.Add(new ExpiredLease(r.TaskId, type, JobFailed: false));
+                }
+                else
+                {
+                    string error = TaskFailureMessages.NodeStopped(type, r.Idx, interruptions);
+                    if (await c.ExecuteAsync(Cmd(CommonSql.FailInterrupted, new { r.TaskId, Error = error }, tx, ct)).ConfigureAwait(false) == 1)
+                    {
+                        await FailJobAsync(c, tx, r.JobSeq, error, nowMs, ct).ConfigureAwait(false);
+                        done.Add(new ExpiredLease(r.TaskId, type, JobFailed: true));
+                    }
+                }
+            }
+            return done;
+        }, ct);
+    }
+
+    public Task<bool> TryClaimBlobDeletionAsync(SharedBlob kind, string id, DateTimeOffset now, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        long nowMs = StoreTime.Ms(now);
+        string key = kind.Key(id);
+        return InTransactionAsync($"claim {kind.Name()} {id} for deletion", async (c, tx) =>
+        {
+            // Exclusive: waits for jobs being created with this blob, and keeps new ones waiting until the claim commits.
+            await c.ExecuteAsync(Cmd(PostgresSql.LockBlobKey, new { Key = key }, tx, ct)).ConfigureAwait(false);
+            if (await c.ExecuteScalarAsync<bool>(Cmd(kind == SharedBlob.Image ? CommonSql.ImageInUse : CommonSql.InputInUse, new { Id = id }, tx, ct))
+                    .ConfigureAwait(false))
+                return false;
+            await c.ExecuteAsync(Cmd(CommonSql.ClaimBlob, new { Key = key, Now = nowMs }, tx, ct)).ConfigureAwait(false);
+            return true;
+        }, ct);
+    }
+
+    public Task ReleaseBlobDeletionAsync(SharedBlob kind, string id, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        return RunAsync($"release the deletion claim on {kind.Name()} {id}",
+            c => c.ExecuteAsync(Cmd(CommonSql.ReleaseBlob, new { Key = kind.Key(id) }, null, ct)), ct);
+    }
+
+    public Task<int> DeleteEndedJobsAsync(DateTimeOffset finishedBefore, int limit, CancellationToken ct = default)
+    {
+        StoreArgs.Limit(limit);
+        return InTransactionAsync("delete ended jobs", async (c, tx) =>
+        {
+            long[] seqs = (await c.QueryAsync<long>(Cmd(PostgresSql.EndedJobsToDelete,
+                new { FinishedBefore = StoreTime.Ms(finishedBefore), Limit = limit }, tx, ct)).ConfigureAwait(false)).ToArray();
+            if (seqs.Length == 0) return 0;
+            await c.ExecuteAsync(Cmd(PostgresSql.DeleteDepsOfJobs, new { Seqs = seqs }, tx, ct)).ConfigureAwait(false);
+            await c.ExecuteAsync(Cmd(PostgresSql.DeleteTasksOfJobs, new { Seqs = seqs }, tx, ct)).ConfigureAwait(false);
+            return await c.ExecuteAsync(Cmd(PostgresSql.DeleteJobs, new { Seqs = seqs }, tx, ct)).ConfigureAwait(false);
+        }, ct);
     }
 
     /// <summary>Fails a running job with <paramref name="error"/> and cancels its unfinished tasks (the caller holds the

@@ -1,6 +1,7 @@
 namespace Verity.Cluster.Store.Sqlite;
 
-/// <summary>The SQLite schema as ordered migrations (version 1 = the initial schema). Never edit a released migration:
+/// <summary>The SQLite schema as ordered migrations (version 1 = the initial schema, 2 = node restarts, proof repairs,
+/// row retention and blob deletion claims). Never edit a released migration:
 /// append a new one.</summary>
 internal static class SqliteSchema
 {
@@ -62,6 +63,16 @@ internal static class SqliteSchema
 
             CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
             INSERT INTO counters (name, value) VALUES ('lease', 0);
+            """),
+        new(2, "interruptions, repairs, row retention, blob deletion claims", """
+            ALTER TABLE tasks ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;  -- node restarts while it ran
+            ALTER TABLE tasks ADD COLUMN repairs INTEGER NOT NULL DEFAULT 0;        -- re-runs asked for by a dependent
+            CREATE INDEX jobs_ended ON jobs (finished_ms) WHERE state <> 0;
+
+            CREATE TABLE blob_claims (
+                blob_key TEXT PRIMARY KEY,                  -- an image or input being deleted by cleanup
+                claimed_ms INTEGER NOT NULL
+            ) WITHOUT ROWID;
             """),
     ];
 }

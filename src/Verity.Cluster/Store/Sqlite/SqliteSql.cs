@@ -23,8 +23,19 @@ internal static class SqliteSql
 
     public const string InsertDep = "INSERT INTO task_deps (prereq_id, task_id) VALUES (@PrereqId, @TaskId) ON CONFLICT DO NOTHING";
 
-    public const string SetWaiting =
-        "UPDATE tasks SET waiting_on = @Waiting, state = CASE WHEN @Waiting = 0 THEN 1 ELSE 0 END WHERE task_id = @TaskId";
+    /// <summary>A new task's count of prerequisites not yet done, and its state from that count.</summary>
+    public const string SetWaiting = """
+        UPDATE tasks SET waiting_on = c.n, state = CASE WHEN c.n = 0 THEN 1 ELSE 0 END
+        FROM (SELECT COUNT(*) AS n FROM task_deps d JOIN tasks p ON p.task_id = d.prereq_id
+              WHERE d.task_id = @TaskId AND p.state <> 3) AS c
+        WHERE task_id = @TaskId
+        """;
+
+    /// <summary>A prerequisite of the new task that is not in the job (none: every one exists).</summary>
+    public const string MissingPrerequisite = """
+        SELECT d.prereq_id FROM task_deps d LEFT JOIN tasks p ON p.task_id = d.prereq_id
+        WHERE d.task_id = @TaskId AND p.task_id IS NULL LIMIT 1
+        """;
 
     public const string NextReady = $"""
         SELECT task_id FROM tasks
@@ -46,22 +57,9 @@ internal static class SqliteSql
 
     public const string ClaimJob = "SELECT job_id AS JobId, spec_json AS SpecJson, segments AS Segments FROM jobs WHERE seq = @JobSeq";
 
-    // Renew the caller's lease, take the task over from a later lease, or take back a task requeued after the expiry of
-    // this (or a later) lease; only while the job runs.
-    public const string Heartbeat = """
-        UPDATE tasks SET state = 2, lease_id = @LeaseId, lease_started_ms = @StartedMs, agent_id = @AgentId,
-            lease_expires_ms = @ExpiresMs, progress = COALESCE(@Progress, progress)
-        WHERE task_id = @TaskId
-          AND lease_id IS NOT NULL
-          AND EXISTS (SELECT 1 FROM jobs j WHERE j.seq = tasks.job_seq AND j.state = 0)
-          AND ((state = 2 AND ((lease_id = @LeaseId AND lease_started_ms = @StartedMs)
-                               OR lease_started_ms > @StartedMs
-                               OR (lease_started_ms = @StartedMs AND lease_id > @LeaseId)))
-            OR (state = 1 AND (lease_started_ms > @StartedMs OR (lease_started_ms = @StartedMs AND lease_id >= @LeaseId))))
-        """;
-
     public const string TaskForReport = """
-        SELECT t.state AS TaskState, t.job_seq AS JobSeq, t.attempts AS Attempts, t.lease_id AS LeaseId, j.state AS JobState,
+        SELECT t.state AS TaskState, t.job_seq AS JobSeq, t.attempts AS Attempts, t.lease_id AS LeaseId,
+            t.lease_started_ms AS LeaseStartedMs, j.state AS JobState,
             j.deadline_ms AS DeadlineMs, j.priority AS Priority
         FROM tasks t JOIN jobs j ON j.seq = t.job_seq
         WHERE t.task_id = @TaskId
@@ -98,4 +96,10 @@ internal static class SqliteSql
         WHERE task_id = @TaskId AND state = 2
         """;
 
+    // Every dependency links two tasks of one job: deleting by prerequisite uses the primary key. Dapper expands @Seqs.
+    public const string DeleteDepsOfJobs = "DELETE FROM task_deps WHERE prereq_id IN (SELECT task_id FROM tasks WHERE job_seq IN @Seqs)";
+
+    public const string DeleteTasksOfJobs = "DELETE FROM tasks WHERE job_seq IN @Seqs";
+
+    public const string DeleteJobs = "DELETE FROM jobs WHERE seq IN @Seqs";
 }

@@ -169,6 +169,8 @@ public sealed class SqliteTaskStore : ITaskStore
         {
             var existing = c.QuerySingleOrDefault<JobRow>(CommonSql.JobById, new { JobId = jobId }, tx);
             if (existing is not null) return existing.ToRecord();
+            // One writer at a time: a deletion claim is either committed (and seen here) or comes after this job.
+            BlobClaims.RefuseClaimed(c.Query<string>(CommonSql.ClaimedBlobs, BlobClaims.Args(spec, nowMs), tx), spec);
             long? deadlineMs = spec.Deadline?.ToUnixTimeMilliseconds();
             long seq = c.ExecuteScalar<long>(SqliteSql.InsertJob, new
             {
@@ -185,41 +187,60 @@ public sealed class SqliteTaskStore : ITaskStore
         }, ct);
     }
 
-    /// <summary>Inserts the tasks that are not there yet; a new task with prerequisites waits on those not yet done.</summary>
+    /// <summary>Inserts the tasks that are not there yet (one prepared statement, reused per row); a new task with
+    /// prerequisites waits on those not yet done.</summary>
     private static void InsertTasks(SqliteConnection c, SqliteTransaction tx, long jobSeq, long deadlineKey, int priority,
         NewTaskBatch batch, long nowMs, string paramName)
     {
         if (batch.IsEmpty) return;
         var inserted = new List<NewTaskBatch.Row>();
-        foreach (var row in batch.Rows)
+        using (var insert = c.CreateCommand())
         {
-            int n = c.Execute(SqliteSql.InsertTask, new
+            insert.Transaction = tx;
+            insert.CommandText = SqliteSql.InsertTask;
+            var taskId = insert.Parameters.Add("@TaskId", SqliteType.Text);
+            insert.Parameters.AddWithValue("@JobSeq", jobSeq);
+            var type = insert.Parameters.Add("@Type", SqliteType.Integer);
+            var idx = insert.Parameters.Add("@Idx", SqliteType.Integer);
+            var stage = insert.Parameters.Add("@Stage", SqliteType.Integer);
+            insert.Parameters.AddWithValue("@DeadlineKey", deadlineKey);
+            insert.Parameters.AddWithValue("@Priority", priority);
+            var state = insert.Parameters.Add("@State", SqliteType.Integer);
+            insert.Parameters.AddWithValue("@Now", nowMs);
+            insert.Prepare();
+            foreach (var row in batch.Rows)
             {
-                row.TaskId,
-                JobSeq = jobSeq,
-                Type = (int)row.Type,
-                Idx = row.Index,
-                row.Stage,
-                DeadlineKey = deadlineKey,
-                Priority = priority,
-                State = (int)(row.Prerequisites.Length == 0 ? TaskState.Ready : TaskState.Pending),
-                Now = nowMs,
-            }, tx);
-            if (n == 1 && row.Prerequisites.Length > 0) inserted.Add(row);
+                taskId.Value = row.TaskId;
+                type.Value = (int)row.Type;
+                idx.Value = row.Index;
+                stage.Value = row.Stage;
+                state.Value = (int)(row.Prerequisites.Length == 0 ? TaskState.Ready : TaskState.Pending);
+                if (insert.ExecuteNonQuery() == 1 && row.Prerequisites.Length > 0) inserted.Add(row);
+            }
+        }
+        if (inserted.Count == 0) return;
+        using (var dep = c.CreateCommand())
+        {
+            dep.Transaction = tx;
+            dep.CommandText = SqliteSql.InsertDep;
+            var prereq = dep.Parameters.Add("@PrereqId", SqliteType.Text);
+            var taskId = dep.Parameters.Add("@TaskId", SqliteType.Text);
+            dep.Prepare();
+            foreach (var row in inserted)
+            {
+                taskId.Value = row.TaskId;
+                foreach (var p in row.Prerequisites)
+                {
+                    prereq.Value = p;
+                    dep.ExecuteNonQuery();
+                }
+            }
         }
         foreach (var row in inserted)
-            foreach (var p in row.Prerequisites)
-                c.Execute(SqliteSql.InsertDep, new { PrereqId = p, row.TaskId }, tx);
-        foreach (var row in inserted)
         {
-            int waiting = 0;
-            foreach (var p in row.Prerequisites)
-            {
-                int? state = c.QuerySingleOrDefault<int?>(CommonSql.TaskStateById, new { TaskId = p }, tx);
-                if (state is null) throw NewTaskBatch.MissingPrerequisite(row.TaskId, p, paramName);
-                if (state != (int)TaskState.Done) waiting++;
-            }
-            c.Execute(SqliteSql.SetWaiting, new { Waiting = waiting, row.TaskId }, tx);
+            string? missing = c.QuerySingleOrDefault<string?>(SqliteSql.MissingPrerequisite, new { row.TaskId }, tx);
+            if (missing is not null) throw NewTaskBatch.MissingPrerequisite(row.TaskId, missing, paramName);
+            c.Execute(SqliteSql.SetWaiting, new { row.TaskId }, tx);
         }
     }
 
@@ -344,14 +365,14 @@ public sealed class SqliteTaskStore : ITaskStore
         StoreArgs.AgentId(agentId);
         StoreArgs.Progress(progress);
         long nowMs = StoreTime.Ms(now);
-        long expiresMs = _policy.LeaseExpiryMs(type, lease.StartedMs, nowMs);
-        return WriteAsync("heartbeat " + lease.TaskId, (c, tx) => c.Execute(SqliteSql.Heartbeat, new
+        return WriteAsync("heartbeat " + lease.TaskId, (c, tx) => c.Execute(CommonSql.Heartbeat, new
         {
             lease.TaskId,
             lease.LeaseId,
             lease.StartedMs,
-            AgentId = agentId,
-            ExpiresMs = expiresMs,
+            Now = nowMs,
+            RenewedMs = _policy.RenewedExpiryMs(type, nowMs),
+            MaxDurationMs = _policy.MaxDurationMs(type),
             Progress = progress,
         }, tx) == 1 ? LeaseStatus.Held : LeaseStatus.Lost, ct);
     }
@@ -369,7 +390,8 @@ public sealed class SqliteTaskStore : ITaskStore
             var row = c.QuerySingleOrDefault<ReportRow>(SqliteSql.TaskForReport, new { lease.TaskId }, tx);
             if (row is null) return ReportOutcome.Ignored;
             if (row.TaskState == (int)TaskState.Done) return ReportOutcome.Duplicate;
-            if (row.TaskState is not ((int)TaskState.Ready or (int)TaskState.Running) || row.JobState != (int)JobState.Running)
+            if (row.TaskState is not ((int)TaskState.Ready or (int)TaskState.Running) || row.JobState != (int)JobState.Running
+                || !row.Holds(lease))
                 return ReportOutcome.Ignored;
             c.Execute(SqliteSql.MarkDone, new { lease.TaskId, OutputJson = outputJson }, tx);
             // Release dependents before inserting new tasks: a new task counts only prerequisites not done, and this one is.
@@ -399,8 +421,7 @@ public sealed class SqliteTaskStore : ITaskStore
         return WriteAsync("fail " + lease.TaskId, (c, tx) =>
         {
             var row = c.QuerySingleOrDefault<ReportRow>(SqliteSql.TaskForReport, new { lease.TaskId }, tx);
-            if (row is null || row.TaskState != (int)TaskState.Running || row.LeaseId != lease.LeaseId
-                || row.JobState != (int)JobState.Running)
+            if (row is null || row.TaskState != (int)TaskState.Running || !row.Holds(lease) || row.JobState != (int)JobState.Running)
                 return ReportOutcome.Ignored;
             if (_policy.Retries(type, row.Attempts, retry))
             {
@@ -439,6 +460,111 @@ public sealed class SqliteTaskStore : ITaskStore
                 }
             }
             return expired;
+        }, ct);
+    }
+
+    public Task<ReportOutcome> RedoAsync(TaskLease lease, IReadOnlyList<TaskRef> redo, string error, DateTimeOffset now,
+        CancellationToken ct = default)
+    {
+        var (jobId, type, index) = StoreArgs.Lease(lease);
+        var redoIds = StoreArgs.Redo(jobId, lease.TaskId, redo);
+        StoreArgs.Text(error, nameof(error));
+        long nowMs = StoreTime.Ms(now);
+        return WriteAsync("redo the prerequisites of " + lease.TaskId, (c, tx) =>
+        {
+            var row = c.QuerySingleOrDefault<ReportRow>(SqliteSql.TaskForReport, new { lease.TaskId }, tx);
+            if (row is null || row.TaskState != (int)TaskState.Running || !row.Holds(lease) || row.JobState != (int)JobState.Running)
+                return ReportOutcome.Ignored;
+            var found = new List<(TaskRef Ref, string Id, PrerequisiteRow Row)>(redoIds.Count);
+            foreach (var (r, id) in redoIds)
+            {
+                var p = c.QuerySingleOrDefault<PrerequisiteRow>(CommonSql.Prerequisite, new { lease.TaskId, PrereqId = id }, tx)
+                    ?? throw StoreArgs.NotAPrerequisite(r, lease.TaskId);
+                found.Add((r, id, p));
+            }
+            int waiting = 0;
+            foreach (var (r, id, p) in found)
+            {
+                if (p.State != (int)TaskState.Done)
+                {
+                    if (p.State != (int)TaskState.Failed && p.State != (int)TaskState.Cancelled) waiting++; // already running again
+                    continue;
+                }
+                if (p.Repairs >= _policy.MaxRepairs(r.Type))
+                {
+                    FailJob(c, tx, row.JobSeq, TaskFailureMessages.RepairsExhausted(r.Type, r.Index, p.Repairs, error), nowMs);
+                    return ReportOutcome.Accepted;
+                }
+                c.Execute(CommonSql.Redo, new { TaskId = id, Now = nowMs, Error = error }, tx);
+                waiting++;
+            }
+            c.Execute(CommonSql.WaitAgain, new { lease.TaskId, Waiting = waiting, Now = nowMs, Error = error }, tx);
+            return ReportOutcome.Accepted;
+        }, ct);
+    }
+
+    public Task<IReadOnlyList<ExpiredLease>> RequeueTasksOfAgentsAsync(string agentIdPrefix, DateTimeOffset now, CancellationToken ct = default)
+    {
+        StoreArgs.AgentId(agentIdPrefix);
+        long nowMs = StoreTime.Ms(now);
+        return WriteAsync<IReadOnlyList<ExpiredLease>>("requeue the tasks of agents " + agentIdPrefix + "*", (c, tx) =>
+        {
+            var done = new List<ExpiredLease>();
+            var rows = c.Query<InterruptedRow>(CommonSql.TasksOfAgents, new { Prefix = agentIdPrefix, PrefixLength = agentIdPrefix.Length }, tx).ToList();
+            foreach (var r in rows)
+            {
+                var type = (TaskType)r.Type;
+                int interruptions = r.Interruptions + 1;
+                if (interruptions < _policy.MaxInterruptions(type))
+                {
+                    if (c.Execute(CommonSql.RequeueInterrupted, new { r.TaskId, Now = nowMs, Error = TaskFailureMessages.Interrupted }, tx) == 1)
+                        done.Add(new ExpiredLease(r.TaskId, type, JobFailed: false));
+                }
+                else
+                {
+                    string error = TaskFailureMessages.NodeStopped(type, r.Idx, interruptions);
+                    // Zero rows: an earlier task of this list failed the job and cancelled this one.
+                    if (c.Execute(CommonSql.FailInterrupted, new { r.TaskId, Error = error }, tx) == 1)
+                    {
+                        FailJob(c, tx, r.JobSeq, error, nowMs);
+                        done.Add(new ExpiredLease(r.TaskId, type, JobFailed: true));
+                    }
+                }
+            }
+            return done;
+        }, ct);
+    }
+
+    public Task<bool> TryClaimBlobDeletionAsync(SharedBlob kind, string id, DateTimeOffset now, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        long nowMs = StoreTime.Ms(now);
+        return WriteAsync($"claim {kind.Name()} {id} for deletion", (c, tx) =>
+        {
+            if (c.ExecuteScalar<long>(kind == SharedBlob.Image ? CommonSql.ImageInUse : CommonSql.InputInUse, new { Id = id }, tx) != 0)
+                return false;
+            c.Execute(CommonSql.ClaimBlob, new { Key = kind.Key(id), Now = nowMs }, tx);
+            return true;
+        }, ct);
+    }
+
+    public Task ReleaseBlobDeletionAsync(SharedBlob kind, string id, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        return WriteAsync($"release the deletion claim on {kind.Name()} {id}",
+            (c, tx) => c.Execute(CommonSql.ReleaseBlob, new { Key = kind.Key(id) }, tx), ct);
+    }
+
+    public Task<int> DeleteEndedJobsAsync(DateTimeOffset finishedBefore, int limit, CancellationToken ct = default)
+    {
+        StoreArgs.Limit(limit);
+        return WriteAsync("delete ended jobs", (c, tx) =>
+        {
+            var seqs = c.Query<long>(CommonSql.EndedJobsToDelete, new { FinishedBefore = StoreTime.Ms(finishedBefore), Limit = limit }, tx).ToArray();
+            if (seqs.Length == 0) return 0;
+            c.Execute(SqliteSql.DeleteDepsOfJobs, new { Seqs = seqs }, tx);
+            c.Execute(SqliteSql.DeleteTasksOfJobs, new { Seqs = seqs }, tx);
+            return c.Execute(SqliteSql.DeleteJobs, new { Seqs = seqs }, tx);
         }, ct);
     }
 
