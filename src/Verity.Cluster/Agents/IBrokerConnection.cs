@@ -23,9 +23,11 @@ public interface IBrokerConnection
 
     /// <summary>
     /// Reports an error (retry: whether another attempt can help); returns the next task, or null (always null when
-    /// <paramref name="wantNext"/> is false: an agent that is stopping).
+    /// <paramref name="wantNext"/> is false: an agent that is stopping). <paramref name="redo"/>: done prerequisites
+    /// whose outputs the task found missing or corrupted, to run again before the task (a finalize task's proofs).
     /// </summary>
-    Task<ClaimedTask?> ReportErrorAsync(string agentId, TaskLease lease, string error, bool retry, IReadOnlyList<TaskType> allowed, CancellationToken ct, bool wantNext = true);
+    Task<ClaimedTask?> ReportErrorAsync(string agentId, TaskLease lease, string error, bool retry, IReadOnlyList<TaskType> allowed, CancellationToken ct, bool wantNext = true,
+        IReadOnlyList<TaskRef>? redo = null);
 
     /// <summary>An idle agent's wait before asking again: the poll interval, cut short when the connection learns of
     /// new work (in-process).</summary>

@@ -114,7 +114,8 @@ public sealed class ProvingAgent(IBrokerConnection connection, Func<ITaskRunner>
         {
             Interlocked.Increment(ref _failed);
             log?.Invoke($"{agentId}: {task.TaskId} failed: {e.Message}");
-            return await connection.ReportErrorAsync(agentId, task.Lease, e.Message, e.Retry, options.Types, ct).ConfigureAwait(false);
+            return await connection.ReportErrorAsync(agentId, task.Lease, e.Message, e.Retry, options.Types, ct,
+                redo: e.Redo.Count > 0 ? e.Redo : null).ConfigureAwait(false);
         }
         catch (Exception e)
         {

@@ -2,7 +2,8 @@ namespace Verity.Cluster.Broker;
 
 /// <summary>
 /// The broker's background loops: requeue expired leases every <see cref="BrokerOptions.LeaseCheckInterval"/> and run
-/// the job lifecycle every <see cref="BrokerOptions.CleanupInterval"/>. Safe to run on every node replica: each pass
+/// the job lifecycle (expiry, blob cleanup, then deletion of old rows in bounded batches) every
+/// <see cref="BrokerOptions.CleanupInterval"/>. Safe to run on every node replica: each pass
 /// is a store transaction.
 /// </summary>
 public sealed class BrokerMaintenance(ProvingBroker broker, JobLifecycle lifecycle, Action<string>? log = null)
@@ -22,6 +23,8 @@ public sealed class BrokerMaintenance(ProvingBroker broker, JobLifecycle lifecyc
                     var (jobs, reaped) = await lifecycle.RunOnceAsync(ct).ConfigureAwait(false);
                     if (jobs > 0) log?.Invoke($"expired {jobs} job(s) past their deadline");
                     if (reaped > 0) log?.Invoke($"deleted the blobs of {reaped} ended job(s)");
+                    int rows = await lifecycle.DeleteOldRowsAsync(ct: ct).ConfigureAwait(false);
+                    if (rows > 0) log?.Invoke($"deleted the rows of {rows} job(s) ended more than {options.RowRetention} ago");
                     nextCleanup = DateTime.UtcNow + options.CleanupInterval;
                 }
             }

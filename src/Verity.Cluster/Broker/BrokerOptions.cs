@@ -32,6 +32,19 @@ public sealed record BrokerOptions
     /// <summary>How often the lifecycle cleanup runs.</summary>
     public TimeSpan CleanupInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Most segments one job may have. A job whose declared cycle limit allows more at its segment size is refused at
+    /// submission (400); without a declared limit its cycle limit is lowered to fit; a run that still reports more
+    /// fails its job. Bounds the task rows, planning work and finalize's memory per job.
+    /// </summary>
+    public int MaxSegmentsPerJob { get; init; } = 16384;
+
+    /// <summary>Largest journal an execute task may report (bytes).</summary>
+    public int MaxJournalBytes { get; init; } = 16 << 20;
+
+    /// <summary>How long an ended job's rows (job, tasks, dependencies) stay after it finished, once its blobs are gone.</summary>
+    public TimeSpan RowRetention { get; init; } = TimeSpan.FromDays(7);
+
     /// <summary>An agent counts as live when heard from within this window.</summary>
     public TimeSpan LiveAgentWindow { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -75,6 +75,16 @@ public sealed class JobService
             throw ClientErrorException.BadRequest($"unknown parameter set '{parameters}' (known: {string.Join(", ", StarkParameters.Named.Select(p => p.Name))})");
         long maxCycles = request.MaxCycles ?? 1L << 32;
         if (maxCycles < 1 || maxCycles >= 1L << 38) throw ClientErrorException.BadRequest($"maxCycles {maxCycles} is outside 1..2^38-1");
+        // The per-job segment cap: declared limits that allow more segments are refused; the default limit is lowered to fit.
+        long capCycles = (long)_options.MaxSegmentsPerJob << po2;
+        if (!request.ExecuteOnly && maxCycles > capCycles)
+        {
+            if (request.MaxCycles is not null)
+                throw ClientErrorException.BadRequest(
+                    $"maxCycles {maxCycles} at segmentPo2 {po2} allows {(maxCycles + (1L << po2) - 1) >> po2} segments; this node proves at most " +
+                    $"{_options.MaxSegmentsPerJob} per job (Broker:MaxSegmentsPerJob): lower maxCycles to {capCycles} or raise segmentPo2");
+            maxCycles = capCycles;
+        }
         if (request.Simulation is { } sim)
         {
             if (!_options.AllowSimulation) throw ClientErrorException.BadRequest("simulated proving is off on this node (Broker:AllowSimulation)");
@@ -100,7 +110,22 @@ public sealed class JobService
             Simulation = request.Simulation,
         };
         string jobId = TaskIds.NewJobId();
-        await _store.CreateJobAsync(jobId, spec, JobPlanner.InitialTasks(spec), now, ct).ConfigureAwait(false);
+        try
+        {
+            await _store.CreateJobAsync(jobId, spec, JobPlanner.InitialTasks(spec), now, ct).ConfigureAwait(false);
+        }
+        catch (BlobBeingDeletedException e)
+        {
+            throw ClientErrorException.Conflict(e.Message);
+        }
+        // Cleanup may have deleted the image or input after the checks above but before its deletion claim (which this
+        // job, once stored, blocks): the blobs are looked at again now that the job holds them.
+        foreach (var (kind, id) in new[] { (SharedBlob.Image, imageId), (SharedBlob.Input, inputId) })
+        {
+            if (await _blobs.ExistsAsync(kind.Key(id), ct).ConfigureAwait(false)) continue;
+            await _store.CancelJobAsync(jobId, _time.GetUtcNow(), $"its {kind.Name()} was deleted by cleanup while the job was created", ct).ConfigureAwait(false);
+            throw ClientErrorException.NotFound($"{kind.Name()} {id} was deleted by cleanup while the job was created; upload it again and retry");
+        }
         _metrics.JobCreated();
         _workAvailable?.Notify();
         return new JobCreated(jobId);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Verity.Cluster.Agents;
 using Verity.Cluster.Blobs;
 using Verity.Cluster.Jobs;
@@ -56,23 +55,29 @@ public sealed class ProvingBroker
         return new HeartbeatReply(LeaseStatus.Lost, await GetTaskAsync(agentId, allowed, ct).ConfigureAwait(false));
     }
 
+    /// <summary>
+    /// Applies a success report: the output is checked (<see cref="TaskOutputChecks"/>; a prove or finalize output's
+    /// blob must be in the blob store) and planned, and the store completes the task only if the lease is the one it
+    /// records. A bad output fails the task instead. Metrics count only what the store accepted.
+    /// </summary>
     public async Task<ClaimedTask?> ReportSuccessAsync(string agentId, TaskLease lease, string outputJson, IReadOnlyList<TaskType> allowed, CancellationToken ct = default)
     {
         ValidateAgent(agentId);
-        var (jobId, type, _) = ValidateLease(lease);
-        // Only execute's output needs the job's spec to plan; the store ignores reports for jobs no longer running.
-        var job = type == TaskType.Execute ? await _store.GetJobAsync(jobId, ct).ConfigureAwait(false) : null;
-        if (type != TaskType.Execute || job is { State: JobState.Running })
+        var (jobId, type, index) = ValidateLease(lease);
+        ArgumentNullException.ThrowIfNull(outputJson);
+        // Execute and finalize outputs are checked against the job's spec; the store ignores reports for ended jobs.
+        var job = type == TaskType.Prove ? null : await _store.GetJobAsync(jobId, ct).ConfigureAwait(false);
+        if (type == TaskType.Prove || job is { State: JobState.Running })
         {
             TaskCompletion completion;
             try
             {
-                completion = Plan(job?.Spec, type, outputJson);
+                completion = await CheckAndPlanAsync(job?.Spec, jobId, type, index, outputJson, ct).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is JsonException or ArgumentException)
+            catch (TaskOutputException e)
             {
-                // An output the planner cannot use is the task's failure, not the broker's.
-                await FailTaskAsync(lease, type, $"malformed {type.Name()} output: {e.Message}", retry: true, ct).ConfigureAwait(false);
+                // An output the node cannot accept is the task's failure, not the broker's.
+                await FailTaskAsync(lease, type, e.Message, e.Retry, ct).ConfigureAwait(false);
                 return await GetTaskAsync(agentId, allowed, ct).ConfigureAwait(false);
             }
             var now = Now;
@@ -80,6 +85,7 @@ public sealed class ProvingBroker
             if (outcome == ReportOutcome.Accepted)
             {
                 if (completion.NewTasks.Count > 0) WorkAvailable.Notify();
+                // The store matched the lease's start against its record, so this is the attempt's real duration.
                 Metrics.TaskDuration(type, now - DateTimeOffset.FromUnixTimeMilliseconds(lease.StartedMs));
                 if (type == TaskType.Finalize)
                 {
@@ -91,16 +97,48 @@ public sealed class ProvingBroker
         return await GetTaskAsync(agentId, allowed, ct).ConfigureAwait(false);
     }
 
-    public async Task<ClaimedTask?> ReportErrorAsync(string agentId, TaskLease lease, string error, bool retry, IReadOnlyList<TaskType> allowed, CancellationToken ct = default, bool wantNext = true)
+    /// <summary>
+    /// Applies an error report: the task is retried or fails (from its current lease only). With
+    /// <paramref name="redo"/> (a finalize task that found proofs missing or corrupted) those prerequisites run again
+    /// and the task waits for them, without using an attempt (bounded per prerequisite by
+    /// <see cref="TaskPolicy.MaxRepairs"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">A redo entry that is not a prove task of the reporting finalize task's job.</exception>
+    public async Task<ClaimedTask?> ReportErrorAsync(string agentId, TaskLease lease, string error, bool retry, IReadOnlyList<TaskType> allowed, CancellationToken ct = default, bool wantNext = true,
+        IReadOnlyList<TaskRef>? redo = null)
     {
         ValidateAgent(agentId);
         var (_, type, _) = ValidateLease(lease);
         if (string.IsNullOrWhiteSpace(error)) error = "the agent reported an error without a message";
         if (error.Length > 4000) error = error[..4000] + "…";
+        if (redo is { Count: > 0 }) ValidateRedo(type, redo);
         // Claim the next task first, so the agent does not take the failed task straight back (Aztec does the same).
         var next = wantNext ? await GetTaskAsync(agentId, allowed, ct).ConfigureAwait(false) : null;
-        await FailTaskAsync(lease, type, error, retry, ct).ConfigureAwait(false);
+        if (redo is { Count: > 0 }) await RedoAsync(lease, type, redo, error, ct).ConfigureAwait(false);
+        else await FailTaskAsync(lease, type, error, retry, ct).ConfigureAwait(false);
         return next;
+    }
+
+    private static void ValidateRedo(TaskType type, IReadOnlyList<TaskRef> redo)
+    {
+        if (type != TaskType.Finalize)
+            throw new ArgumentException($"only a finalize task may ask for tasks to run again, not a {type.Name()} task", nameof(redo));
+        if (redo.Count > 1 << 20) throw new ArgumentException($"{redo.Count} tasks to run again is more than any job has", nameof(redo));
+        foreach (var r in redo)
+        {
+            if (r is null || r.Type != TaskType.Prove || r.Index < 0)
+                throw new ArgumentException($"'{r}' is not a prove task: only proofs can be made again", nameof(redo));
+        }
+    }
+
+    private async Task RedoAsync(TaskLease lease, TaskType type, IReadOnlyList<TaskRef> redo, string error, CancellationToken ct)
+    {
+        var outcome = await _store.RedoAsync(lease, redo, error, Now, ct).ConfigureAwait(false);
+        if (outcome != ReportOutcome.Accepted) return;
+        WorkAvailable.Notify();
+        var job = await _store.GetJobAsync(TaskIds.Parse(lease.TaskId).JobId, ct).ConfigureAwait(false);
+        if (job?.State == JobState.Failed) Metrics.TaskFailed(type);
+        else Metrics.TaskRetried(type);
     }
 
     private async Task FailTaskAsync(TaskLease lease, TaskType type, string error, bool retry, CancellationToken ct)
@@ -111,6 +149,23 @@ public sealed class ProvingBroker
         var job = await _store.GetJobAsync(TaskIds.Parse(lease.TaskId).JobId, ct).ConfigureAwait(false);
         if (job?.State == JobState.Failed) Metrics.TaskFailed(type);
         else Metrics.TaskRetried(type);
+    }
+
+    /// <summary>
+    /// Requeues, without using an attempt, the tasks that agents whose ids start with <paramref name="agentIdPrefix"/>
+    /// held when their node stopped (called on start, before the node's embedded agents run); returns how many.
+    /// </summary>
+    public async Task<int> RequeueTasksOfAgentsAsync(string agentIdPrefix, CancellationToken ct = default)
+    {
+        ValidateAgent(agentIdPrefix);
+        var requeued = await _store.RequeueTasksOfAgentsAsync(agentIdPrefix, Now, ct).ConfigureAwait(false);
+        if (requeued.Count > 0) WorkAvailable.Notify();
+        foreach (var r in requeued)
+        {
+            if (r.JobFailed) Metrics.TaskFailed(r.Type);
+            else Metrics.TaskRetried(r.Type);
+        }
+        return requeued.Count;
     }
 
     /// <summary>Requeues (or fails) tasks whose leases expired; returns how many.</summary>
@@ -126,18 +181,39 @@ public sealed class ProvingBroker
         return expired.Count;
     }
 
-    private static TaskCompletion Plan(JobSpec? spec, TaskType type, string outputJson) => type switch
+    /// <summary>Checks the output (see <see cref="TaskOutputChecks"/>) and turns it into the store's completion.</summary>
+    private async Task<TaskCompletion> CheckAndPlanAsync(JobSpec? spec, string jobId, TaskType type, int index, string outputJson, CancellationToken ct)
     {
-        TaskType.Execute => JobPlanner.AfterExecute(spec!, ClusterJson.Deserialize<ExecuteTaskOutput>(outputJson)),
-        TaskType.Prove => ParseProve(outputJson),
-        TaskType.Finalize => JobPlanner.AfterFinalize(ClusterJson.Deserialize<FinalizeTaskOutput>(outputJson)),
-        _ => throw new ArgumentOutOfRangeException(nameof(type)),
-    };
+        switch (type)
+        {
+            case TaskType.Execute:
+            {
+                var output = TaskOutputChecks.Parse<ExecuteTaskOutput>(type, outputJson);
+                TaskOutputChecks.Execute(output, spec!, Options);
+                return JobPlanner.AfterExecute(spec!, output);
+            }
+            case TaskType.Prove:
+            {
+                TaskOutputChecks.Prove(TaskOutputChecks.Parse<ProveTaskOutput>(type, outputJson));
+                await RequireBlobAsync(BlobKeys.Proof(jobId, index), "proof", ct).ConfigureAwait(false);
+                return new TaskCompletion();
+            }
+            case TaskType.Finalize:
+            {
+                var output = TaskOutputChecks.Parse<FinalizeTaskOutput>(type, outputJson);
+                TaskOutputChecks.Finalize(output, spec!);
+                await RequireBlobAsync(BlobKeys.Receipt(jobId), "receipt", ct).ConfigureAwait(false);
+                return JobPlanner.AfterFinalize(output);
+            }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(type));
+        }
+    }
 
-    private static TaskCompletion ParseProve(string outputJson)
+    private async Task RequireBlobAsync(string key, string what, CancellationToken ct)
     {
-        ClusterJson.Deserialize<ProveTaskOutput>(outputJson);
-        return new TaskCompletion();
+        if (!await Blobs.ExistsAsync(key, ct).ConfigureAwait(false))
+            throw new TaskOutputException($"the task reported success but its {what} '{key}' is not in the blob store");
     }
 
     private static void ValidateAgent(string agentId)
@@ -167,8 +243,9 @@ public sealed class InProcessBrokerConnection(ProvingBroker broker) : IBrokerCon
     public Task<ClaimedTask?> ReportSuccessAsync(string agentId, TaskLease lease, string outputJson, IReadOnlyList<TaskType> allowed, CancellationToken ct) =>
         broker.ReportSuccessAsync(agentId, lease, outputJson, allowed, ct);
 
-    public Task<ClaimedTask?> ReportErrorAsync(string agentId, TaskLease lease, string error, bool retry, IReadOnlyList<TaskType> allowed, CancellationToken ct, bool wantNext = true) =>
-        broker.ReportErrorAsync(agentId, lease, error, retry, allowed, ct, wantNext);
+    public Task<ClaimedTask?> ReportErrorAsync(string agentId, TaskLease lease, string error, bool retry, IReadOnlyList<TaskType> allowed, CancellationToken ct, bool wantNext = true,
+        IReadOnlyList<TaskRef>? redo = null) =>
+        broker.ReportErrorAsync(agentId, lease, error, retry, allowed, ct, wantNext, redo);
 
     public Task WaitForWorkAsync(TimeSpan timeout, CancellationToken ct) => broker.WorkAvailable.WaitAsync(timeout, ct);
 }

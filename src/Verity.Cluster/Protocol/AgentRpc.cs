@@ -88,4 +88,7 @@ public sealed record ReportErrorParams
     public IReadOnlyList<TaskType> Types { get; init; } = [];
     /// <summary>False when the agent is stopping and wants no next task.</summary>
     public bool WantNext { get; init; } = true;
+    /// <summary>Optional: done prerequisites whose outputs the task found missing or corrupted (a finalize task's
+    /// proofs, <c>[{"type":"prove","index":3}]</c>): they run again and the task waits for them, using no attempt.</summary>
+    public IReadOnlyList<TaskRef>? Redo { get; init; }
 }

@@ -15,8 +15,13 @@ public interface ITaskRunner
 }
 
 /// <summary>A task error with a verdict on retrying: deterministic failures (a guest that exceeds its cycle limit, a
-/// malformed ELF) are not retried.</summary>
-public sealed class TaskFailedException(string message, bool retry, Exception? inner = null) : Exception(message, inner)
+/// malformed ELF) are not retried. <see cref="Redo"/> names done prerequisites whose outputs were found missing or
+/// corrupted (a finalize task's proofs): the node runs them again and the task waits for them.</summary>
+public sealed class TaskFailedException(string message, bool retry, Exception? inner = null, IReadOnlyList<TaskRef>? redo = null)
+    : Exception(message, inner)
 {
     public bool Retry { get; } = retry;
+
+    /// <summary>Prerequisites to run again before this task (empty: none).</summary>
+    public IReadOnlyList<TaskRef> Redo { get; } = redo ?? [];
 }

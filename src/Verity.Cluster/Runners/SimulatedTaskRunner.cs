@@ -67,13 +67,14 @@ internal sealed class SimulatedTaskRunner : ITaskRunner
     private static async Task<string> FinalizeAsync(ClaimedTask task, IBlobStore blobs, IProgress<double> progress, CancellationToken ct)
     {
         var run = await LoadRunAsync(task, blobs, ct).ConfigureAwait(false);
-        // Every prove task must have left its placeholder, as a real finalize needs every proof.
+        // Every prove task must have left its placeholder, as a real finalize needs every proof; missing ones are made again.
+        var missing = new List<(int, string)>();
         for (int i = 0; i <= run.Segments; i++)
         {
             string key = BlobKeys.Proof(task.JobId, i);
-            if (!await blobs.ExistsAsync(key, ct).ConfigureAwait(false))
-                throw new TaskFailedException($"blob '{key}' (simulated proof {i}) is missing", retry: true);
+            if (!await blobs.ExistsAsync(key, ct).ConfigureAwait(false)) missing.Add((i, $"simulated proof {i} (blob '{key}') is missing"));
         }
+        if (missing.Count > 0) throw ZkvmTaskRunner.ProofsToRedo(missing);
         progress.Report(0.5);
         var bytes = new SimulatedReceipt(run.Claim, run.Cycles, run.Segments).ToBytes();
         await blobs.PutAsync(BlobKeys.Receipt(task.JobId), bytes, ct).ConfigureAwait(false);
@@ -84,7 +85,9 @@ internal sealed class SimulatedTaskRunner : ITaskRunner
     private static async Task<SimulatedRun> LoadRunAsync(ClaimedTask task, IBlobStore blobs, CancellationToken ct)
     {
         string key = BlobKeys.Run(task.JobId);
-        var bytes = await JobInputs.RequireBlobAsync(blobs, key, "the simulated run", ct).ConfigureAwait(false);
+        byte[] bytes;
+        try { bytes = await JobInputs.RequireBlobAsync(blobs, key, "the simulated run", ct).ConfigureAwait(false); }
+        catch (BlobCorruptedException e) { throw new TaskFailedException($"the simulated run is unusable: {e.Message}", retry: false, e); }
         try { return SimulatedRun.FromBytes(bytes); }
         catch (FormatException e) { throw new TaskFailedException($"run blob '{key}' is malformed: {e.Message}", retry: false, e); }
     }

@@ -124,15 +124,22 @@ public sealed class ZkvmTaskRunner : ITaskRunner
         if (task.Segments != 0 && task.Segments != segments)
             throw new TaskFailedException($"the finalize task expects {task.Segments} segments, the executed run has {segments}", retry: false);
         var proofs = new StarkProof[segments + 1];
+        // A proof that is missing, corrupted or undecodable is made again (the node re-runs its prove task and this
+        // task waits for it), not the end of the job.
+        var bad = new ConcurrentBag<(int Index, string Why)>();
         await Parallel.ForEachAsync(Enumerable.Range(0, segments + 1), new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = ct },
             async (i, token) =>
             {
                 string key = BlobKeys.Proof(task.JobId, i);
                 string what = i < segments ? $"proof of segment {i}" : "memory proof";
-                var bytes = await JobInputs.RequireBlobAsync(blobs, key, what, token).ConfigureAwait(false);
+                byte[]? bytes;
+                try { bytes = await blobs.GetAsync(key, token).ConfigureAwait(false); }
+                catch (BlobCorruptedException e) { bad.Add((i, $"the {what}: {e.Message}")); return; }
+                if (bytes is null) { bad.Add((i, $"the {what} (blob '{key}') is missing")); return; }
                 try { proofs[i] = ProofCodec.Deserialize(bytes); }
-                catch (ProofFormatException e) { throw new TaskFailedException($"blob '{key}' ({what}) is not a valid proof: {e.Message}", retry: false, e); }
+                catch (ProofFormatException e) { bad.Add((i, $"the {what} (blob '{key}') is not a valid proof: {e.Message}")); }
             }).ConfigureAwait(false);
+        if (!bad.IsEmpty) throw ProofsToRedo(bad);
         progress.Report(0.3);
 
         var receipt = JobInputs.Guest(() => ZkvmTasks.Assemble(job.Image, job.Input, run, proofs[..segments], proofs[segments]));
@@ -150,6 +157,16 @@ public sealed class ZkvmTaskRunner : ITaskRunner
         _cache.Remove(task.JobId); // the job needs nothing more from this process
         progress.Report(1);
         return ClusterJson.Serialize(new FinalizeTaskOutput { ReceiptBytes = receiptBytes.Length, VerifyMs = ms, Simulated = false });
+    }
+
+    /// <summary>The error of a finalize task that found proofs unusable: names them (the first few) and asks for their
+    /// prove tasks to run again.</summary>
+    internal static TaskFailedException ProofsToRedo(IEnumerable<(int Index, string Why)> bad)
+    {
+        var list = bad.OrderBy(b => b.Index).ToList();
+        string shown = string.Join("; ", list.Take(4).Select(b => b.Why)) + (list.Count > 4 ? $"; and {list.Count - 4} more" : "");
+        return new TaskFailedException($"{list.Count} proof(s) must be made again: {shown}", retry: true,
+            redo: list.Select(b => new TaskRef(TaskType.Prove, b.Index)).ToList());
     }
 
     /// <summary>Checks a prove task's index against the run: 0..segments-1 are segments, segments is the memory proof.</summary>
@@ -178,7 +195,9 @@ public sealed class ZkvmTaskRunner : ITaskRunner
     {
         if (job.Run is { } known) return known;
         string key = BlobKeys.Run(job.JobId);
-        var bytes = await JobInputs.RequireBlobAsync(blobs, key, "the executed run", ct).ConfigureAwait(false);
+        byte[] bytes;
+        try { bytes = await JobInputs.RequireBlobAsync(blobs, key, "the executed run", ct).ConfigureAwait(false); }
+        catch (BlobCorruptedException e) { throw new TaskFailedException($"the executed run is unusable: {e.Message}", retry: false, e); }
         ExecutedRun run;
         try { run = ExecutedRun.FromBytes(bytes); }
         catch (FormatException e) { throw new TaskFailedException($"run blob '{key}' is malformed: {e.Message}", retry: false, e); }

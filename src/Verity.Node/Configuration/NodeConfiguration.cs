@@ -207,6 +207,8 @@ public static class NodeConfiguration
             default: errors.Add($"Node:Blobs must be fs or s3, got '{o.Blobs}'"); break;
         }
 
+        if (o.Name is { } nodeName && (nodeName.Length is 0 or > 100 || nodeName.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+            errors.Add($"Node:Name '{nodeName}' must be 1 to 100 characters without spaces");
         if (o.Agents < 0) errors.Add($"Node:Agents must be 0 or more, got {o.Agents}");
         else if (o.Agents > 256) errors.Add($"Node:Agents {o.Agents} is more than 256 embedded workers");
         try { TaskTypes.ParseList(o.AgentTypes); }
@@ -243,7 +245,12 @@ public static class NodeConfiguration
             CheckPositive(errors, $"{name}:MaxDuration", p.MaxDuration);
             CheckNonNegative(errors, $"{name}:RetryBackoff", p.RetryBackoff);
             if (p.MaxAttempts < 1) errors.Add($"{name}:MaxAttempts must be at least 1, got {p.MaxAttempts}");
+            if (p.MaxInterruptions < 1) errors.Add($"{name}:MaxInterruptions must be at least 1, got {p.MaxInterruptions}");
+            if (p.MaxRepairs < 0) errors.Add($"{name}:MaxRepairs must be 0 or more, got {p.MaxRepairs}");
         }
+        CheckRange(errors, "Broker:MaxSegmentsPerJob", b.MaxSegmentsPerJob, 1, 1 << 20);
+        CheckRange(errors, "Broker:MaxJournalBytes", b.MaxJournalBytes, 0, int.MaxValue / 2);
+        CheckNonNegative(errors, "Broker:RowRetention", b.RowRetention);
     }
 
     private static Uri? CheckUrl(List<string> errors, string name, string value, bool allowHttps)

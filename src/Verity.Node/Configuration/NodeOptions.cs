@@ -22,6 +22,16 @@ public sealed record NodeOptions
 
     public S3Settings S3 { get; init; } = new();
 
+    /// <summary>
+    /// This node's name, stable across restarts: its embedded agents are "&lt;name&gt;/embedded/&lt;n&gt;", and on
+    /// start the node requeues the tasks they held when it stopped. Null = the host name and a digest of the data dir.
+    /// </summary>
+    public string? Name { get; init; }
+
+    /// <summary>The name in use: <see cref="Name"/>, or "&lt;host&gt;-&lt;8 hex digits of the data dir's path&gt;".</summary>
+    public string EffectiveName => Name ?? $"{Environment.MachineName}-{Convert.ToHexStringLower(
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(DataDir))))[..8]}";
+
     /// <summary>Embedded agent workers running inside the node (0 = none: only remote agents prove).</summary>
     public int Agents { get; init; } = 1;
 

@@ -52,6 +52,10 @@ public static class NodeHost
             var broker = new ProvingBroker(store, blobs, metrics, options.Broker, components.Time);
             var jobs = new JobService(store, blobs, metrics, options.Broker, components.Time, broker.WorkAvailable);
             var lifecycle = new JobLifecycle(store, blobs, options.Broker, components.Time);
+            // Before this node's embedded agents run: what their previous incarnation held is requeued at once.
+            string embeddedAgents = $"{options.EffectiveName}/embedded";
+            int requeued = await broker.RequeueTasksOfAgentsAsync(embeddedAgents + "/", ct).ConfigureAwait(false);
+            if (requeued > 0) nodeLog.LogWarning("requeued {Count} task(s) this node's embedded agents held when it stopped", requeued);
 
             app = BuildApp(options, loggerFactory, services =>
             {
@@ -87,7 +91,7 @@ public static class NodeHost
             if (options.Agents > 0)
             {
                 var agentLog = loggerFactory.CreateLogger("Verity.Node.Agents");
-                var agentOptions = new AgentOptions { Name = $"{Environment.MachineName}-{Environment.ProcessId}-node", Types = agentTypes, Concurrency = options.Agents };
+                var agentOptions = new AgentOptions { Name = embeddedAgents, Types = agentTypes, Concurrency = options.Agents };
                 agent = new ProvingAgent(new InProcessBrokerConnection(broker), () => components.CreateRunner(options), agentOptions,
                     m => agentLog.LogInformation("{Message}", m));
                 var running = agent;

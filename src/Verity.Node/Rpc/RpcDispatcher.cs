@@ -125,7 +125,7 @@ internal sealed class RpcDispatcher(ProvingBroker broker, ILogger<RpcDispatcher>
             {
                 var p = Params<ReportErrorParams>(method, parameters);
                 var lease = RequireLease(method, p.Lease);
-                return await Broker(method, () => broker.ReportErrorAsync(p.AgentId, lease, p.Error ?? "", p.Retry, Types(p.Types), ct, p.WantNext)).ConfigureAwait(false);
+                return await Broker(method, () => broker.ReportErrorAsync(p.AgentId, lease, p.Error ?? "", p.Retry, Types(p.Types), ct, p.WantNext, p.Redo)).ConfigureAwait(false);
             }
             default:
                 throw new RpcFault(AgentRpc.MethodNotFound, $"unknown method '{method}' (known: {string.Join(", ", Methods)})");

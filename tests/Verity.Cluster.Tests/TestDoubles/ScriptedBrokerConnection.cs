@@ -8,7 +8,7 @@ namespace Verity.Cluster.Tests.TestDoubles;
 
 /// <summary>One call an agent made, as <see cref="ScriptedBrokerConnection"/> recorded it.</summary>
 public sealed record BrokerCall(string Method, string AgentId, string? TaskId = null, double? Progress = null, string? Output = null,
-    string? Error = null, bool? Retry = null, bool? WantNext = null)
+    string? Error = null, bool? Retry = null, bool? WantNext = null, IReadOnlyList<TaskRef>? Redo = null)
 {
     public TimeSpan At { get; init; }
 }
@@ -59,9 +59,10 @@ public sealed class ScriptedBrokerConnection(IBlobStore blobs) : IBrokerConnecti
         return Task.FromResult(Next());
     }
 
-    public Task<ClaimedTask?> ReportErrorAsync(string agentId, TaskLease lease, string error, bool retry, IReadOnlyList<TaskType> allowed, CancellationToken ct, bool wantNext = true)
+    public Task<ClaimedTask?> ReportErrorAsync(string agentId, TaskLease lease, string error, bool retry, IReadOnlyList<TaskType> allowed, CancellationToken ct, bool wantNext = true,
+        IReadOnlyList<TaskRef>? redo = null)
     {
-        Record(new BrokerCall("reportError", agentId, lease.TaskId, Error: error, Retry: retry, WantNext: wantNext));
+        Record(new BrokerCall("reportError", agentId, lease.TaskId, Error: error, Retry: retry, WantNext: wantNext, Redo: redo));
         return Task.FromResult(wantNext ? Next() : null);
     }
 

@@ -65,9 +65,10 @@ public sealed class HttpBrokerConnection : IBrokerConnection, IDisposable
         CallAsync<ClaimedTask>(AgentRpc.ReportSuccess,
             new ReportSuccessParams { AgentId = agentId, Lease = lease, Output = outputJson, Types = allowed }, ct);
 
-    public Task<ClaimedTask?> ReportErrorAsync(string agentId, TaskLease lease, string error, bool retry, IReadOnlyList<TaskType> allowed, CancellationToken ct, bool wantNext = true) =>
+    public Task<ClaimedTask?> ReportErrorAsync(string agentId, TaskLease lease, string error, bool retry, IReadOnlyList<TaskType> allowed, CancellationToken ct, bool wantNext = true,
+        IReadOnlyList<TaskRef>? redo = null) =>
         CallAsync<ClaimedTask>(AgentRpc.ReportError,
-            new ReportErrorParams { AgentId = agentId, Lease = lease, Error = error, Retry = retry, Types = allowed, WantNext = wantNext }, ct);
+            new ReportErrorParams { AgentId = agentId, Lease = lease, Error = error, Retry = retry, Types = allowed, WantNext = wantNext, Redo = redo }, ct);
 
     /// <summary>One JSON-RPC call with named params; returns the result (null for a JSON null).</summary>
     private async Task<T?> CallAsync<T>(string method, object parameters, CancellationToken ct) where T : class
