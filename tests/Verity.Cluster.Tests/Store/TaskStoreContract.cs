@@ -345,7 +345,7 @@ public abstract class TaskStoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Heartbeat_TheEarlierLeaseWins()
+    public async Task Heartbeat_OnlyTheLeaseTheStoreRecordsIsHeld()
     {
         string job = await NewJobAsync([Prove(0)]);
         var first = await ClaimOneAsync(T0);
@@ -354,17 +354,67 @@ public abstract class TaskStoreContract : IAsyncLifetime
         Assert.Equal(2, second.Attempt);
 
         Assert.Equal(LeaseStatus.Held, await Store.HeartbeatAsync(second.Lease, "agent-2", 0.1, At(33)));
-        // The first agent is still working: its earlier lease takes the task over.
-        Assert.Equal(LeaseStatus.Held, await Store.HeartbeatAsync(first.Lease, "agent-1", 0.6, At(34)));
-        Assert.Equal(LeaseStatus.Lost, await Store.HeartbeatAsync(second.Lease, "agent-2", 0.2, At(35)));
-        // Errors count only from the current lease.
-        Assert.Equal(ReportOutcome.Ignored, await Store.FailAsync(second.Lease, "stopped", retry: true, At(36)));
+        // The first lease was replaced by the second claim: its holder must stop, and cannot take the task over.
+        Assert.Equal(LeaseStatus.Lost, await Store.HeartbeatAsync(first.Lease, "agent-1", 0.6, At(34)));
+        Assert.Equal(LeaseStatus.Held, await Store.HeartbeatAsync(second.Lease, "agent-2", 0.2, At(35)));
+        // Errors and results count only from the current lease.
+        Assert.Equal(ReportOutcome.Ignored, await Store.FailAsync(first.Lease, "stopped", retry: true, At(36)));
+        Assert.Equal(ReportOutcome.Ignored, await Store.CompleteAsync(first.Lease, "{}", new TaskCompletion(), At(36)));
         Assert.Equal(1, await CountAsync(job, TaskType.Prove, TaskState.Running));
 
-        // A lease the store never issued (later than the current one) is lost too.
-        var forged = first.Lease with { LeaseId = second.Lease.LeaseId + 1000, StartedMs = second.Lease.StartedMs + 1 };
-        Assert.Equal(LeaseStatus.Lost, await Store.HeartbeatAsync(forged, "agent-3", null, At(37)));
-        Assert.Equal(ReportOutcome.Accepted, await Store.CompleteAsync(first.Lease, "{}", new TaskCompletion(), At(38)));
+        // Leases the store never issued for the task, earlier or later, are lost whatever start they claim.
+        var later = first.Lease with { LeaseId = second.Lease.LeaseId + 1000, StartedMs = second.Lease.StartedMs + 1 };
+        var earlier = first.Lease with { LeaseId = 1, StartedMs = 1 };
+        var rightIdWrongStart = second.Lease with { StartedMs = 1 };
+        foreach (var forged in new[] { later, earlier, rightIdWrongStart })
+            Assert.Equal(LeaseStatus.Lost, await Store.HeartbeatAsync(forged, "agent-3", null, At(37)));
+        Assert.Equal(LeaseStatus.Held, await Store.HeartbeatAsync(second.Lease, "agent-2", 0.3, At(38)));
+        Assert.Equal(ReportOutcome.Accepted, await Store.CompleteAsync(second.Lease, "{}", new TaskCompletion(), At(39)));
+    }
+
+    [Fact]
+    public async Task Heartbeat_AForgedEarlyLease_NeitherStealsTheTaskNorShortensItsLease()
+    {
+        // The forgery: {"leaseId":1,"startedMs":1} used to answer "held", tell the real holder "lost" and then
+        // expire (dated 1970), costing an attempt; two of them failed a job.
+        string job = await NewJobAsync([Execute()]); // 2 attempts
+        var real = await ClaimOneAsync(T0);
+        var forged = new TaskLease(real.TaskId, 1, 1);
+        for (int i = 1; i <= 2; i++)
+        {
+            Assert.Equal(LeaseStatus.Lost, await Store.HeartbeatAsync(forged, "forger", 0.5, At(i)));
+            Assert.Equal(LeaseStatus.Held, await Store.HeartbeatAsync(real.Lease, "agent", 0.1, At(i)));
+            Assert.Empty(await Store.ExpireLeasesAsync(At(i + 0.5)));
+        }
+        Assert.Equal(JobState.Running, (await Store.GetJobAsync(job))!.State);
+        Assert.Equal(ReportOutcome.Accepted, await Store.CompleteAsync(real.Lease, "{}", new TaskCompletion { CompletesJob = true }, At(3)));
+    }
+
+    [Fact]
+    public async Task Heartbeat_AHandedBackLease_NeverTakesTheTaskBack()
+    {
+        string job = await NewJobAsync([Prove(0)]);
+        var task = await ClaimOneAsync(T0);
+        // The agent stops and hands the task back (a retryable error report).
+        Assert.Equal(ReportOutcome.Accepted, await Store.FailAsync(task.Lease, "the agent stopped", retry: true, At(1)));
+        Assert.Equal(LeaseStatus.Lost, await Store.HeartbeatAsync(task.Lease, "agent", 0.5, At(2)));
+        Assert.Equal(ReportOutcome.Ignored, await Store.CompleteAsync(task.Lease, "{}", new TaskCompletion(), At(2)));
+        Assert.Equal(1, await CountAsync(job, TaskType.Prove, TaskState.Ready));
+        var again = await ClaimOneAsync(At(10));
+        Assert.Equal(2, again.Attempt);
+        Assert.Equal(LeaseStatus.Lost, await Store.HeartbeatAsync(task.Lease, "agent", 0.5, At(11)));
+        Assert.Equal(LeaseStatus.Held, await Store.HeartbeatAsync(again.Lease, "agent", 0.5, At(11)));
+    }
+
+    [Fact]
+    public async Task Heartbeat_NeverRenewsPastTheMaxDurationOfTheStoredStart()
+    {
+        await ReopenAsync(new TaskPolicies { Prove = new TaskPolicy { MaxDuration = TimeSpan.FromMinutes(1) } });
+        await NewJobAsync([Prove(0)]);
+        var task = await ClaimOneAsync(T0);
+        Assert.Equal(LeaseStatus.Held, await Store.HeartbeatAsync(task.Lease, "agent", 0.5, At(50))); // until 60 s, not 80 s
+        Assert.Single(await Store.ExpireLeasesAsync(At(61)));
+        Assert.Equal(LeaseStatus.Lost, await Store.HeartbeatAsync(task.Lease, "agent", 0.6, At(62))); // its time is up
     }
 
     [Fact]
@@ -443,12 +493,12 @@ public abstract class TaskStoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Complete_FirstResultWins_FromAnyLease()
+    public async Task Complete_OnlyFromTheRecordedLease_FirstResultWins()
     {
         string job = await NewJobAsync([Prove(0)]);
         var first = await ClaimOneAsync(T0);
         Assert.Single(await Store.ExpireLeasesAsync(At(31)));
-        // Requeued (Ready): the old lease's result is still taken.
+        // Requeued, nobody else holds it: the expired lease is still the recorded one and its result is taken.
         Assert.Equal(ReportOutcome.Accepted, await Store.CompleteAsync(first.Lease, "{}", new TaskCompletion(), At(32)));
         Assert.Equal(ReportOutcome.Duplicate, await Store.CompleteAsync(first.Lease, "{}", new TaskCompletion(), At(33)));
 
@@ -456,12 +506,37 @@ public abstract class TaskStoreContract : IAsyncLifetime
         var a = await ClaimOneAsync(T0);
         Assert.Single(await Store.ExpireLeasesAsync(At(31)));
         var b = await ClaimOneAsync(At(32));
-        // Running under the second lease: the first lease's result is accepted, the second's is a duplicate.
-        Assert.Equal(ReportOutcome.Accepted, await Store.CompleteAsync(a.Lease, "{}", new TaskCompletion(), At(33)));
-        Assert.Equal(ReportOutcome.Duplicate, await Store.CompleteAsync(b.Lease, "{}", new TaskCompletion(), At(34)));
+        // Running under the second lease: the first lease's result is ignored, the second's accepted.
+        Assert.Equal(ReportOutcome.Ignored, await Store.CompleteAsync(a.Lease, "{}", new TaskCompletion(), At(33)));
+        Assert.Equal(ReportOutcome.Accepted, await Store.CompleteAsync(b.Lease, "{}", new TaskCompletion(), At(34)));
+        Assert.Equal(ReportOutcome.Duplicate, await Store.CompleteAsync(a.Lease, "{}", new TaskCompletion(), At(34)));
         Assert.Equal(ReportOutcome.Ignored, await Store.FailAsync(b.Lease, "late error", retry: false, At(35)));
         Assert.Equal(1, await CountAsync(other, TaskType.Prove, TaskState.Done));
         Assert.Equal(JobState.Running, (await Store.GetJobAsync(job))!.State);
+    }
+
+    [Fact]
+    public async Task Complete_WithAMadeUpLease_IsIgnored()
+    {
+        // The forgery: a made-up lease id completed tasks never claimed, and succeeded their job.
+        string job = await NewJobAsync([Execute(), Prove(0)]);
+        string execute = TaskId(job, TaskType.Execute, 0);
+        var madeUp = new TaskLease(execute, 12345, T0.ToUnixTimeMilliseconds());
+        var succeed = new TaskCompletion { CompletesJob = true, Execution = new ExecutionSummary { Cycles = 1, Segments = 1 } };
+        Assert.Equal(ReportOutcome.Ignored, await Store.CompleteAsync(madeUp, "{}", succeed, At(1)));
+        Assert.Equal(ReportOutcome.Ignored, await Store.FailAsync(madeUp, "forged", retry: false, At(1)));
+
+        var claimed = await ClaimOneAsync(At(2), TaskType.Prove);
+        // The right task and id with another start, or another task's lease, are not the lease either.
+        Assert.Equal(ReportOutcome.Ignored, await Store.CompleteAsync(claimed.Lease with { StartedMs = 1 }, "{}", new TaskCompletion(), At(3)));
+        Assert.Equal(ReportOutcome.Ignored, await Store.CompleteAsync(claimed.Lease with { TaskId = execute }, "{}", succeed, At(3)));
+        Assert.Equal(ReportOutcome.Ignored, await Store.FailAsync(claimed.Lease with { StartedMs = 1 }, "forged", retry: false, At(3)));
+
+        var record = (await Store.GetJobAsync(job))!;
+        Assert.Equal(JobState.Running, record.State);
+        Assert.Null(record.Execution);
+        Assert.Equal(1, await CountAsync(job, TaskType.Execute, TaskState.Ready));
+        Assert.Equal(1, await CountAsync(job, TaskType.Prove, TaskState.Running));
     }
 
     [Fact]
@@ -892,5 +967,179 @@ public abstract class TaskStoreContract : IAsyncLifetime
         var stats = await Store.StatsAsync();
         Assert.Equal(64, stats.TasksByState[(TaskType.Prove, TaskState.Done)]);
         Assert.Equal(4, stats.JobsByState[JobState.Cancelled]); // cleaned up
+    }
+
+    // ---- node restarts -------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task RequeueTasksOfAgents_RequeuesAtOnce_WithoutUsingAnAttempt()
+    {
+        string job = await NewJobAsync([Prove(0), Prove(1), Prove(2)]);
+        var a0 = await Store.ClaimAsync("node-a/embedded/0", All, T0);
+        var a1 = await Store.ClaimAsync("node-a/embedded/1", All, T0);
+        var b0 = await Store.ClaimAsync("node-ab/embedded/0", All, T0); // another node whose name shares a prefix
+        Assert.NotNull(a0);
+        Assert.NotNull(a1);
+        Assert.NotNull(b0);
+
+        var requeued = await Store.RequeueTasksOfAgentsAsync("node-a/embedded/", At(1));
+        Assert.Equal([a0!.TaskId, a1!.TaskId], requeued.Select(r => r.TaskId).Order().ToArray());
+        Assert.All(requeued, r => Assert.False(r.JobFailed));
+        Assert.Equal(2, await CountAsync(job, TaskType.Prove, TaskState.Ready));
+        Assert.Equal(1, await CountAsync(job, TaskType.Prove, TaskState.Running));
+        // The dead agents' leases are gone; the tasks' attempts were given back.
+        Assert.Equal(LeaseStatus.Lost, await Store.HeartbeatAsync(a0.Lease, "node-a/embedded/0", null, At(2)));
+        var again = await ClaimOneAsync(At(2));
+        Assert.Equal(1, again.Attempt);
+        Assert.Empty(await Store.RequeueTasksOfAgentsAsync("node-c/embedded/", At(3)));
+    }
+
+    [Fact]
+    public async Task RequeueTasksOfAgents_FailsATaskTheNodeStoppedOnTooOften()
+    {
+        string job = await NewJobAsync([Execute()]); // MaxInterruptions 3 by default
+        for (int stop = 1; stop <= 3; stop++)
+        {
+            var task = await Store.ClaimAsync("node/embedded/0", All, At(stop));
+            Assert.Equal(1, task!.Attempt);
+            var r = Assert.Single(await Store.RequeueTasksOfAgentsAsync("node/embedded/", At(stop + 0.5)));
+            Assert.Equal(stop == 3, r.JobFailed);
+        }
+        var record = (await Store.GetJobAsync(job))!;
+        Assert.Equal(JobState.Failed, record.State);
+        Assert.Equal("execute task 0 failed: the node stopped 3 time(s) while running this task", record.Error);
+        Assert.Equal(1, await CountAsync(job, TaskType.Execute, TaskState.Failed));
+    }
+
+    // ---- redo of done prerequisites --------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Redo_RunsTheProofAgain_AndTheFinalizeWaitsForIt_WithoutUsingAnAttempt()
+    {
+        string job = await NewJobAsync([Prove(0), Prove(1), FinalizeAfter(0, 1)]);
+        foreach (var p in new[] { await ClaimOneAsync(T0), await ClaimOneAsync(T0) })
+            Assert.Equal(ReportOutcome.Accepted, await Store.CompleteAsync(p.Lease, "{}", new TaskCompletion(), At(1)));
+        var finalize = await ClaimOneAsync(At(2));
+        Assert.Equal(TaskType.Finalize, finalize.Type);
+
+        Assert.Equal(ReportOutcome.Accepted,
+            await Store.RedoAsync(finalize.Lease, [new TaskRef(TaskType.Prove, 1)], "the proof of segment 1 is corrupted", At(3)));
+        Assert.Equal(JobState.Running, (await Store.GetJobAsync(job))!.State);
+        Assert.Equal(1, await CountAsync(job, TaskType.Prove, TaskState.Ready));
+        Assert.Equal(1, await CountAsync(job, TaskType.Finalize, TaskState.Pending));
+        Assert.Equal(LeaseStatus.Lost, await Store.HeartbeatAsync(finalize.Lease, "agent", null, At(3)));
+
+        var prove = await ClaimOneAsync(At(4));
+        Assert.Equal((TaskType.Prove, 1, 1), (prove.Type, prove.Index, prove.Attempt));
+        Assert.Equal(ReportOutcome.Accepted, await Store.CompleteAsync(prove.Lease, "{}", new TaskCompletion(), At(5)));
+        var again = await ClaimOneAsync(At(6));
+        Assert.Equal((TaskType.Finalize, 1), (again.Type, again.Attempt));
+        Assert.Equal(ReportOutcome.Accepted, await Store.CompleteAsync(again.Lease, "{}", new TaskCompletion { CompletesJob = true }, At(7)));
+        Assert.Equal(JobState.Succeeded, (await Store.GetJobAsync(job))!.State);
+    }
+
+    [Fact]
+    public async Task Redo_IsBoundedPerTask_ThenFailsTheJobNamingIt()
+    {
+        string job = await NewJobAsync([Prove(0), FinalizeAfter(0)]); // MaxRepairs 2 by default
+        double t = 0;
+        for (int round = 0; round <= 2; round++)
+        {
+            var prove = await ClaimOneAsync(At(t += 1));
+            Assert.Equal(ReportOutcome.Accepted, await Store.CompleteAsync(prove.Lease, "{}", new TaskCompletion(), At(t)));
+            var finalize = await ClaimOneAsync(At(t += 1));
+            Assert.Equal(ReportOutcome.Accepted, await Store.RedoAsync(finalize.Lease, [new TaskRef(TaskType.Prove, 0)], $"bad proof ({round})", At(t)));
+        }
+        var record = (await Store.GetJobAsync(job))!;
+        Assert.Equal(JobState.Failed, record.State);
+        Assert.Equal("prove task 0 was run again 2 time(s) and its output is still unusable: bad proof (2)", record.Error);
+    }
+
+    [Fact]
+    public async Task Redo_OnlyFromTheCurrentLease_AndOnlyOfPrerequisites()
+    {
+        string job = await NewJobAsync([Prove(0), Prove(1), FinalizeAfter(0)]);
+        var p0 = await ClaimOneAsync(T0);
+        Assert.Equal(ReportOutcome.Accepted, await Store.CompleteAsync(p0.Lease, "{}", new TaskCompletion(), At(1)));
+        var finalize = await ClaimOneAsync(At(2), TaskType.Finalize);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.RedoAsync(finalize.Lease, [new TaskRef(TaskType.Prove, 1)], "x", At(3)));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.RedoAsync(finalize.Lease, [], "x", At(3)));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.RedoAsync(finalize.Lease, [new TaskRef(TaskType.Finalize, 0)], "x", At(3)));
+        Assert.Equal(ReportOutcome.Ignored,
+            await Store.RedoAsync(finalize.Lease with { LeaseId = 999 }, [new TaskRef(TaskType.Prove, 0)], "forged", At(3)));
+        Assert.Equal(1, await CountAsync(job, TaskType.Prove, TaskState.Done));
+        Assert.Equal(1, await CountAsync(job, TaskType.Finalize, TaskState.Running));
+    }
+
+    // ---- blob deletion claims and row retention ----------------------------------------------------------------
+
+    [Fact]
+    public async Task BlobDeletionClaims_AndJobCreation_NeverInterleave()
+    {
+        var spec = Spec(image: 'c', input: 'd');
+        // No job uses the image: cleanup claims it, and until it releases the claim no job can start using it.
+        Assert.True(await Store.TryClaimBlobDeletionAsync(SharedBlob.Image, spec.ImageId, At(1)));
+        var e = await Assert.ThrowsAsync<BlobBeingDeletedException>(() => NewJobAsync([Execute()], spec, At(2)));
+        Assert.Contains($"image {spec.ImageId} is being deleted", e.Message);
+        Assert.Equal(0L, (await Store.StatsAsync()).JobsByState.GetValueOrDefault(JobState.Running));
+        await Store.ReleaseBlobDeletionAsync(SharedBlob.Image, spec.ImageId);
+
+        // A job created first makes the claim fail: the blob stays.
+        string job = await NewJobAsync([Execute()], spec, At(3));
+        Assert.False(await Store.TryClaimBlobDeletionAsync(SharedBlob.Image, spec.ImageId, At(4)));
+        Assert.False(await Store.TryClaimBlobDeletionAsync(SharedBlob.Input, spec.InputId, At(4)));
+        Assert.NotNull(await Store.GetJobAsync(job));
+
+        // A claim whose cleanup died stops blocking after its lifetime.
+        var other = Spec(image: 'e', input: 'f');
+        Assert.True(await Store.TryClaimBlobDeletionAsync(SharedBlob.Input, other.InputId, At(5)));
+        await Assert.ThrowsAsync<BlobBeingDeletedException>(() => NewJobAsync([Execute()], other, At(6)));
+        await NewJobAsync([Execute()], other, At(5) + ITaskStore.BlobClaimLifetime + TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task DeleteEndedJobs_RemovesOnlyOldEndedJobsWhoseBlobsAreGone_InBoundedBatches()
+    {
+        var old = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            string id = await NewJobAsync([Prove(0), Prove(1), FinalizeAfter(0, 1)]);
+            Assert.True(await Store.CancelJobAsync(id, At(10)));
+            await Store.MarkBlobsDeletedAsync(id, At(11));
+            old.Add(id);
+        }
+        string running = await NewJobAsync([Prove(0)]);
+        string blobsKept = await NewJobAsync([Prove(0)]);
+        Assert.True(await Store.CancelJobAsync(blobsKept, At(10)));
+        string recent = await NewJobAsync([Prove(0)]);
+        Assert.True(await Store.CancelJobAsync(recent, At(100)));
+        await Store.MarkBlobsDeletedAsync(recent, At(101));
+
+        Assert.Equal(2, await Store.DeleteEndedJobsAsync(At(50), limit: 2));
+        Assert.Equal(1, await Store.DeleteEndedJobsAsync(At(50), limit: 2));
+        Assert.Equal(0, await Store.DeleteEndedJobsAsync(At(50), limit: 2));
+        foreach (string id in old)
+        {
+            Assert.Null(await Store.GetJobAsync(id));
+            Assert.Empty(await Store.GetTaskCountsAsync(id));
+        }
+        foreach (string id in new[] { running, blobsKept, recent }) Assert.NotNull(await Store.GetJobAsync(id));
+        var stats = await Store.StatsAsync();
+        Assert.Equal(3, stats.TasksByState.Values.Sum());
+        Assert.Equal(0L, stats.TasksByState.GetValueOrDefault((TaskType.Finalize, TaskState.Cancelled)));
+    }
+
+    [Fact]
+    public async Task Complete_OfAnExecuteWithManySegments_PlansEveryTaskOnce()
+    {
+        const int segments = 20_000;
+        string job = await NewJobAsync([Execute()]);
+        var execute = await ClaimOneAsync(T0);
+        var completion = JobPlanner.AfterExecute(Spec(), new Verity.Cluster.Protocol.ExecuteTaskOutput { Cycles = segments, Segments = segments });
+        Assert.Equal(ReportOutcome.Accepted, await Store.CompleteAsync(execute.Lease, "{}", completion, At(1)));
+        Assert.Equal(segments + 1, await CountAsync(job, TaskType.Prove, TaskState.Ready));
+        Assert.Equal(1, await CountAsync(job, TaskType.Finalize, TaskState.Pending));
+        Assert.Equal(segments, (await Store.GetJobAsync(job))!.Execution!.Segments);
     }
 }
