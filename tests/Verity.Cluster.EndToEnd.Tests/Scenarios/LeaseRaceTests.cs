@@ -9,9 +9,10 @@ namespace Verity.Cluster.EndToEnd.Tests.Scenarios;
 
 /// <summary>
 /// Scenario 4: two agents on one task, over the JSON-RPC endpoint. Asking at once for the only ready task, exactly one
-/// gets it. A slow agent's lease expires and a second agent takes the task: the first one's heartbeat takes it back
-/// (the earlier lease wins), the second is told its lease is lost along with its next task; both then report success,
-/// the first report counts and the second is a duplicate, and the job completes once.
+/// gets it. A slow agent's lease expires and a second agent takes the task: the store's record now names the second
+/// lease, so the first agent's heartbeat is told its lease is lost (along with its next task) and the second keeps the
+/// task; both then report success, only the second's counts (the first is ignored, later a duplicate), and the job
+/// completes once.
 /// </summary>
 public abstract class LeaseRaceTests(ITestOutputHelper output) : ClusterScenario(output)
 {
@@ -20,7 +21,7 @@ public abstract class LeaseRaceTests(ITestOutputHelper output) : ClusterScenario
     private const string FinalizeCount = "verity_task_duration_seconds_count{type=\"finalize\"}";
 
     [Fact]
-    public async Task One_claim_wins_the_race_and_the_earlier_lease_and_the_first_result_win()
+    public async Task One_claim_wins_the_race_and_the_recorded_lease_and_its_result_win()
     {
         // Leases expire when the test moves the node's clock past the heartbeat timeout, not after some wall-clock
         // time: on a loaded machine a short timeout could also expire the leases the test means to keep.
@@ -56,35 +57,36 @@ public abstract class LeaseRaceTests(ITestOutputHelper output) : ClusterScenario
         Assert.NotEqual(slow.Lease.LeaseId, taken.Lease.LeaseId);
         Assert.True(slow.Lease.StartedMs < taken.Lease.StartedMs, $"A's lease started at {slow.Lease.StartedMs}, B's at {taken.Lease.StartedMs}");
 
-        // A's heartbeat takes the task back; B's says lost and hands B the next task, prove 1.
-        var heldByA = await a.HeartbeatAsync(slow, TaskType.Prove);
-        Assert.Equal(LeaseStatus.Held, heldByA.Status);
-        Assert.Null(heldByA.Next);
-        var lostByB = await b.HeartbeatAsync(taken, All);
-        Assert.Equal(LeaseStatus.Lost, lostByB.Status);
-        var next = lostByB.Next;
+        // B's claim replaced A's lease: A's heartbeat says lost and hands A the next task, prove 1; B keeps prove 0.
+        var lostByA = await a.HeartbeatAsync(slow, TaskType.Prove);
+        Assert.Equal(LeaseStatus.Lost, lostByA.Status);
+        var next = lostByA.Next;
         Assert.NotNull(next);
         Assert.Equal(TaskIds.TaskId(jobId, TaskType.Prove, 1), next.TaskId);
-        Assert.Equal(LeaseStatus.Held, (await a.HeartbeatAsync(slow, TaskType.Prove)).Status);
+        var heldByB = await b.HeartbeatAsync(taken, All);
+        Assert.Equal(LeaseStatus.Held, heldByB.Status);
+        Assert.Null(heldByB.Next);
+        Assert.Equal(LeaseStatus.Lost, (await a.HeartbeatAsync(slow, TaskType.Execute)).Status);
         var row = await Store.TaskAsync(jobId, TaskType.Prove, 0);
-        Assert.Equal((TaskState.Running, slow.Lease.LeaseId, "agent-a", 2), (row.State, row.LeaseId, row.AgentId, row.Attempts));
+        Assert.Equal((TaskState.Running, taken.Lease.LeaseId, "agent-b", 2), (row.State, row.LeaseId, row.AgentId, row.Attempts));
 
-        // Both did the work. B (whose lease was lost) reports first: the first result wins; A's is a duplicate.
-        string fromB = Tagged(await b.WorkAsync(taken), proveMs: 2);
+        // Both did the work. A (whose lease was replaced) reports first: ignored, no metric; B's result counts.
         string fromA = Tagged(await a.WorkAsync(slow), proveMs: 1);
+        string fromB = Tagged(await b.WorkAsync(taken), proveMs: 2);
         Assert.Equal(0, await node.MetricAsync(ProveCount));
-        Assert.Null(await b.ReportAsync(taken, fromB, TaskType.Prove));
-        Assert.Equal(1, await node.MetricAsync(ProveCount));
         Assert.Null(await a.ReportAsync(slow, fromA, TaskType.Prove));
+        Assert.Equal(0, await node.MetricAsync(ProveCount));
+        Assert.Equal(TaskState.Running, (await Store.TaskAsync(jobId, TaskType.Prove, 0)).State);
+        Assert.Null(await b.ReportAsync(taken, fromB, TaskType.Prove));
         Assert.Equal(1, await node.MetricAsync(ProveCount));
         row = await Store.TaskAsync(jobId, TaskType.Prove, 0);
         Assert.Equal((TaskState.Done, fromB, 2), (row.State, row.OutputJson, row.Attempts));
 
-        // B finishes prove 1, which hands it finalize; the job succeeds once.
-        var finalize = await b.ReportAsync(next, await b.WorkAsync(next), All);
+        // A finishes prove 1, which hands it finalize; the job succeeds once.
+        var finalize = await a.ReportAsync(next, await a.WorkAsync(next), All);
         Assert.NotNull(finalize);
         Assert.Equal(TaskIds.TaskId(jobId, TaskType.Finalize, 0), finalize.TaskId);
-        Assert.Null(await b.ReportAsync(finalize, await b.WorkAsync(finalize), All));
+        Assert.Null(await a.ReportAsync(finalize, await a.WorkAsync(finalize), All));
         var status = await node.Client.GetStatusAsync(jobId);
         Assert.Equal(JobState.Succeeded, status.State);
         Assert.Equal(status.ReceiptBytes, (await node.Client.GetReceiptAsync(jobId)).Length);

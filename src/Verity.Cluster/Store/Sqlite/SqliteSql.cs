@@ -90,7 +90,7 @@ internal static class SqliteSql
         ORDER BY lease_expires_ms, task_id
         """;
 
-    // The expired lease stays recorded, so its agent's next heartbeat can take the task back (earlier lease wins).
+    // The expired lease stays recorded, so its agent can still take the task back (heartbeat) or finish it, until a new claim.
     public const string Requeue = """
         UPDATE tasks SET state = 1, ready_ms = @Now, last_error = @Error, lease_expires_ms = NULL
         WHERE task_id = @TaskId AND state = 2
