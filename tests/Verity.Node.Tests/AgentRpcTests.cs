@@ -84,6 +84,31 @@ public sealed class AgentRpcTests
     }
 
     [Fact]
+    public async Task Forged_leases_over_rpc_neither_complete_nor_steal_a_task()
+    {
+        await using var node = await TestNode.StartAsync();
+        string jobId = await node.CreateJobAsync();
+        string[] types = ["execute"];
+        string execute = TaskIds.TaskId(jobId, TaskType.Execute, 0);
+        var invented = ClusterJson.Serialize(new ExecuteTaskOutput { Cycles = 1, Segments = 1, JournalHex = "00" });
+
+        // A made-up lease for a task nobody claimed: nothing changes.
+        await node.CallAsync(AgentRpc.ReportSuccess, new { agentId = "forger", lease = new { taskId = execute, leaseId = 77, startedMs = 1 }, output = invented, types = new[] { "finalize" } });
+        var status = await node.StatusAsync(jobId);
+        Assert.Equal((JobState.Running, (long?)null, 1), (status.State, status.Cycles, status.Tasks["execute"].Ready));
+
+        // The heartbeat forgery {"leaseId":1,"startedMs":1} against a real holder.
+        var real = (await node.CallAsync(AgentRpc.GetTask, new { agentId = "real", types })).Deserialize<ClaimedTask>(ClusterJson.Options)!;
+        var forged = (await node.CallAsync(AgentRpc.Heartbeat, new { agentId = "forger", lease = new { taskId = execute, leaseId = 1, startedMs = 1 }, types = new[] { "finalize" } }))
+            .Deserialize<HeartbeatResult>(ClusterJson.Options)!;
+        Assert.Equal(LeaseStatus.Lost, forged.Status);
+        var held = (await node.CallAsync(AgentRpc.Heartbeat, new { agentId = "real", lease = real.Lease, progress = 0.5, types }))
+            .Deserialize<HeartbeatResult>(ClusterJson.Options)!;
+        Assert.Equal(LeaseStatus.Held, held.Status);
+        Assert.Equal(1, (await node.TasksAsync(jobId, "execute")).Running);
+    }
+
+    [Fact]
     public async Task A_job_driven_by_hand_over_rpc_and_the_blob_proxy_yields_its_receipt()
     {
         // The retry backoff passes when the test moves the node's clock, not after some wall-clock time: a loaded
@@ -119,6 +144,10 @@ public sealed class AgentRpcTests
         Assert.Equal((1, 1), (prove.Ready, prove.Running));
 
         var proved = ClusterJson.Serialize(new ProveTaskOutput { ProofBytes = 3 });
+        // A success stands only with its output stored: the proof goes up first.
+        foreach (int index in new[] { 0, 1 })
+            using (var proof = await node.BlobAsync(HttpMethod.Put, BlobKeys.Proof(jobId, index), [1, 2, 3]))
+                Assert.Equal(HttpStatusCode.NoContent, proof.StatusCode);
         var afterOther = await node.CallAsync(AgentRpc.ReportSuccess, new { agentId = "hand", lease = other.Lease, output = proved, types });
         // The failed prove task is held back during its backoff and comes back once it has passed.
         Assert.Equal(JsonValueKind.Null, afterOther.ValueKind);

@@ -37,6 +37,48 @@ public sealed class NodeHostTests
     }
 
     [Fact]
+    public async Task On_start_the_tasks_its_embedded_agents_held_are_requeued_at_once_without_using_an_attempt()
+    {
+        string dataDir = TestNode.NewDataDir();
+        string jobId;
+        await using (var first = await TestNode.StartAsync(dataDir: dataDir))
+        {
+            jobId = await first.CreateJobAsync();
+            // The node dies (kill -9) while its embedded agent runs execute: the store still has it Running under that agent.
+            var held = await first.Store.ClaimAsync($"{first.Node.Options.EffectiveName}/embedded/0", [TaskType.Execute], DateTimeOffset.UtcNow);
+            Assert.NotNull(held);
+        }
+        try
+        {
+            await CheckRequeuedAsync(dataDir, jobId);
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    private static async Task CheckRequeuedAsync(string dataDir, string jobId)
+    {
+        // An hour-long heartbeat timeout: only the requeue on start frees the task within the test.
+        await using var second = await TestNode.StartAsync(o => o with
+        {
+            Agents = 1,
+            Broker = o.Broker with { Policies = o.Broker.Policies with { Execute = o.Broker.Policies.Execute with { HeartbeatTimeout = TimeSpan.FromHours(1) } } },
+        }, dataDir: dataDir);
+        var status = await WaitForAsync(second, jobId, s => s.State != JobState.Running);
+        Assert.Equal(JobState.Succeeded, status.State);
+        Assert.Contains(second.Log, line => line.Contains("requeued 1 task(s) this node's embedded agents held when it stopped"));
+        await using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={second.Node.Options.SqlitePath};Pooling=False");
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT attempts, interruptions FROM tasks WHERE task_id = '{TaskIds.TaskId(jobId, TaskType.Execute, 0)}'";
+        await using var r = await cmd.ExecuteReaderAsync();
+        Assert.True(await r.ReadAsync());
+        Assert.Equal((1L, 1L), (r.GetInt64(0), r.GetInt64(1)));
+    }
+
+    [Fact]
     public async Task Embedded_agents_take_only_their_task_types()
     {
         await using var node = await TestNode.StartAsync(o => o with { Agents = 1, AgentTypes = "execute" });

@@ -81,6 +81,8 @@ public class SimulatedProvingTests
         var e = await h.FailAsync(runner, RunnerHarness.Task(jobId, spec, TaskType.Finalize, 0, exec.Segments));
         Assert.True(e.Retry);
         Assert.Contains(BlobKeys.Proof(jobId, 0), e.Message);
+        // No placeholder is there: every prove task is asked to run again, and the job is not failed.
+        Assert.Equal(Enumerable.Range(0, exec.Segments + 1).Select(i => new TaskRef(TaskType.Prove, i)), e.Redo);
     }
 
     [Fact]

@@ -160,7 +160,35 @@ public class ZkvmTaskRunnerTests(ProvedLoopJob job) : IClassFixture<ProvedLoopJo
         var e = await h.FailAsync(new ZkvmTaskRunner(), RunnerHarness.Task(job.JobId, job.Spec, TaskType.Finalize, 0, job.Segments));
         Assert.True(e.Retry);
         Assert.Contains(BlobKeys.Proof(job.JobId, 1), e.Message);
+        Assert.Equal([new TaskRef(TaskType.Prove, 1)], e.Redo); // made again rather than failing the job
         Assert.False(await h.Blobs.ExistsAsync(BlobKeys.Receipt(job.JobId)));
+    }
+
+    [GuestFact]
+    public async Task A_corrupted_proof_blob_is_made_again_and_named()
+    {
+        using var h = new RunnerHarness();
+        await h.CopyFromAsync(job.Harness.Blobs);
+        var blobs = new TestDoubles.HookedBlobStore(h.Blobs) { CorruptKeys = { BlobKeys.Proof(job.JobId, 0), BlobKeys.Proof(job.JobId, job.Segments) } };
+        var e = await Assert.ThrowsAsync<TaskFailedException>(() => new ZkvmTaskRunner().RunAsync(
+            RunnerHarness.Task(job.JobId, job.Spec, TaskType.Finalize, 0, job.Segments), blobs, new ProgressLog(), CancellationToken.None));
+        Assert.True(e.Retry);
+        Assert.Equal([new TaskRef(TaskType.Prove, 0), new TaskRef(TaskType.Prove, job.Segments)], e.Redo);
+        Assert.Contains($"blob '{BlobKeys.Proof(job.JobId, 0)}' is corrupted", e.Message);
+        Assert.Contains("2 proof(s) must be made again", e.Message);
+    }
+
+    [GuestFact]
+    public async Task A_corrupted_run_blob_is_named_as_such_and_not_retried()
+    {
+        using var h = new RunnerHarness();
+        await h.CopyFromAsync(job.Harness.Blobs);
+        var blobs = new TestDoubles.HookedBlobStore(h.Blobs) { CorruptKeys = { BlobKeys.Run(job.JobId) } };
+        var e = await Assert.ThrowsAsync<TaskFailedException>(() => new ZkvmTaskRunner().RunAsync(
+            RunnerHarness.Task(job.JobId, job.Spec, TaskType.Finalize, 0, job.Segments), blobs, new ProgressLog(), CancellationToken.None));
+        Assert.False(e.Retry);
+        Assert.Empty(e.Redo);
+        Assert.Contains($"the executed run is unusable: blob '{BlobKeys.Run(job.JobId)}' is corrupted", e.Message);
     }
 
     [GuestFact]
@@ -192,14 +220,15 @@ public class ZkvmTaskRunnerTests(ProvedLoopJob job) : IClassFixture<ProvedLoopJo
     }
 
     [GuestFact]
-    public async Task A_proof_blob_that_does_not_decode_is_not_retried()
+    public async Task A_proof_blob_that_does_not_decode_is_made_again()
     {
         using var h = new RunnerHarness();
         await h.CopyFromAsync(job.Harness.Blobs);
         string key = BlobKeys.Proof(job.JobId, job.Segments);
         await h.Blobs.PutAsync(key, "garbage"u8.ToArray());
         var e = await h.FailAsync(new ZkvmTaskRunner(), RunnerHarness.Task(job.JobId, job.Spec, TaskType.Finalize, 0, job.Segments));
-        Assert.False(e.Retry);
+        Assert.True(e.Retry);
+        Assert.Equal([new TaskRef(TaskType.Prove, job.Segments)], e.Redo);
         Assert.Contains(key, e.Message);
         Assert.Contains("not a valid proof", e.Message);
     }

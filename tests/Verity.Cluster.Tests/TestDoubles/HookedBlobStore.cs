@@ -5,7 +5,7 @@ namespace Verity.Cluster.Tests.TestDoubles;
 /// <summary>
 /// TEST DOUBLE: a blob store that runs <see cref="AfterExists"/> once, the first time a key it names is checked,
 /// after the check and before its answer returns — a deterministic place to interleave another actor (cleanup)
-/// between a caller's check and its next step.
+/// between a caller's check and its next step. Reads of <see cref="CorruptKeys"/> fail as a digest mismatch would.
 /// </summary>
 internal sealed class HookedBlobStore(IBlobStore inner) : IBlobStore
 {
@@ -26,7 +26,10 @@ internal sealed class HookedBlobStore(IBlobStore inner) : IBlobStore
 
     public Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default) => inner.PutAsync(key, data, ct);
 
-    public Task<byte[]?> GetAsync(string key, CancellationToken ct = default) => inner.GetAsync(key, ct);
+    public HashSet<string> CorruptKeys { get; } = [];
+
+    public Task<byte[]?> GetAsync(string key, CancellationToken ct = default) =>
+        CorruptKeys.Contains(key) ? throw new BlobCorruptedException(key, "its digest does not match the stored one") : inner.GetAsync(key, ct);
 
     public Task DeleteAsync(string key, CancellationToken ct = default) => inner.DeleteAsync(key, ct);
 

@@ -76,6 +76,20 @@ internal sealed class ObservedTaskStore(ITaskStore inner) : ITaskStore
 
     public Task<StoreStats> StatsAsync(CancellationToken ct = default) => Inner.StatsAsync(ct);
 
+    public Task<ReportOutcome> RedoAsync(TaskLease lease, IReadOnlyList<TaskRef> redo, string error, DateTimeOffset now, CancellationToken ct = default) =>
+        Inner.RedoAsync(lease, redo, error, now, ct);
+
+    public Task<IReadOnlyList<ExpiredLease>> RequeueTasksOfAgentsAsync(string agentIdPrefix, DateTimeOffset now, CancellationToken ct = default) =>
+        Inner.RequeueTasksOfAgentsAsync(agentIdPrefix, now, ct);
+
+    public Task<bool> TryClaimBlobDeletionAsync(SharedBlob kind, string id, DateTimeOffset now, CancellationToken ct = default) =>
+        Inner.TryClaimBlobDeletionAsync(kind, id, now, ct);
+
+    public Task ReleaseBlobDeletionAsync(SharedBlob kind, string id, CancellationToken ct = default) => Inner.ReleaseBlobDeletionAsync(kind, id, ct);
+
+    public Task<int> DeleteEndedJobsAsync(DateTimeOffset finishedBefore, int limit, CancellationToken ct = default) =>
+        Inner.DeleteEndedJobsAsync(finishedBefore, limit, ct);
+
     public async ValueTask DisposeAsync()
     {
         if (Disposed) return;

@@ -28,7 +28,11 @@ internal sealed class ScriptedTaskRunner : ITaskRunner
         {
             case TaskType.Execute:
                 var input = await blobs.GetAsync(BlobKeys.Input(task.Spec.InputId), ct) ?? throw new TaskFailedException("input missing", retry: false);
-                return ClusterJson.Serialize(new ExecuteTaskOutput { Cycles = 1000, Segments = Segments, JournalHex = "cafe", InputConsumed = input.Length });
+                // Cycles that fill the segments (the broker checks that they fit the segment size).
+                return ClusterJson.Serialize(new ExecuteTaskOutput
+                {
+                    Cycles = (long)Segments << task.Spec.SegmentPo2, Segments = Segments, JournalHex = "cafe", InputConsumed = input.Length,
+                });
             case TaskType.Prove:
                 ProveStarted.TrySetResult();
                 if (ProveGate != null) await ProveGate.Task.WaitAsync(ct);
