@@ -16,7 +16,7 @@ internal static class ProveCommand
     {
         var elf = new Argument<FileInfo>("elf") { Description = "guest program: a static RV32IM ELF executable" };
         var inputOptions = new GuestInputOptions();
-        var po2 = new Option<int>("--po2") { Description = "segment size: at most 2^po2 cycles per segment (4..24)", DefaultValueFactory = _ => 20 };
+        var po2 = SegmentPo2Option.Create();
         var parameters = new Option<string>("--params") { Description = "STARK parameter set (see `verity params`)", DefaultValueFactory = _ => StarkParameters.Default.Name };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "receipt file (default: <elf>.receipt next to the ELF)" };
         var maxCycles = new Option<long>("--max-cycles") { Description = "stop with an error after this many cycles", DefaultValueFactory = _ => 1L << 32 };
@@ -35,7 +35,7 @@ internal static class ProveCommand
 
     private static int Run(FileInfo elfFile, byte[] input, int po2, string paramsName, FileInfo? output, long maxCycles, bool json)
     {
-        if (po2 is < 4 or > 24) throw new CliException($"--po2 must be in 4..24, got {po2}.");
+        SegmentPo2Option.Check(po2);
         if (maxCycles < 1 || maxCycles >= 1L << 38) throw new CliException($"--max-cycles must be in 1..2^38, got {maxCycles}.");
         var parameters = StarkParameters.FromName(paramsName);
         var image = LoadImage(elfFile);

@@ -5,6 +5,7 @@ using Verity.Cluster.Store;
 using Verity.Crypto;
 using Verity.Stark.Air.Parameters;
 using Verity.Vm;
+using Verity.Zkvm.Proving;
 
 namespace Verity.Cluster.Broker;
 
@@ -69,10 +70,17 @@ public sealed class JobService
         string imageId = RequireHexId(request.ImageId, "imageId");
         string inputId = RequireHexId(request.InputId, "inputId");
         int po2 = request.SegmentPo2 ?? 20;
-        if (po2 is < 4 or > 24) throw ClientErrorException.BadRequest($"segmentPo2 {po2} is outside 4..24");
+        if (!ZkvmProveOptions.IsSegmentPo2(po2)) throw ClientErrorException.BadRequest($"segmentPo2 {po2} is outside {ZkvmProveOptions.SegmentPo2Range}");
         string parameters = request.Parameters ?? "default";
-        if (!StarkParameters.Named.Any(p => p.Name == parameters))
-            throw ClientErrorException.BadRequest($"unknown parameter set '{parameters}' (known: {string.Join(", ", StarkParameters.Named.Select(p => p.Name))})");
+        var stark = StarkParameters.Named.FirstOrDefault(p => p.Name == parameters)
+            ?? throw ClientErrorException.BadRequest($"unknown parameter set '{parameters}' (known: {string.Join(", ", StarkParameters.Named.Select(p => p.Name))})");
+        // A segment size the prover refuses for security fails here, not when the job has run its execute task.
+        // Execute-only and simulated jobs make no proof, so the parameters' security does not apply to them.
+        if (!request.ExecuteOnly && request.Simulation == null)
+        {
+            try { ReceiptSecurity.EnsureSegmentSize(stark, po2); }
+            catch (InsufficientSecurityException e) { throw ClientErrorException.BadRequest($"segmentPo2 {po2}: {e.Message}"); }
+        }
         long maxCycles = request.MaxCycles ?? 1L << 32;
         if (maxCycles < 1 || maxCycles >= 1L << 38) throw ClientErrorException.BadRequest($"maxCycles {maxCycles} is outside 1..2^38-1");
         if (request.Simulation is { } sim)
