@@ -40,7 +40,8 @@ public sealed class JobService
         if (elf.Length == 0) throw ClientErrorException.BadRequest("the image is empty (expected an RV32IM ELF executable)");
         if (elf.Length > _options.MaxImageBytes) throw ClientErrorException.TooLarge($"the image is {elf.Length} bytes; the limit is {_options.MaxImageBytes}");
         ProgramImage image;
-        try { image = ElfLoader.Load(elf.Span); }
+        try { image = ElfLoader.Load(elf.Span, _options.MaxImageMemoryBytes); }
+        catch (ElfImageTooLargeException e) { throw ClientErrorException.TooLarge($"the image is too large for this node (Broker:MaxImageMemoryBytes): {e.Message}"); }
         catch (ElfFormatException e) { throw ClientErrorException.BadRequest($"malformed ELF: {e.Message}"); }
         string imageId = image.ImageId.ToHex();
         if (expectedImageId != null && !string.Equals(expectedImageId, imageId, StringComparison.OrdinalIgnoreCase))

@@ -48,7 +48,8 @@ internal static class JobInputs
         string key = BlobKeys.Image(spec.ImageId);
         var elf = await RequireBlobAsync(blobs, key, "the program's ELF", ct).ConfigureAwait(false);
         ProgramImage image;
-        try { image = ElfLoader.Load(elf); }
+        // The node checked its own image limit at upload; the format's bound is what is left to check here.
+        try { image = ElfLoader.Load(elf, ElfLoader.MaxImageBytes); }
         catch (ElfFormatException e) { throw new TaskFailedException($"image '{key}' is not a loadable RV32IM ELF: {e.Message}", retry: false, e); }
         if (image.ImageId.ToHex() != spec.ImageId)
             throw new TaskFailedException($"image '{key}' has image id {image.ImageId.ToHex()}, not the job's {spec.ImageId}", retry: false);

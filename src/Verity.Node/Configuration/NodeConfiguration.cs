@@ -228,6 +228,7 @@ public static class NodeConfiguration
     private static void ValidateBroker(List<string> errors, BrokerOptions b)
     {
         CheckRange(errors, "Broker:MaxImageBytes", b.MaxImageBytes, 1, Array.MaxLength);
+        CheckRange(errors, "Broker:MaxImageMemoryBytes", b.MaxImageMemoryBytes, 1, Vm.ElfLoader.MaxImageBytes);
         CheckRange(errors, "Broker:MaxInputBytes", b.MaxInputBytes, 1, Array.MaxLength);
         CheckNonNegative(errors, "Broker:ReceiptRetention", b.ReceiptRetention);
         CheckNonNegative(errors, "Broker:JobRetention", b.JobRetention);
