@@ -93,7 +93,6 @@ public sealed class ConfigurationTests : IDisposable
         { "Node:Db", "mysql", "Node:Db must be sqlite or postgres, got 'mysql'" },
         { "Node:Db", "postgres", "Node:Db is postgres, which needs Node:Postgres:ConnectionString" },
         { "Node:Blobs", "gcs", "Node:Blobs must be fs or s3, got 'gcs'" },
-        { "Node:Blobs", "s3", "Node:Blobs is s3, which needs Node:S3:Bucket" },
         { "Node:Agents", "-1", "Node:Agents must be 0 or more, got -1" },
         { "Node:Agents", "1000", "Node:Agents 1000 is more than 256 embedded workers" },
         { "Node:AgentTypes", "execute,verify", "Node:AgentTypes: unknown task type 'verify'" },
@@ -139,6 +138,9 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal(2, e.Errors.Count);
         Assert.Contains("Node:S3:ServiceUrl 'minio:9000'", e.Errors[0]);
         Assert.Contains("Node:S3:AccessKey and Node:S3:SecretKey go together", e.Errors[1]);
+
+        var bare = Assert.Throws<NodeConfigurationException>(() => NodeConfiguration.Load(null, Flags(("Node:Blobs", "s3")), NoEnvironment));
+        Assert.Equal(["Node:Blobs is s3, which needs Node:S3:Bucket", "Node:Blobs is s3, which needs Node:S3:ServiceUrl (for AWS: https://s3.<region>.amazonaws.com)"], bare.Errors);
 
         var ok = NodeConfiguration.Load(null, Flags(("Node:Blobs", "s3"), ("Node:S3:Bucket", "proofs"), ("Node:S3:ServiceUrl", "http://127.0.0.1:9000"),
             ("Node:S3:AccessKey", "ak"), ("Node:S3:SecretKey", "sk"), ("Node:S3:KeyPrefix", "n1/")), NoEnvironment);
@@ -194,6 +196,11 @@ public sealed class ConfigurationTests : IDisposable
         var o = NodeConfiguration.Load(null, Flags(("Node:Db", "postgres"), ("Node:Postgres:ConnectionString", "Host=db;Database=verity")), NoEnvironment);
         Assert.Equal("postgres", o.Db);
         Assert.Equal("Host=db;Database=verity", o.Postgres.ConnectionString);
+
+        var e = Assert.Throws<NodeConfigurationException>(() => NodeConfiguration.Load(null,
+            Flags(("Node:Db", "postgres"), ("Node:Postgres:ConnectionString", "Host=db;Pasword=hunter2secret;Port=x")), NoEnvironment));
+        Assert.StartsWith("Node:Postgres:ConnectionString is malformed: ", e.Errors.Single());
+        Assert.DoesNotContain("hunter2secret", e.Errors.Single());
     }
 
     [Fact]

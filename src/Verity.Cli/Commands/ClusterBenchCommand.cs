@@ -34,10 +34,9 @@ internal static class ClusterBenchCommand
             if (r.GetValue(iterations) is not { } n)
                 throw new CliException("give -c N (prove the loop guest with N iterations through a node) or a subcommand: stark, execute, prove.");
             if (n == 0) throw new CliException("-c must be at least 1.");
+            int segmentPo2 = SegmentPo2Option.Check(r.GetValue(po2));
             var file = r.GetValue(elf)!;
             LoopGuest.RequireBuilt(file);
-            int segmentPo2 = r.GetValue(po2);
-            SegmentPo2Option.Check(segmentPo2);
             var parameters = StarkParameters.FromName(r.GetValue(paramsName)!);
             bool asJson = r.GetValue(json);
             byte[] elfBytes = await File.ReadAllBytesAsync(file.FullName, ct);

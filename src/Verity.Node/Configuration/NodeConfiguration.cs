@@ -250,6 +250,15 @@ public static class NodeConfiguration
             case "sqlite": break;
             case "postgres":
                 if (string.IsNullOrWhiteSpace(o.Postgres.ConnectionString)) errors.Add("Node:Db is postgres, which needs Node:Postgres:ConnectionString");
+                else
+                {
+                    // Not echoed: it may hold a password.
+                    try { _ = new Npgsql.NpgsqlConnectionStringBuilder(o.Postgres.ConnectionString); }
+                    catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException)
+                    {
+                        errors.Add($"Node:Postgres:ConnectionString is malformed: {e.Message}");
+                    }
+                }
                 break;
             default: errors.Add($"Node:Db must be sqlite or postgres, got '{o.Db}'"); break;
         }
@@ -259,7 +268,9 @@ public static class NodeConfiguration
             case "fs": break;
             case "s3":
                 if (string.IsNullOrWhiteSpace(o.S3.Bucket)) errors.Add("Node:Blobs is s3, which needs Node:S3:Bucket");
-                if (o.S3.ServiceUrl != null) CheckUrl(errors, "Node:S3:ServiceUrl", o.S3.ServiceUrl, allowHttps: true);
+                // The S3 blob store talks to the endpoint it is given (AWS too: https://s3.<region>.amazonaws.com).
+                if (o.S3.ServiceUrl == null) errors.Add("Node:Blobs is s3, which needs Node:S3:ServiceUrl (for AWS: https://s3.<region>.amazonaws.com)");
+                else CheckUrl(errors, "Node:S3:ServiceUrl", o.S3.ServiceUrl, allowHttps: true);
                 if (string.IsNullOrWhiteSpace(o.S3.Region)) errors.Add("Node:S3:Region is empty");
                 if (string.IsNullOrEmpty(o.S3.AccessKey) != string.IsNullOrEmpty(o.S3.SecretKey))
                     errors.Add("Node:S3:AccessKey and Node:S3:SecretKey go together: set both or neither");

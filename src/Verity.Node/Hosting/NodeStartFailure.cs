@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using Verity.Cluster.Store;
 using Verity.Node.Configuration;
 
 namespace Verity.Node.Hosting;
@@ -21,15 +22,19 @@ public static class NodeStartFailure
         {
             NodeConfigurationException c => string.Join("; ", c.Errors),
             InvalidDataException => $"Node:DataDir '{options.DataDir}': {e.Message}",
-            DbException db when options.Db == "postgres" =>
-                $"Node:Postgres:ConnectionString: cannot use PostgreSQL{PostgresTarget(options)}: {Innermost(db)}",
-            DbException db => $"Node:DataDir '{options.DataDir}': the SQLite database {options.SqlitePath} cannot be used: {Innermost(db)}",
+            // The stores wrap their driver's errors; the innermost message says what happened ("Connection refused").
+            TaskStoreException or DbException when options.Db == "postgres" =>
+                $"Node:Postgres:ConnectionString: cannot use PostgreSQL{PostgresTarget(options)}: {Innermost(e)}",
+            TaskStoreException or DbException =>
+                $"Node:DataDir '{options.DataDir}': the SQLite database {options.SqlitePath} cannot be used: {Innermost(e)}",
             _ when Find<AddressInUseException>(e) != null =>
                 $"Node:Listen '{options.Listen}': the address is already in use (another node, or another program, has the port)",
-            IOException when e.Message.Contains("bind", StringComparison.OrdinalIgnoreCase) || Find<SocketException>(e) != null =>
+            // Kestrel throws the socket's error as it is (an address not on this machine) or in an IOException "Failed to bind".
+            SocketException or IOException when e is SocketException || e.Message.Contains("bind", StringComparison.OrdinalIgnoreCase) =>
                 $"Node:Listen '{options.Listen}': cannot listen there: {Innermost(e)}",
-            UnauthorizedAccessException => $"Node:DataDir '{options.DataDir}': {e.Message}",
-            IOException => $"Node:DataDir '{options.DataDir}': {e.Message}",
+            UnauthorizedAccessException or IOException => $"Node:DataDir '{options.DataDir}': {e.Message}",
+            // The components' own checks name their setting in the message.
+            ArgumentException => Innermost(e),
             _ => $"{e.GetType().Name}: {Innermost(e)}",
         };
     }
