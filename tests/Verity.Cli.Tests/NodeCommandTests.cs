@@ -163,6 +163,14 @@ public sealed partial class NodeCommandTests : IDisposable
         AssertStartFailure(code, output, err, $"Node:Listen 'http://127.0.0.1:{port}': the address is already in use");
     }
 
+    [Fact]
+    public void A_listen_address_not_on_this_machine_is_one_line_naming_it_and_exit_1()
+    {
+        // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): documentation only, never a local address.
+        var (code, output, err) = InProcessCli.Run("node", "--data-dir", _dir, "--listen", "http://192.0.2.1:8547");
+        AssertStartFailure(code, output, err, "Node:Listen 'http://192.0.2.1:8547': cannot listen there: ");
+    }
+
     private static void AssertStartFailure(int code, string output, string err, string expected)
     {
         Assert.True(code == 1, $"exit {code}: {output}{err}");
