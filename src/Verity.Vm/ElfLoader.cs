@@ -3,9 +3,22 @@ using System.Buffers.Binary;
 namespace Verity.Vm;
 
 /// <summary>A malformed or unsupported ELF file; the message names the problem and the offending value.</summary>
-public sealed class ElfFormatException : Exception
+public class ElfFormatException : Exception
 {
     public ElfFormatException(string message) : base(message) { }
+}
+
+/// <summary>
+/// A well-formed ELF whose segments declare more memory (the sum of <c>p_memsz</c>) than the loader was allowed;
+/// the message names the largest segment and the sizes.
+/// </summary>
+public sealed class ElfImageTooLargeException(string message, long declaredBytes, long limitBytes) : ElfFormatException(message)
+{
+    /// <summary>The memory all PT_LOAD segments declare together.</summary>
+    public long DeclaredBytes { get; } = declaredBytes;
+
+    /// <summary>The limit it exceeds.</summary>
+    public long LimitBytes { get; } = limitBytes;
 }
 
 /// <summary>Loads static ELF32 little-endian RISC-V executables (see docs/ZKVM.md for the checks).</summary>
@@ -13,8 +26,16 @@ public static class ElfLoader
 {
     public const ushort EmRiscV = 243;
     public const uint PageSize = 4096;
-    /// <summary>Upper bound on the total memory size of all loaded segments.</summary>
+    /// <summary>The format's upper bound on the total memory size (sum of <c>p_memsz</c>) of all loaded segments.</summary>
     public const long MaxImageBytes = 1L << 30;
+
+    /// <summary>
+    /// The default bound on the declared image size: 256 MiB, the largest span of executable code the executor
+    /// takes, and a quarter of the guest's default memory limit. Zero fill costs no memory, but hashing the image id
+    /// and proving read-only and executable regions take time and memory in proportion to the declared size, so a
+    /// node refuses more than it is configured for (<c>Broker:MaxImageMemoryBytes</c>, <c>--max-image-bytes</c>).
+    /// </summary>
+    public const long DefaultMaxImageBytes = 256L << 20;
 
     private const int EhdrSize = 52;
     private const int PhdrSize = 32;
@@ -29,8 +50,16 @@ public static class ElfLoader
         public ulong AlignedEnd => (End + 3) & ~3ul;
     }
 
-    public static ProgramImage Load(ReadOnlySpan<byte> file)
+    /// <summary>Loads an ELF whose segments declare at most <see cref="DefaultMaxImageBytes"/> of memory.</summary>
+    public static ProgramImage Load(ReadOnlySpan<byte> file) => Load(file, DefaultMaxImageBytes);
+
+    /// <summary>Loads an ELF whose segments declare at most <paramref name="maxImageBytes"/> (≤ <see cref="MaxImageBytes"/>) of memory.</summary>
+    /// <exception cref="ElfImageTooLargeException">The segments declare more.</exception>
+    /// <exception cref="ElfFormatException">The file is malformed or unsupported.</exception>
+    public static ProgramImage Load(ReadOnlySpan<byte> file, long maxImageBytes)
     {
+        if (maxImageBytes is < 1 or > MaxImageBytes)
+            throw new ArgumentOutOfRangeException(nameof(maxImageBytes), maxImageBytes, $"the image limit must be in 1..{MaxImageBytes}");
         if (file.Length < 4 || file[0] != 0x7F || file[1] != (byte)'E' || file[2] != (byte)'L' || file[3] != (byte)'F')
             throw new ElfFormatException($"not an ELF file: bad magic {Convert.ToHexStringLower(file[..Math.Min(4, file.Length)])} (expected 7f454c46)");
         if (file.Length < 16)
@@ -85,11 +114,18 @@ public static class ElfLoader
             if (s.VAddr < PageSize)
                 throw new ElfFormatException($"PT_LOAD segment {i} at 0x{s.VAddr:x8} maps page 0 [0x0, 0x{PageSize:x}), which is never mapped");
             totalMem += s.MemSize;
-            if (totalMem > MaxImageBytes)
-                throw new ElfFormatException($"PT_LOAD segments total {totalMem} bytes of memory, more than the image limit of {MaxImageBytes}");
             loads.Add(s);
         }
         if (loads.Count == 0) throw new ElfFormatException("no PT_LOAD segment with a non-zero memory size");
+        if (totalMem > maxImageBytes)
+        {
+            // Checked on the declared sizes alone, before anything is copied or hashed.
+            RawSegment largest = loads.MaxBy(s => s.MemSize);
+            throw new ElfImageTooLargeException(
+                $"the PT_LOAD segments declare {totalMem} bytes of memory, more than the image limit of {maxImageBytes} bytes " +
+                $"(the largest, segment {largest.Index} at 0x{largest.VAddr:x8}, declares p_memsz {largest.MemSize} bytes with p_filesz {largest.FileSize})",
+                totalMem, maxImageBytes);
+        }
 
         loads.Sort((a, b) => a.VAddr.CompareTo(b.VAddr));
         for (int k = 1; k < loads.Count; k++)

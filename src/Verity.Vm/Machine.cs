@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Verity.Vm;
 
@@ -30,8 +31,12 @@ internal sealed unsafe class Machine : IDisposable
     /// </summary>
     public const uint InputCursorAddress = 4 * 32, JournalCursorAddress = 4 * 33;
 
-    private readonly Decoded[] _code;   // pinned; one extra NoCode sentinel at the end
-    private readonly uint[] _words;     // the original instruction words, for error messages
+    // The decoded code, (pc − code base) / 4 → record, over the span of the executable regions plus one record past
+    // its end. Zeroed native memory, and only the regions' stored words are written: the OS maps untouched pages
+    // lazily, so a large zero tail or a gap between regions costs address space, not memory. An all-zero record
+    // (Op.Illegal, reason 0) faults when executed; FetchFault then tells an illegal word from a gap from the image.
+    private Decoded* _code;
+    private readonly ImageSegment[] _executable;
     private readonly uint _codeBase;
     private readonly uint _codeBytes;
     private readonly uint[] _regs = GC.AllocateArray<uint>(33, pinned: true);
@@ -61,39 +66,48 @@ internal sealed unsafe class Machine : IDisposable
         if (hi - lo > 1ul << 28) throw new ArgumentException($"executable segments span 0x{hi - lo:x} bytes, more than 256 MiB");
         _codeBase = lo;
         _codeBytes = (uint)(hi - lo);
-        int n = (int)(_codeBytes / 4);
-        _code = GC.AllocateArray<Decoded>(n + 1, pinned: true);
-        _words = new uint[n + 1];
-        for (int i = 0; i <= n; i++) _code[i] = new Decoded { Op = Op.NoCode };
+        _executable = [.. image.Segments.Where(s => s.Executable)];
+        nuint records = _codeBytes / 4 + 1;
+        _code = (Decoded*)NativeMemory.AllocZeroed(records, (nuint)sizeof(Decoded));
         foreach (ImageSegment s in image.Segments)
         {
             if (s.Executable)
             {
-                int at = (int)((s.Address - lo) / 4);
-                for (uint i = 0; i < s.Length / 4; i++)
-                {
-                    uint w = s.WordAt(4 * i);
-                    _words[at + i] = w;
-                    _code[at + i] = Decoder.Decode(w);
-                }
+                // Only the stored words: the zero tail decodes to the all-zero record the memory already holds.
+                Decoded* at = _code + (s.Address - lo) / 4;
+                for (uint i = 0; i < (uint)s.Data.Length; i += 4) at[i / 4] = Decoder.Decode(s.WordAt(i));
             }
             if (s.Executable || !s.Writable) Memory.Protect(s.Address, s.End);
         }
-        if (loadImage)
+        // A fault while loading leaves no object to dispose: free the native code and pages here.
+        try
         {
-            // Memory is zero-initialised and pages are allocated on first touch, so only the regions' stored bytes
-            // are written; the zero tails stay unallocated until the guest uses them. The whole image must still fit
-            // the memory limit, as if it were loaded page by page.
-            long imageBytes = ImagePages(image) * Memory.PageSize;
-            if (imageBytes > maxMemoryBytes)
-                throw Fault(image.EntryPc, 0, $"memory limit of {maxMemoryBytes} bytes exceeded: the program image spans {imageBytes} bytes of pages");
-            foreach (ImageSegment s in image.Segments) StoreBytes(s.Address, s.Data, image.EntryPc);
+            if (loadImage)
+            {
+                // Memory is zero-initialised and pages are allocated on first touch, so only the regions' stored bytes
+                // are written; the zero tails stay unallocated until the guest uses them. The whole image must still fit
+                // the memory limit, as if it were loaded page by page.
+                long imageBytes = ImagePages(image) * Memory.PageSize;
+                if (imageBytes > maxMemoryBytes)
+                    throw Fault(image.EntryPc, 0, $"memory limit of {maxMemoryBytes} bytes exceeded: the program image spans {imageBytes} bytes of pages");
+                foreach (ImageSegment s in image.Segments) StoreBytes(s.Address, s.Data, image.EntryPc);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
         }
         Pc = image.EntryPc;
         MaxCycles = long.MaxValue;
     }
 
-    public void Dispose() => Memory.Dispose();
+    public void Dispose()
+    {
+        Memory.Dispose();
+        if (_code != null) NativeMemory.Free(_code);
+        _code = null;
+    }
 
     /// <summary>How many distinct pages the image's regions cover (regions are sorted and may share a page).</summary>
     private static long ImagePages(ProgramImage image)
@@ -137,10 +151,21 @@ internal sealed unsafe class Machine : IDisposable
         }
     }
 
+    /// <summary>The word at <paramref name="pc"/> when it is in an executable region, else 0 (for error messages).</summary>
     public uint InstructionAt(uint pc)
     {
-        uint off = pc - _codeBase;
-        return off < _codeBytes ? _words[off >> 2] : 0;
+        foreach (ImageSegment s in _executable)
+            if (s.Contains(pc)) return s.WordAt((pc - s.Address) & ~3u);
+        return 0;
+    }
+
+    /// <summary>Executing a record that is no instruction: an illegal word of an executable region, or a fetch outside them.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ExecutionException FetchFault(uint pc, long cycle)
+    {
+        foreach (ImageSegment s in _executable)
+            if (s.Contains(pc)) return Fault(pc, cycle, Decoder.IllegalReason(Decoder.Decode(s.WordAt(pc - s.Address)).Imm));
+        return Fault(pc, cycle, $"instruction fetch from 0x{pc:x8} outside executable segments");
     }
 
     public ExecutionException Fault(uint pc, long cycle, string reason) => new(pc, InstructionAt(pc), cycle, reason);
@@ -185,8 +210,8 @@ internal sealed unsafe class Machine : IDisposable
     [SkipLocalsInit]
     public Stop Run<T>(ref T tr, long limit, long segmentStart) where T : struct, ITracer
     {
+        Decoded* code = _code;
         fixed (uint* x = _regs)
-        fixed (Decoded* code = _code)
         {
             uint pc = Pc;
             long cyc = Cycles;
@@ -354,10 +379,8 @@ internal sealed unsafe class Machine : IDisposable
                                 pc += 4;
                                 break;
                             }
-                        case Op.NoCode:
-                            throw Fault(pc, cyc, $"instruction fetch from 0x{pc:x8} outside executable segments");
                         default:
-                            throw Fault(pc, cyc, Decoder.IllegalReason(d->Imm));
+                            throw FetchFault(pc, cyc);
                     }
                     if (tr.Enabled && (flags & 4) != 0 && d->Rd != Decoded.Sink)
                         tr.Write(4u * d->Rd, oldRd, x[d->Rd], cyc * 4 + 3);

@@ -93,7 +93,6 @@ public sealed class ConfigurationTests : IDisposable
         { "Node:Db", "mysql", "Node:Db must be sqlite or postgres, got 'mysql'" },
         { "Node:Db", "postgres", "Node:Db is postgres, which needs Node:Postgres:ConnectionString" },
         { "Node:Blobs", "gcs", "Node:Blobs must be fs or s3, got 'gcs'" },
-        { "Node:Blobs", "s3", "Node:Blobs is s3, which needs Node:S3:Bucket" },
         { "Node:Agents", "-1", "Node:Agents must be 0 or more, got -1" },
         { "Node:Agents", "1000", "Node:Agents 1000 is more than 256 embedded workers" },
         { "Node:AgentTypes", "execute,verify", "Node:AgentTypes: unknown task type 'verify'" },
@@ -111,8 +110,13 @@ public sealed class ConfigurationTests : IDisposable
         { "Broker:LeaseCheckInterval", "00:00:00", "Broker:LeaseCheckInterval must be positive" },
         { "Broker:Policies:Prove:MaxAttempts", "0", "Broker:Policies:Prove:MaxAttempts must be at least 1, got 0" },
         { "Broker:Policies:Execute:HeartbeatTimeout", "-00:00:01", "Broker:Policies:Execute:HeartbeatTimeout must be positive" },
-        { "Node:Agents", "many", "Node: Failed to convert configuration value" },
-        { "Node:Lisen", "http://127.0.0.1:1", "Lisen" },
+        { "Node:Agents", "many", "Node:Agents: 'many' is not an integer" },
+        { "Broker:MaxJobAge", "a day", "Broker:MaxJobAge: 'a day' is not a time span" },
+        { "Broker:AllowSimulation", "maybe", "Broker:AllowSimulation: 'maybe' is not true or false" },
+        { "Node:S3:ForcePathStyle", "yes", "Node:S3:ForcePathStyle: 'yes' is not true or false" },
+        { "Broker:MaxImageMemoryBytes", "0", "Broker:MaxImageMemoryBytes must be in 1..1073741824, got 0" },
+        { "Broker:MaxImageMemoryBytes", "1073741825", "Broker:MaxImageMemoryBytes must be in 1..1073741824" },
+        { "Node:Lisen", "http://127.0.0.1:1", "unknown setting 'Node:Lisen'" },
         { "Broker:MaxImagesBytes", "1", "MaxImagesBytes" },
         { "Node:Broker:MaxImageBytes", "1", "broker settings go in the top-level section \"Broker\"" },
     };
@@ -135,6 +139,9 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Contains("Node:S3:ServiceUrl 'minio:9000'", e.Errors[0]);
         Assert.Contains("Node:S3:AccessKey and Node:S3:SecretKey go together", e.Errors[1]);
 
+        var bare = Assert.Throws<NodeConfigurationException>(() => NodeConfiguration.Load(null, Flags(("Node:Blobs", "s3")), NoEnvironment));
+        Assert.Equal(["Node:Blobs is s3, which needs Node:S3:Bucket", "Node:Blobs is s3, which needs Node:S3:ServiceUrl (for AWS: https://s3.<region>.amazonaws.com)"], bare.Errors);
+
         var ok = NodeConfiguration.Load(null, Flags(("Node:Blobs", "s3"), ("Node:S3:Bucket", "proofs"), ("Node:S3:ServiceUrl", "http://127.0.0.1:9000"),
             ("Node:S3:AccessKey", "ak"), ("Node:S3:SecretKey", "sk"), ("Node:S3:KeyPrefix", "n1/")), NoEnvironment);
         Assert.Equal("proofs", ok.S3.Bucket);
@@ -154,11 +161,46 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Every_bad_value_of_a_config_file_is_reported_each_naming_its_setting()
+    {
+        string file = WriteConfig("""
+            { "Node": { "Agents": "two", "SlowRequestThreshold": "soon", "Db": "oracle", "Listen": "nope", "Lisen": 1, "S3": { "Buckett": "b" } },
+              "Broker": { "MaxJobAge": "abc", "AllowSimulation": "maybe", "MaxImageMemoryBytes": 0, "MaxInputBytes": 12 } }
+            """);
+        var e = Assert.Throws<NodeConfigurationException>(() => NodeConfiguration.Load(file, null, NoEnvironment));
+        Assert.Equal(
+        [
+            "Node:Agents: 'two' is not an integer",
+            "unknown setting 'Node:Lisen'",
+            "unknown setting 'Node:S3:Buckett'",
+            "Node:SlowRequestThreshold: 'soon' is not a time span (hh:mm:ss, or d.hh:mm:ss)",
+            "Broker:AllowSimulation: 'maybe' is not true or false",
+            "Broker:MaxJobAge: 'abc' is not a time span (hh:mm:ss, or d.hh:mm:ss)",
+            "Node:Db must be sqlite or postgres, got 'oracle'",
+            "Node:Listen 'nope' is not an absolute URL (e.g. http://127.0.0.1:8547)",
+            "Broker:MaxImageMemoryBytes must be in 1..1073741824, got 0",
+        ], e.Errors);
+    }
+
+    [Fact]
+    public void A_key_given_twice_by_flags_takes_the_later_value()
+    {
+        var o = NodeConfiguration.LoadFromArgs(["--agents", "1", "--Node:Agents=3", "--allow-simulation", "--Broker:AllowSimulation=false"], NoEnvironment);
+        Assert.Equal(3, o.Agents);
+        Assert.False(o.Broker.AllowSimulation);
+    }
+
+    [Fact]
     public void Postgres_with_a_connection_string_is_valid()
     {
         var o = NodeConfiguration.Load(null, Flags(("Node:Db", "postgres"), ("Node:Postgres:ConnectionString", "Host=db;Database=verity")), NoEnvironment);
         Assert.Equal("postgres", o.Db);
         Assert.Equal("Host=db;Database=verity", o.Postgres.ConnectionString);
+
+        var e = Assert.Throws<NodeConfigurationException>(() => NodeConfiguration.Load(null,
+            Flags(("Node:Db", "postgres"), ("Node:Postgres:ConnectionString", "Host=db;Pasword=hunter2secret;Port=x")), NoEnvironment));
+        Assert.StartsWith("Node:Postgres:ConnectionString is malformed: ", e.Errors.Single());
+        Assert.DoesNotContain("hunter2secret", e.Errors.Single());
     }
 
     [Fact]

@@ -10,7 +10,7 @@ public class ElfLoaderTests
 
     private static ElfBuilder Valid() => new ElfBuilder().Add(0x10000, Code, R | X).Add(0x20000, [1, 2, 3], R | W, 0x100);
 
-    private static string Bad(byte[] file) => Assert.Throws<ElfFormatException>(() => ElfLoader.Load(file)).Message;
+    private static string Bad(byte[] file, long limit = ElfLoader.MaxImageBytes) => Assert.ThrowsAny<ElfFormatException>(() => ElfLoader.Load(file, limit)).Message;
     private static string Bad(ElfBuilder b) => Bad(b.Build());
 
     [Fact]
@@ -47,7 +47,7 @@ public class ElfLoaderTests
         uint bss = (uint)(ElfLoader.MaxImageBytes - 4096);
         byte[] file = new ElfBuilder().Add(0x10000, Code, R | X).Add(0x20000, [1, 2, 3], R | W, bss).Build();
         long before = GC.GetAllocatedBytesForCurrentThread();
-        ProgramImage img = ElfLoader.Load(file);
+        ProgramImage img = ElfLoader.Load(file, ElfLoader.MaxImageBytes);
         Digest id = img.ImageId;
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated < 1 << 20, $"loading allocated {allocated} bytes");
@@ -61,6 +61,30 @@ public class ElfLoaderTests
         Assert.Contains("not inside an executable PT_LOAD segment", Bad(new ElfBuilder { Entry = 0x20000 }.Add(0x10000, Code, R | X).Add(0x20000, [1], R | W, bss)));
         allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated < 1 << 20, $"refusing allocated {allocated} bytes");
+    }
+
+    /// <summary>The 88-byte ELF: one executable PT_LOAD of 4 file bytes (an ecall) declaring 1 GiB of memory.</summary>
+    internal static byte[] TinyElfDeclaring(uint memSize) =>
+        new ElfBuilder().Add(0x10000, new Rv32Assembler().Ecall().ToBytes(), R | X, memSize).Build();
+
+    [Fact]
+    public void DeclaredImageSizeOverTheLimitIsRefusedNamingTheSegmentAndSizes()
+    {
+        byte[] file = TinyElfDeclaring(1u << 30);
+        Assert.Equal(88, file.Length);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ElfImageTooLargeException>(() => ElfLoader.Load(file));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 1 << 20, $"refusing allocated {allocated} bytes");
+        Assert.Equal(1L << 30, e.DeclaredBytes);
+        Assert.Equal(ElfLoader.DefaultMaxImageBytes, e.LimitBytes);
+        Assert.Contains("declare 1073741824 bytes of memory, more than the image limit of 268435456 bytes", e.Message);
+        Assert.Contains("segment 0 at 0x00010000, declares p_memsz 1073741824 bytes with p_filesz 4", e.Message);
+
+        // The limit is the caller's: a smaller one refuses a smaller image, the format's own takes this one.
+        Assert.Contains("more than the image limit of 4096 bytes", Bad(TinyElfDeclaring(8192), limit: 4096));
+        Assert.Equal(1u << 30, ElfLoader.Load(file, ElfLoader.MaxImageBytes).Segments[0].Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ElfLoader.Load(file, ElfLoader.MaxImageBytes + 1));
     }
 
     [Fact]

@@ -35,7 +35,8 @@ internal static class BenchProveCommand
         int[] po2s;
         try { po2s = [.. po2List.Split(',').Select(s => int.Parse(s.Trim(), System.Globalization.CultureInfo.InvariantCulture))]; }
         catch (FormatException) { throw new CliException($"--po2 must be a comma-separated list of integers, got '{po2List}'."); }
-        if (po2s.Any(p => p is < 4 or > 24)) throw new CliException("--po2 values must be in 4..24.");
+        if (po2s.FirstOrDefault(p => !Verity.Zkvm.Proving.ZkvmProveOptions.IsSegmentPo2(p), -1) is var bad and not -1)
+            throw new CliException($"--po2 values must be in {Verity.Zkvm.Proving.ZkvmProveOptions.SegmentPo2Range}, got {bad}.");
         var input = LoopGuest.Input(iterations);
         var verifierOptions = parameters.IsInsecure ? VerifierOptions.InsecureForTests : VerifierOptions.Default;
         var shapes = CircuitLayout.Describe(image);

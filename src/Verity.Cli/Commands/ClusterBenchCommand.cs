@@ -22,7 +22,7 @@ internal static class ClusterBenchCommand
     {
         var iterations = new Option<uint?>("--iterations", "-c") { Description = "prove the loop guest with this many iterations (about 18 cycles each) through a node" };
         var elf = LoopGuest.ElfOption("loop guest (built by `make -C guest`)");
-        var po2 = new Option<int>("--po2") { Description = "segment size: at most 2^po2 cycles per segment (4..24)", DefaultValueFactory = _ => 20 };
+        var po2 = SegmentPo2Option.Create();
         var paramsName = new Option<string>("--params") { Description = "STARK parameter set (see `verity params`)", DefaultValueFactory = _ => StarkParameters.Default.Name };
         var json = new Option<bool>("--json") { Description = "print one JSON object (no progress display)" };
         var node = new NodeClientOptions(withDefaultNode: false);
@@ -34,10 +34,9 @@ internal static class ClusterBenchCommand
             if (r.GetValue(iterations) is not { } n)
                 throw new CliException("give -c N (prove the loop guest with N iterations through a node) or a subcommand: stark, execute, prove.");
             if (n == 0) throw new CliException("-c must be at least 1.");
+            int segmentPo2 = SegmentPo2Option.Check(r.GetValue(po2));
             var file = r.GetValue(elf)!;
             LoopGuest.RequireBuilt(file);
-            int segmentPo2 = r.GetValue(po2);
-            if (segmentPo2 is < 4 or > 24) throw new CliException($"--po2 must be in 4..24, got {segmentPo2}.");
             var parameters = StarkParameters.FromName(r.GetValue(paramsName)!);
             bool asJson = r.GetValue(json);
             byte[] elfBytes = await File.ReadAllBytesAsync(file.FullName, ct);

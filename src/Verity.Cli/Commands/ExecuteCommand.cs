@@ -14,29 +14,27 @@ internal static class ExecuteCommand
     {
         var elf = new Argument<FileInfo>("elf") { Description = "guest program: a static RV32IM ELF executable" };
         var inputOptions = new GuestInputOptions();
-        var po2 = new Option<int>("--po2") { Description = "segment size: at most 2^po2 cycles per segment (14..24)", DefaultValueFactory = _ => 20 };
+        var po2 = SegmentPo2Option.Create();
         var maxCycles = new Option<long>("--max-cycles") { Description = "stop with an error after this many cycles", DefaultValueFactory = _ => 1L << 32 };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var maxImage = ImageLimitOption.Create();
         var cmd = new Command("execute", "Run a guest program without proving it: exit code, cycles, segments, journal, speed.");
         cmd.Arguments.Add(elf);
         inputOptions.AddTo(cmd);
-        foreach (var o in new Option[] { po2, maxCycles, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { po2, maxCycles, maxImage, json }) cmd.Options.Add(o);
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var input = inputOptions.Read(r);
-            return Run(r.GetValue(elf)!, input, r.GetValue(po2), r.GetValue(maxCycles), r.GetValue(json));
+            return Run(r.GetValue(elf)!, input, r.GetValue(po2), r.GetValue(maxCycles), r.GetValue(maxImage), r.GetValue(json));
         }));
         return cmd;
     }
 
-    private static int Run(FileInfo elfFile, byte[] input, int po2, long maxCycles, bool json)
+    private static int Run(FileInfo elfFile, byte[] input, int po2, long maxCycles, long maxImageBytes, bool json)
     {
-        if (po2 is < 14 or > 24) throw new CliException($"--po2 must be in 14..24, got {po2}.");
+        SegmentPo2Option.Check(po2);
         if (maxCycles < 1) throw new CliException($"--max-cycles must be positive, got {maxCycles}.");
-        if (!elfFile.Exists) throw new CliException($"ELF file '{elfFile.FullName}' does not exist.");
-        ProgramImage image;
-        try { image = ElfLoader.Load(File.ReadAllBytes(elfFile.FullName)); }
-        catch (ElfFormatException e) { throw new CliException($"{elfFile.Name}: {e.Message}"); }
+        var image = ImageLimitOption.Load(elfFile, maxImageBytes);
 
         var sw = Stopwatch.StartNew();
         ExecutionResult result;

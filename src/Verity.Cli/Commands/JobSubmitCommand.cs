@@ -5,6 +5,7 @@ using Spectre.Console;
 using Verity.Cluster.Jobs;
 using Verity.Cluster.Protocol;
 using Verity.Stark.Air.Parameters;
+using Verity.Zkvm.Proving;
 
 namespace Verity.Cli.Commands;
 
@@ -15,7 +16,7 @@ internal static class JobSubmitCommand
     {
         var elf = new Argument<FileInfo>("elf") { Description = "guest program: a static RV32IM ELF executable" };
         var inputOptions = new GuestInputOptions();
-        var po2 = new Option<int>("--po2") { Description = "segment size: at most 2^po2 cycles per segment (4..24)", DefaultValueFactory = _ => 20 };
+        var po2 = SegmentPo2Option.Create();
         var parameters = new Option<string>("--params") { Description = "STARK parameter set (see `verity params`)", DefaultValueFactory = _ => StarkParameters.Default.Name };
         var executeOnly = new Option<bool>("--execute-only") { Description = "only run the guest (cycles, segments, journal); no proof" };
         var maxCycles = new Option<long?>("--max-cycles") { Description = "stop the run with an error after this many cycles (node default: 2^32)" };
@@ -37,9 +38,12 @@ internal static class JobSubmitCommand
             var elfFile = r.GetValue(elf)!;
             var input = inputOptions.Read(r);
             int segmentPo2 = r.GetValue(po2);
-            if (segmentPo2 is < 4 or > 24) throw new CliException($"--po2 must be in 4..24, got {segmentPo2}.");
+            SegmentPo2Option.Check(segmentPo2);
             string paramsName = r.GetValue(parameters)!;
-            StarkParameters.FromName(paramsName);
+            var stark = StarkParameters.FromName(paramsName);
+            // The prover would refuse this segment size for security when the job reaches it: say so now, as `prove` does.
+            if (!r.GetValue(executeOnly))
+                ReceiptSecurity.EnsureProvable(program, new ZkvmProveOptions { SegmentPo2 = segmentPo2, Parameters = stark });
             if (r.GetValue(maxCycles) is { } mc && (mc < 1 || mc >= 1L << 38)) throw new CliException($"--max-cycles must be in 1..2^38-1, got {mc}.");
             var due = r.GetValue(deadline) is { } d ? ParseDeadline(d, DateTimeOffset.UtcNow) : (DateTimeOffset?)null;
             var receiptFile = r.GetValue(output);

@@ -8,43 +8,113 @@ namespace Verity.Cli.Commands;
 /// <summary>
 /// `verity node`: runs the prover node (proving broker, REST API, agent JSON-RPC, embedded agents) until Ctrl-C or
 /// SIGTERM, then stops gracefully (agents hand back their tasks). Settings come from --config, VERITY_ environment
-/// variables and these flags, in increasing precedence.
+/// variables and flags, in increasing precedence. The flags are <see cref="NodeConfiguration.FlagKeys"/> (one place,
+/// which docs/CLUSTER.md lists and a test holds to it) and any setting as <c>--Section:Key=value</c>.
 /// </summary>
 internal static class NodeCommand
 {
+    private const string ConfigFlag = "--config";
+
+    /// <summary>What each flag of <see cref="NodeConfiguration.FlagKeys"/> is, for --help.</summary>
+    private static readonly Dictionary<string, string> Help = new(StringComparer.Ordinal)
+    {
+        ["--data-dir"] = $"where the node keeps its database, blobs and {NodeCredentials.FileName} (default: {NodeCredentials.DefaultDataDir()})",
+        ["--db"] = "task store: sqlite (one machine, the default) or postgres (cluster)",
+        ["--postgres"] = "PostgreSQL connection string (with --db postgres)",
+        ["--blobs"] = "blob store: fs (under the data dir, the default) or s3",
+        ["--s3-url"] = "S3-compatible endpoint URL (with --blobs s3)",
+        ["--s3-bucket"] = "S3 bucket (with --blobs s3)",
+        ["--s3-region"] = "S3 region (with --blobs s3; default us-east-1)",
+        ["--agents"] = "embedded agents (default 1; 0: none, only remote `verity agent`s)",
+        ["--agent-types"] = "task types the embedded agents take: execute,prove,finalize or all",
+        ["--listen"] = "URL to listen on (default http://127.0.0.1:8547)",
+        ["--api-key"] = "the key clients send in x-api-key (default: one generated into the data dir)",
+        ["--agent-token"] = "the bearer token remote agents send (default: one generated into the data dir)",
+        ["--otlp-endpoint"] = "export metrics over OTLP to this URL",
+        ["--allow-simulation"] = "accept simulated-proving jobs (load tests of the orchestration only)",
+    };
+
     public static Command Create()
     {
-        var config = new Option<FileInfo?>("--config") { Description = "JSON configuration file" };
-        var dataDir = new Option<string?>("--data-dir") { Description = $"where the node keeps its database, blobs and {NodeCredentials.FileName} (default: {NodeCredentials.DefaultDataDir()})" };
-        var db = new Option<string?>("--db") { Description = "task store: sqlite (one machine) or postgres (cluster)" };
-        db.AcceptOnlyFromAmong("sqlite", "postgres");
-        var blobs = new Option<string?>("--blobs") { Description = "blob store: fs (under the data dir) or s3" };
-        blobs.AcceptOnlyFromAmong("fs", "s3");
-        var agents = new Option<int?>("--agents") { Description = "embedded agents (0: none, only remote `verity agent`s)" };
-        var listen = new Option<string?>("--listen") { Description = "URL to listen on (default http://127.0.0.1:8547)" };
-        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string (with --db postgres)" };
-        var s3Url = new Option<string?>("--s3-url") { Description = "S3-compatible endpoint URL (with --blobs s3)" };
-        var s3Bucket = new Option<string?>("--s3-bucket") { Description = "S3 bucket (with --blobs s3)" };
-        var cmd = new Command("node", "Run the prover node: job API, proving broker and embedded agents, until Ctrl-C.");
-        foreach (var o in new Option[] { config, dataDir, db, blobs, agents, listen, postgres, s3Url, s3Bucket }) cmd.Options.Add(o);
-        cmd.SetAction((r, ct) => CliErrors.RunAsync(async () =>
+        var cmd = new Command("node",
+            "Run the prover node: job API, proving broker and embedded agents, until Ctrl-C. Any setting can also be given as --Section:Key=value (--Broker:MaxJobAge=02:00:00).")
         {
-            if (r.GetValue(agents) is < 0) throw new CliException($"--agents must be 0 or more, got {r.GetValue(agents)}.");
-            if (r.GetValue(config) is { Exists: false } missing) throw new CliException($"configuration file '{missing.FullName}' does not exist.");
-            // Flags are the configuration source with the highest precedence.
-            var flags = new Dictionary<string, string?>();
-            void Set(string key, string? value) { if (value != null) flags[key] = value; }
-            Set("Node:DataDir", r.GetValue(dataDir));
-            Set("Node:Db", r.GetValue(db));
-            Set("Node:Blobs", r.GetValue(blobs));
-            Set("Node:Agents", r.GetValue(agents)?.ToString(CultureInfo.InvariantCulture));
-            Set("Node:Listen", r.GetValue(listen));
-            Set("Node:Postgres:ConnectionString", r.GetValue(postgres));
-            Set("Node:S3:ServiceUrl", r.GetValue(s3Url));
-            Set("Node:S3:Bucket", r.GetValue(s3Bucket));
-            var options = NodeConfiguration.Load(r.GetValue(config)?.FullName, flags);
+            // --Section:Key=value settings are not declared options: NodeConfiguration.ParseArgs reads them.
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        // Declared as strings so that every value is checked by the configuration, which reports all problems at once.
+        cmd.Options.Add(new Option<string?>(ConfigFlag) { Description = "JSON configuration file" });
+        foreach (string flag in NodeConfiguration.FlagKeys.Keys)
+        {
+            string description = Help.GetValueOrDefault(flag) ?? $"sets {NodeConfiguration.FlagKeys[flag]}";
+            cmd.Options.Add(NodeConfiguration.IsSwitch(flag)
+                ? new Option<bool>(flag) { Description = description }
+                : new Option<string?>(flag) { Description = description });
+        }
+        cmd.SetAction((r, ct) => RunAsync(r, ct));
+        return cmd;
+    }
 
-            await using var node = await NodeHost.StartAsync(options, DefaultComponents.Create(), Log, ct);
+    /// <summary>
+    /// The config file and flag settings (as configuration keys) of a parsed `verity node` command line: the declared
+    /// flags, then the --Section:Key=value ones.
+    /// </summary>
+    /// <exception cref="NodeConfigurationException">An unknown flag or a flag without its value.</exception>
+    internal static (string? ConfigFile, IReadOnlyList<KeyValuePair<string, string?>> Flags) Settings(ParseResult r)
+    {
+        var args = new List<string>();
+        foreach (var option in r.CommandResult.Command.Options)
+        {
+            switch (option)
+            {
+                case Option<string?> text when r.GetValue(text) is { } value:
+                    args.Add($"{option.Name}={value}");
+                    break;
+                case Option<bool> flag when r.GetResult(flag) is { Implicit: false }:
+                    args.Add($"{option.Name}={(r.GetValue(flag) ? "true" : "false")}");
+                    break;
+            }
+        }
+        args.AddRange(r.UnmatchedTokens);
+        return NodeConfiguration.ParseArgs(args);
+    }
+
+    private static async Task<int> RunAsync(ParseResult r, CancellationToken ct)
+    {
+        NodeOptions options;
+        try
+        {
+            var (configFile, flags) = Settings(r);
+            options = NodeConfiguration.Load(configFile, flags);
+        }
+        catch (NodeConfigurationException e)
+        {
+            // One line per problem, each naming its setting; exit 2 as for any bad argument.
+            foreach (string error in e.Errors) Console.Error.WriteLine($"error: {error}");
+            return 2;
+        }
+
+        RunningNode node;
+        try { node = await NodeHost.StartAsync(options, DefaultComponents.Create(), Log, ct); }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("interrupted");
+            return 130;
+        }
+        catch (NodeConfigurationException e)
+        {
+            foreach (string error in e.Errors) Console.Error.WriteLine($"error: {error}");
+            return 2;
+        }
+        catch (Exception e)
+        {
+            // Whatever stopped the start (store, data dir, listen address): one line naming the setting, no stack trace.
+            Console.Error.WriteLine($"error: the node did not start: {NodeStartFailure.Describe(e, options)}");
+            return 1;
+        }
+
+        await using (node)
+        {
             string secrets = Path.Combine(options.DataDir, NodeCredentials.FileName);
             Log($"verity node listening on {node.BaseAddress}");
             Log(File.Exists(secrets)
@@ -57,8 +127,7 @@ internal static class NodeCommand
             await node.StopAsync();
             Log("stopped");
             return 0;
-        }));
-        return cmd;
+        }
     }
 
     private static void Log(string line) =>

@@ -16,7 +16,7 @@ internal static class ParamsCommand
 {
     public static Command Create()
     {
-        var po2 = new Option<int>("--po2") { Description = "segment size: at most 2^po2 cycles per segment (4..24)", DefaultValueFactory = _ => 20 };
+        var po2 = SegmentPo2Option.Create();
         var segments = new Option<int>("--segments") { Description = "segments in the receipt (each adds a proof to the union bound)", DefaultValueFactory = _ => 16 };
         var only = new Option<string?>("--params") { Description = "show only this parameter set" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
@@ -28,7 +28,7 @@ internal static class ParamsCommand
 
     private static int Run(int po2, int segments, string? only, bool json)
     {
-        if (po2 is < 4 or > 24) throw new CliException($"--po2 must be in 4..24, got {po2}.");
+        SegmentPo2Option.Check(po2);
         if (segments is < 1 or > 1 << 20) throw new CliException($"--segments must be in 1..2^20, got {segments}.");
         var sets = only is null ? StarkParameters.Named : [StarkParameters.FromName(only)];
         var reports = sets.Select(p => ReceiptSecurity.Estimate(p, po2, segments)).ToList();

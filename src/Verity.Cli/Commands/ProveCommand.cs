@@ -16,29 +16,30 @@ internal static class ProveCommand
     {
         var elf = new Argument<FileInfo>("elf") { Description = "guest program: a static RV32IM ELF executable" };
         var inputOptions = new GuestInputOptions();
-        var po2 = new Option<int>("--po2") { Description = "segment size: at most 2^po2 cycles per segment (4..24)", DefaultValueFactory = _ => 20 };
+        var po2 = SegmentPo2Option.Create();
         var parameters = new Option<string>("--params") { Description = "STARK parameter set (see `verity params`)", DefaultValueFactory = _ => StarkParameters.Default.Name };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "receipt file (default: <elf>.receipt next to the ELF)" };
         var maxCycles = new Option<long>("--max-cycles") { Description = "stop with an error after this many cycles", DefaultValueFactory = _ => 1L << 32 };
         var json = new Option<bool>("--json") { Description = "print one JSON object (no progress display)" };
+        var maxImage = ImageLimitOption.Create();
         var cmd = new Command("prove", "Prove a guest run: execute, commit the segment boundaries, prove every segment, write a receipt.");
         cmd.Arguments.Add(elf);
         inputOptions.AddTo(cmd);
-        foreach (var o in new Option[] { po2, parameters, output, maxCycles, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { po2, parameters, output, maxCycles, maxImage, json }) cmd.Options.Add(o);
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var input = inputOptions.Read(r);
-            return Run(r.GetValue(elf)!, input, r.GetValue(po2), r.GetValue(parameters)!, r.GetValue(output), r.GetValue(maxCycles), r.GetValue(json));
+            return Run(r.GetValue(elf)!, input, r.GetValue(po2), r.GetValue(parameters)!, r.GetValue(output), r.GetValue(maxCycles), r.GetValue(maxImage), r.GetValue(json));
         }));
         return cmd;
     }
 
-    private static int Run(FileInfo elfFile, byte[] input, int po2, string paramsName, FileInfo? output, long maxCycles, bool json)
+    private static int Run(FileInfo elfFile, byte[] input, int po2, string paramsName, FileInfo? output, long maxCycles, long maxImageBytes, bool json)
     {
-        if (po2 is < 4 or > 24) throw new CliException($"--po2 must be in 4..24, got {po2}.");
+        SegmentPo2Option.Check(po2);
         if (maxCycles < 1 || maxCycles >= 1L << 38) throw new CliException($"--max-cycles must be in 1..2^38, got {maxCycles}.");
         var parameters = StarkParameters.FromName(paramsName);
-        var image = LoadImage(elfFile);
+        var image = ImageLimitOption.Load(elfFile, maxImageBytes);
         var receiptFile = output ?? new FileInfo(elfFile.FullName + ".receipt");
         if (parameters.IsInsecure && !json) Console.Error.WriteLine($"warning: parameter set '{parameters.Name}' is insecure; verifiers refuse it by default.");
 
@@ -125,12 +126,8 @@ internal static class ProveCommand
         return receipt!;
     }
 
-    internal static ProgramImage LoadImage(FileInfo elfFile)
-    {
-        if (!elfFile.Exists) throw new CliException($"ELF file '{elfFile.FullName}' does not exist.");
-        try { return ElfLoader.Load(File.ReadAllBytes(elfFile.FullName)); }
-        catch (ElfFormatException e) { throw new CliException($"{elfFile.Name}: {e.Message}"); }
-    }
+    /// <summary>Loads an ELF up to the format's image limit: for commands that only name a program (its image id), not run it.</summary>
+    internal static ProgramImage LoadImage(FileInfo elfFile) => ImageLimitOption.Load(elfFile, ElfLoader.MaxImageBytes);
 
     /// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>

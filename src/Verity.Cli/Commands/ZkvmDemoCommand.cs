@@ -26,7 +26,7 @@ internal static class DemoCommand
     public static Command Create()
     {
         var text = new Option<string>("--input-text") { Description = "the message the guest hashes", DefaultValueFactory = _ => DefaultText };
-        var po2 = new Option<int>("--po2") { Description = "segment size: at most 2^po2 cycles per segment (4..24)", DefaultValueFactory = _ => 12 };
+        var po2 = SegmentPo2Option.Create(12);
         var paramsName = new Option<string>("--params") { Description = "parameter set (see `verity params`)", DefaultValueFactory = _ => StarkParameters.Default.Name };
         var cmd = new Command("demo", "Start a node on embedded defaults and prove a guest run through it (SHA-256 in RV32IM), then verify the receipt.");
         foreach (var o in new Option[] { text, po2, paramsName }) cmd.Options.Add(o);
@@ -48,7 +48,7 @@ internal static class DemoCommand
 
     private static async Task<int> RunAsync(string text, int po2, string paramsName, CancellationToken ct)
     {
-        if (po2 is < 4 or > 24) throw new CliException($"--po2 must be in 4..24, got {po2}.");
+        SegmentPo2Option.Check(po2);
         var parameters = StarkParameters.FromName(paramsName);
         byte[] elf = EmbeddedGuestBytes();
         var image = ElfLoader.Load(elf);

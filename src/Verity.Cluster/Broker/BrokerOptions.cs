@@ -11,6 +11,13 @@ public sealed record BrokerOptions
     /// <summary>Largest accepted ELF upload.</summary>
     public long MaxImageBytes { get; init; } = 64L << 20;
 
+    /// <summary>
+    /// Most memory an uploaded ELF may declare (the sum of its segments' p_memsz, zero fill included): an 88-byte
+    /// file can declare 1 GiB, which costs no memory but is hashed and proved in proportion to its size. At most
+    /// <see cref="Vm.ElfLoader.MaxImageBytes"/>.
+    /// </summary>
+    public long MaxImageMemoryBytes { get; init; } = Vm.ElfLoader.DefaultMaxImageBytes;
+
     /// <summary>Largest accepted input upload.</summary>
     public long MaxInputBytes { get; init; } = 64L << 20;
 

@@ -5,6 +5,7 @@ using Verity.Cluster.Store;
 using Verity.Crypto;
 using Verity.Stark.Air.Parameters;
 using Verity.Vm;
+using Verity.Zkvm.Proving;
 
 namespace Verity.Cluster.Broker;
 
@@ -39,7 +40,8 @@ public sealed class JobService
         if (elf.Length == 0) throw ClientErrorException.BadRequest("the image is empty (expected an RV32IM ELF executable)");
         if (elf.Length > _options.MaxImageBytes) throw ClientErrorException.TooLarge($"the image is {elf.Length} bytes; the limit is {_options.MaxImageBytes}");
         ProgramImage image;
-        try { image = ElfLoader.Load(elf.Span); }
+        try { image = ElfLoader.Load(elf.Span, _options.MaxImageMemoryBytes); }
+        catch (ElfImageTooLargeException e) { throw ClientErrorException.TooLarge($"the image is too large for this node (Broker:MaxImageMemoryBytes): {e.Message}"); }
         catch (ElfFormatException e) { throw ClientErrorException.BadRequest($"malformed ELF: {e.Message}"); }
         string imageId = image.ImageId.ToHex();
         if (expectedImageId != null && !string.Equals(expectedImageId, imageId, StringComparison.OrdinalIgnoreCase))
@@ -69,10 +71,17 @@ public sealed class JobService
         string imageId = RequireHexId(request.ImageId, "imageId");
         string inputId = RequireHexId(request.InputId, "inputId");
         int po2 = request.SegmentPo2 ?? 20;
-        if (po2 is < 4 or > 24) throw ClientErrorException.BadRequest($"segmentPo2 {po2} is outside 4..24");
+        if (!ZkvmProveOptions.IsSegmentPo2(po2)) throw ClientErrorException.BadRequest($"segmentPo2 {po2} is outside {ZkvmProveOptions.SegmentPo2Range}");
         string parameters = request.Parameters ?? "default";
-        if (!StarkParameters.Named.Any(p => p.Name == parameters))
-            throw ClientErrorException.BadRequest($"unknown parameter set '{parameters}' (known: {string.Join(", ", StarkParameters.Named.Select(p => p.Name))})");
+        var stark = StarkParameters.Named.FirstOrDefault(p => p.Name == parameters)
+            ?? throw ClientErrorException.BadRequest($"unknown parameter set '{parameters}' (known: {string.Join(", ", StarkParameters.Named.Select(p => p.Name))})");
+        // A segment size the prover refuses for security fails here, not when the job has run its execute task.
+        // Execute-only and simulated jobs make no proof, so the parameters' security does not apply to them.
+        if (!request.ExecuteOnly && request.Simulation == null)
+        {
+            try { ReceiptSecurity.EnsureSegmentSize(stark, po2); }
+            catch (InsufficientSecurityException e) { throw ClientErrorException.BadRequest($"segmentPo2 {po2}: {e.Message}"); }
+        }
         long maxCycles = request.MaxCycles ?? 1L << 32;
         if (maxCycles < 1 || maxCycles >= 1L << 38) throw ClientErrorException.BadRequest($"maxCycles {maxCycles} is outside 1..2^38-1");
         // The per-job segment cap: declared limits that allow more segments are refused; the default limit is lowered to fit.

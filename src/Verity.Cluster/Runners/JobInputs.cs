@@ -4,6 +4,7 @@ using Verity.Cluster.Protocol;
 using Verity.Crypto;
 using Verity.Stark.Air.Parameters;
 using Verity.Vm;
+using Verity.Zkvm.Proving;
 
 namespace Verity.Cluster.Runners;
 
@@ -20,8 +21,8 @@ internal static class JobInputs
     {
         CheckId(spec.ImageId, "image id");
         CheckId(spec.InputId, "input id");
-        if (spec.SegmentPo2 is < 4 or > 24)
-            throw new TaskFailedException($"job spec: segment po2 {spec.SegmentPo2} is outside 4..24", retry: false);
+        if (!ZkvmProveOptions.IsSegmentPo2(spec.SegmentPo2))
+            throw new TaskFailedException($"job spec: segment po2 {spec.SegmentPo2} is outside {ZkvmProveOptions.SegmentPo2Range}", retry: false);
         if (spec.MaxCycles is < 1 or >= 1L << 38)
             throw new TaskFailedException($"job spec: max cycles {spec.MaxCycles} is outside 1..2^38-1", retry: false);
         if (spec.Simulation is { TaskDelayMs: < 0 } sim)
@@ -47,7 +48,8 @@ internal static class JobInputs
         string key = BlobKeys.Image(spec.ImageId);
         var elf = await RequireBlobAsync(blobs, key, "the program's ELF", ct).ConfigureAwait(false);
         ProgramImage image;
-        try { image = ElfLoader.Load(elf); }
+        // The node checked its own image limit at upload; the format's bound is what is left to check here.
+        try { image = ElfLoader.Load(elf, ElfLoader.MaxImageBytes); }
         catch (ElfFormatException e) { throw new TaskFailedException($"image '{key}' is not a loadable RV32IM ELF: {e.Message}", retry: false, e); }
         if (image.ImageId.ToHex() != spec.ImageId)
             throw new TaskFailedException($"image '{key}' has image id {image.ImageId.ToHex()}, not the job's {spec.ImageId}", retry: false);

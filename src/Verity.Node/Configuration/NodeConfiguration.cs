@@ -41,6 +41,9 @@ public static class NodeConfiguration
     /// <summary>Flags that may stand alone, meaning "true".</summary>
     private static readonly HashSet<string> SwitchFlags = ["--allow-simulation"];
 
+    /// <summary>Whether <paramref name="flag"/> may stand alone, meaning "true" (<c>--allow-simulation</c>).</summary>
+    public static bool IsSwitch(string flag) => SwitchFlags.Contains(flag);
+
     /// <summary>Parses command-line arguments and loads the options (see <see cref="ParseArgs"/> and <see cref="Load"/>).</summary>
     /// <exception cref="NodeConfigurationException">Unknown flags, an unreadable file, or invalid settings.</exception>
     public static NodeOptions LoadFromArgs(IReadOnlyList<string> args, IDictionary? environment = null)
@@ -114,7 +117,9 @@ public static class NodeConfiguration
             builder.AddJsonFile(path, optional: false, reloadOnChange: false);
         }
         builder.AddInMemoryCollection(EnvironmentSettings(environment ?? Environment.GetEnvironmentVariables()));
-        if (flags != null) builder.AddInMemoryCollection(flags);
+        // A key given twice (--agents 1 --Node:Agents=2): the later one wins, as later sources beat earlier ones.
+        if (flags != null)
+            builder.AddInMemoryCollection(flags.GroupBy(f => f.Key, StringComparer.OrdinalIgnoreCase).Select(g => g.Last()));
 
         IConfigurationRoot config;
         try { config = builder.Build(); }
@@ -123,8 +128,10 @@ public static class NodeConfiguration
             // A JSON syntax error: the provider names the file and the line.
             throw new NodeConfigurationException([$"cannot read config file '{configFile}': {e.Message}"]);
         }
-        var options = Bind(config);
-        var errors = Validate(options);
+        // Every problem at once: values of the wrong type, then the checks of everything else.
+        var errors = new List<string>();
+        var options = Bind(config, errors);
+        errors.AddRange(Validate(options));
         if (errors.Count > 0) throw new NodeConfigurationException(errors);
         return options;
     }
@@ -134,23 +141,76 @@ public static class NodeConfiguration
     public static NodeOptions Bind(IConfiguration config)
     {
         var errors = new List<string>();
+        var options = Bind(config, errors);
+        if (errors.Count > 0) throw new NodeConfigurationException(errors);
+        return options;
+    }
+
+    /// <summary>Binds what binds, adding one error per setting that does not; those keep their defaults.</summary>
+    private static NodeOptions Bind(IConfiguration config, List<string> errors)
+    {
         if (config.GetSection(NodeSection).GetSection("Broker").Exists())
             errors.Add("broker settings go in the top-level section \"Broker\", not \"Node:Broker\"");
-        var node = BindSection<NodeOptions>(config, NodeSection, errors) ?? new NodeOptions();
-        var broker = BindSection<BrokerOptions>(config, BrokerSection, errors) ?? new BrokerOptions();
-        if (errors.Count > 0) throw new NodeConfigurationException(errors);
+        var node = BindSection<NodeOptions>(config, NodeSection, errors);
+        var broker = BindSection<BrokerOptions>(config, BrokerSection, errors);
         return Normalize(node with { Broker = broker });
     }
 
-    private static T? BindSection<T>(IConfiguration config, string section, List<string> errors) where T : class
+    private static T BindSection<T>(IConfiguration config, string section, List<string> errors) where T : class, new()
     {
-        try { return config.GetSection(section).Get<T>(o => o.ErrorOnUnknownConfiguration = true); }
-        catch (InvalidOperationException e)
+        var settings = config.GetSection(section);
+        try { return Get<T>(settings); }
+        catch (InvalidOperationException)
         {
-            // The binder names the key and the expected type ("Failed to convert configuration value at 'Node:Agents'").
-            errors.Add($"{section}: {e.Message}{(e.InnerException != null ? $" ({e.InnerException.Message})" : "")}");
-            return null;
+            // The binder stops at the first bad value: bind each setting alone so that every bad one is named, and
+            // bind the good ones together so that they are still checked.
+            var good = new List<KeyValuePair<string, string?>>();
+            foreach (var setting in settings.GetChildren())
+            {
+                var pairs = setting.AsEnumerable().Where(kv => kv.Value != null).ToList();
+                try
+                {
+                    Get<T>(new ConfigurationBuilder().AddInMemoryCollection(pairs).Build().GetSection(section));
+                    good.AddRange(pairs);
+                }
+                catch (InvalidOperationException e) { errors.Add(DescribeBindError(e, section, setting)); }
+            }
+            try { return Get<T>(new ConfigurationBuilder().AddInMemoryCollection(good).Build().GetSection(section)); }
+            catch (InvalidOperationException) { return new T(); }
         }
+    }
+
+    private static T Get<T>(IConfigurationSection section) where T : class, new() =>
+        section.Get<T>(o => o.ErrorOnUnknownConfiguration = true) ?? new T();
+
+    /// <summary>
+    /// The binder's message, shortened to the setting and the problem: "Node:Agents: 'abc' is not an integer",
+    /// "unknown setting 'Node:Agentz'". Messages of other shapes are kept whole, on one line.
+    /// </summary>
+    private static string DescribeBindError(InvalidOperationException e, string section, IConfigurationSection setting)
+    {
+        var convert = System.Text.RegularExpressions.Regex.Match(e.Message, @"^Failed to convert configuration value '(.*)' at '(.*)' to type '(.*)'\.$",
+            System.Text.RegularExpressions.RegexOptions.Singleline);
+        if (convert.Success)
+        {
+            string type = convert.Groups[3].Value switch
+            {
+                "System.Int32" or "System.Int64" => "an integer",
+                "System.Double" => "a number",
+                "System.Boolean" => "true or false",
+                "System.TimeSpan" => "a time span (hh:mm:ss, or d.hh:mm:ss)",
+                var t => $"a {t}",
+            };
+            return $"{convert.Groups[2].Value}: '{convert.Groups[1].Value}' is not {type}".ReplaceLineEndings(" ");
+        }
+        var unknown = System.Text.RegularExpressions.Regex.Match(e.Message, @"were not found on the instance of [\w.+]+: (.*)$");
+        if (unknown.Success)
+        {
+            var names = unknown.Groups[1].Value.Split(", ").Select(n => n.Trim('\''));
+            string parent = names.Contains(setting.Key) ? section : setting.Path;
+            return "unknown setting " + string.Join(", ", names.Select(n => $"'{parent}:{n}'"));
+        }
+        return (e.InnerException != null ? $"{e.Message} ({e.InnerException.Message})" : e.Message).ReplaceLineEndings(" ");
     }
 
     /// <summary>Expands "~/" in the data dir, makes it absolute, and lowercases the enumerated choices.</summary>
@@ -190,6 +250,15 @@ public static class NodeConfiguration
             case "sqlite": break;
             case "postgres":
                 if (string.IsNullOrWhiteSpace(o.Postgres.ConnectionString)) errors.Add("Node:Db is postgres, which needs Node:Postgres:ConnectionString");
+                else
+                {
+                    // Not echoed: it may hold a password.
+                    try { _ = new Npgsql.NpgsqlConnectionStringBuilder(o.Postgres.ConnectionString); }
+                    catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException)
+                    {
+                        errors.Add($"Node:Postgres:ConnectionString is malformed: {e.Message}");
+                    }
+                }
                 break;
             default: errors.Add($"Node:Db must be sqlite or postgres, got '{o.Db}'"); break;
         }
@@ -199,7 +268,9 @@ public static class NodeConfiguration
             case "fs": break;
             case "s3":
                 if (string.IsNullOrWhiteSpace(o.S3.Bucket)) errors.Add("Node:Blobs is s3, which needs Node:S3:Bucket");
-                if (o.S3.ServiceUrl != null) CheckUrl(errors, "Node:S3:ServiceUrl", o.S3.ServiceUrl, allowHttps: true);
+                // The S3 blob store talks to the endpoint it is given (AWS too: https://s3.<region>.amazonaws.com).
+                if (o.S3.ServiceUrl == null) errors.Add("Node:Blobs is s3, which needs Node:S3:ServiceUrl (for AWS: https://s3.<region>.amazonaws.com)");
+                else CheckUrl(errors, "Node:S3:ServiceUrl", o.S3.ServiceUrl, allowHttps: true);
                 if (string.IsNullOrWhiteSpace(o.S3.Region)) errors.Add("Node:S3:Region is empty");
                 if (string.IsNullOrEmpty(o.S3.AccessKey) != string.IsNullOrEmpty(o.S3.SecretKey))
                     errors.Add("Node:S3:AccessKey and Node:S3:SecretKey go together: set both or neither");
@@ -230,6 +301,7 @@ public static class NodeConfiguration
     private static void ValidateBroker(List<string> errors, BrokerOptions b)
     {
         CheckRange(errors, "Broker:MaxImageBytes", b.MaxImageBytes, 1, Array.MaxLength);
+        CheckRange(errors, "Broker:MaxImageMemoryBytes", b.MaxImageMemoryBytes, 1, Vm.ElfLoader.MaxImageBytes);
         CheckRange(errors, "Broker:MaxInputBytes", b.MaxInputBytes, 1, Array.MaxLength);
         CheckNonNegative(errors, "Broker:ReceiptRetention", b.ReceiptRetention);
         CheckNonNegative(errors, "Broker:JobRetention", b.JobRetention);

@@ -85,7 +85,7 @@ public sealed record PostgresSettings
 /// <summary>S3-compatible object storage settings (section "Node:S3").</summary>
 public sealed record S3Settings
 {
-    /// <summary>Endpoint of an S3-compatible service (MinIO, R2, ...); null = AWS S3 in <see cref="Region"/>.</summary>
+    /// <summary>Endpoint of the S3-compatible service (MinIO, R2, AWS: https://s3.&lt;region&gt;.amazonaws.com); required with blobs "s3".</summary>
     public string? ServiceUrl { get; init; }
     public string? Bucket { get; init; }
     public string Region { get; init; } = "us-east-1";

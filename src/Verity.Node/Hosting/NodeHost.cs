@@ -161,6 +161,8 @@ public static class NodeHost
         logging.SetMinimumLevel(LogLevel.Information);
         // Kestrel and routing log every request at Information; the pipeline logs the ones worth reading.
         logging.AddFilter("Microsoft", LogLevel.Warning);
+        // A failed start is thrown to the caller, which reports it; the host would also log it with its stack trace.
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         if (log != null) logging.AddProvider(new ActionLoggerProvider(log));
         else logging.AddSimpleConsole(console =>
         {

@@ -85,7 +85,8 @@ public static class ReceiptSecurity
     public static ReceiptSecurityReport Estimate(StarkParameters parameters, int segmentPo2, int segments, ProgramImage? image = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (segmentPo2 is < 4 or > 24) throw new ArgumentOutOfRangeException(nameof(segmentPo2), segmentPo2, "segment po2 must be in 4..24");
+        if (!ZkvmProveOptions.IsSegmentPo2(segmentPo2))
+            throw new ArgumentOutOfRangeException(nameof(segmentPo2), segmentPo2, $"segment po2 must be in {ZkvmProveOptions.SegmentPo2Range}");
         if (segments < 1) throw new ArgumentOutOfRangeException(nameof(segments), segments, "a receipt has at least one segment");
         var circuit = new SegmentCircuit(new ProgramRom(image ?? PlaceholderImage.Value));
         return Estimate(circuit, parameters, segmentPo2, segments, romKnown: image != null);
@@ -116,6 +117,32 @@ public static class ReceiptSecurity
         EnsureSegmentSize(new SegmentCircuit(new ProgramRom(image)), options);
     }
 
+    /// <summary>
+    /// Refuses (throws <see cref="InsufficientSecurityException"/>) a segment size that no program can prove with
+    /// <paramref name="parameters"/> at <paramref name="minimumProvableBits"/> (default: the default verifier's
+    /// minimum): the check of <see cref="EnsureProvable"/> with the smallest program ROM, which every real program's
+    /// check includes. Needs no image, so a job can be refused when it is submitted rather than when it executes.
+    /// </summary>
+    public static void EnsureSegmentSize(StarkParameters parameters, int segmentPo2, double minimumProvableBits = double.NaN)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (!ZkvmProveOptions.IsSegmentPo2(segmentPo2))
+            throw new ArgumentOutOfRangeException(nameof(segmentPo2), segmentPo2, $"segment po2 must be in {ZkvmProveOptions.SegmentPo2Range}");
+        var options = new ZkvmProveOptions { Parameters = parameters, SegmentPo2 = segmentPo2 };
+        if (!double.IsNaN(minimumProvableBits)) options = options with { MinimumProvableBits = minimumProvableBits };
+        if (Unchecked(options)) return;
+        // The answer depends only on (parameters, po2, minimum); the models take milliseconds, so keep them.
+        var key = (parameters.Name, segmentPo2, options.MinimumProvableBits);
+        var refusal = SegmentSizeRefusals.GetOrAdd(key, _ =>
+        {
+            try { EnsureSegmentSize(PlaceholderCircuit.Value, options); return null; }
+            catch (InsufficientSecurityException e) { return e; }
+        });
+        if (refusal is { } r) throw new InsufficientSecurityException(r.Message, r.SegmentPo2, r.ProvableBits, r.MinimumBits);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, int, double), InsufficientSecurityException?> SegmentSizeRefusals = new();
+
     // ---------------------------------------------------------------------------------------------
     // The prover's checks
     // ---------------------------------------------------------------------------------------------
@@ -131,7 +158,7 @@ public static class ReceiptSecurity
         if (segment.ProvableBits >= options.MinimumProvableBits) return;
 
         int? fits = null;
-        for (int po2 = options.SegmentPo2 - 1; po2 >= 4 && fits is null; po2--)
+        for (int po2 = options.SegmentPo2 - 1; po2 >= ZkvmProveOptions.MinSegmentPo2 && fits is null; po2--)
             if (SegmentModel(circuit, p, po2, romKnown: true).ProvableBits >= options.MinimumProvableBits) fits = po2;
         string hint = fits is { } f
             ? $"use po2 {f} or less, or a stronger parameter set"
@@ -263,4 +290,7 @@ public static class ReceiptSecurity
     /// <summary>A one-instruction program: the segment AIR without a program (its ROM height is then modelled as a range).</summary>
     private static readonly Lazy<ProgramImage> PlaceholderImage = new(() =>
         new ProgramImage(0x10000, [new ImageSegment(0x10000, 4, [0x73, 0, 0, 0], readable: true, writable: false, executable: true)]));
+
+    /// <summary>The segment AIR of <see cref="PlaceholderImage"/>: the smallest ROM any program has.</summary>
+    private static readonly Lazy<SegmentCircuit> PlaceholderCircuit = new(() => new SegmentCircuit(new ProgramRom(PlaceholderImage.Value)));
 }

@@ -7,7 +7,20 @@ namespace Verity.Zkvm.Proving;
 /// <summary>How to prove a run.</summary>
 public sealed record ZkvmProveOptions
 {
-    /// <summary>Segments hold at most 2^SegmentPo2 cycles (4..24).</summary>
+    /// <summary>
+    /// The segment sizes the zkVM proves: 2^4..2^24 cycles. Every entry point (the CLI's commands, the REST API,
+    /// the cluster's job checks) takes its po2 range from here. Some parameter sets refuse the largest sizes for
+    /// security (<see cref="ReceiptSecurity.EnsureSegmentSize(StarkParameters, int, double)"/>).
+    /// </summary>
+    public const int MinSegmentPo2 = 4, MaxSegmentPo2 = 24;
+
+    /// <summary>"4..24", for messages.</summary>
+    public static readonly string SegmentPo2Range = $"{MinSegmentPo2}..{MaxSegmentPo2}";
+
+    /// <summary>Whether <paramref name="po2"/> is in <see cref="MinSegmentPo2"/>..<see cref="MaxSegmentPo2"/>.</summary>
+    public static bool IsSegmentPo2(int po2) => po2 is >= MinSegmentPo2 and <= MaxSegmentPo2;
+
+    /// <summary>Segments hold at most 2^SegmentPo2 cycles (<see cref="MinSegmentPo2"/>..<see cref="MaxSegmentPo2"/>).</summary>
     public int SegmentPo2 { get; init; } = 20;
     public StarkParameters Parameters { get; init; } = StarkParameters.Default;
     public long MaxCycles { get; init; } = 1L << 32;
