@@ -37,7 +37,7 @@ internal static class SoakCommand
         var lockSeconds = new Option<double>("--lock-seconds") { Description = "how long db-lock holds BEGIN IMMEDIATE on node.db", DefaultValueFactory = _ => 15 };
         var heartbeat = new Option<double>("--heartbeat-timeout") { Description = "the node's heartbeat timeout in seconds (a dead agent's task is requeued after it)", DefaultValueFactory = _ => 10 };
         var timeout = new Option<double>("--timeout") { Description = "seconds per store before jobs that have not ended count as lost", DefaultValueFactory = _ => 1200 };
-        var workDir = new Option<string?>("--work-dir") { Description = "where to keep data dirs and logs (default: a new temporary folder, deleted when every store passed)" };
+        var workDir = new Option<string?>("--work-dir") { Description = "where to keep data dirs and logs (default: a new temporary folder, deleted when every store passed without findings)" };
         var keep = new Option<bool>("--keep") { Description = "keep the work dir even when every store passed" };
         var json = new Option<bool>("--json") { Description = "print one JSON object (progress lines go to stderr)" };
 
@@ -87,8 +87,9 @@ internal static class SoakCommand
         var runs = new List<StoreReport>();
         foreach (var store in settings.Stores)
             runs.Add(await SoakRun.RunAsync(settings, store, Path.Combine(root, store), line => log($"{DateTime.Now:HH:mm:ss} {line}"), ct).ConfigureAwait(false));
-        bool passed = runs.All(r => r.Passed);
-        if (passed && !settings.Keep && settings.WorkDir == null)
+        // The logs are what explains a failure or a finding: kept then.
+        bool clean = runs.All(r => r.Passed && r.Findings.Count == 0);
+        if (clean && !settings.Keep && settings.WorkDir == null)
         {
             try
             {
@@ -134,13 +135,14 @@ internal static class SoakCommand
         Row("submit retries", r => r.SubmitRetries.ToString(CultureInfo.InvariantCulture));
         Row("wall time", r => $"{r.WallSeconds:F1} s");
         Row("health at the end", r => r.FinalHealth.Length > 60 ? r.FinalHealth[..60] + "…" : r.FinalHealth);
-        Row("agents live at the end", r => r.FinalAgentsLive?.ToString(CultureInfo.InvariantCulture) ?? "?");
+        Row("agents live at the end", r => $"{r.FinalAgentsLive?.ToString(CultureInfo.InvariantCulture) ?? "?"} of {r.ExpectedAgentsLive}");
         Row("result", r => r.Passed ? "PASS" : "FAIL");
         AnsiConsole.MarkupLine(Markup.Escape($"{report.Machine}; seed {report.Seed}; {(report.Simulated ? "simulated" : "real")} jobs, po2 {report.Po2}, parameters '{report.Parameters}'; {report.EmbeddedAgents} embedded + {report.RemoteAgents} remote agent(s)"));
         AnsiConsole.Write(t);
         foreach (var run in report.Runs)
         {
             foreach (var p in run.Problems) Console.WriteLine($"{run.Store}: job #{p.Index} {p.JobId ?? "(not created)"}: {p.Kind}: {p.Detail}");
+            foreach (var f in run.Findings) Console.WriteLine($"{run.Store}: finding: {f}");
             if (run.Logs != null) Console.WriteLine($"{run.Store}: logs in {run.Logs}");
         }
     }

@@ -30,7 +30,11 @@ internal sealed record StoreReport
     public required string FinalHealth { get; init; }
     /// <summary>verity_agents_live at the end (embedded and remote agents heard from recently), when /metrics answered.</summary>
     public required long? FinalAgentsLive { get; init; }
+    /// <summary>Agent workers that should be live at the end: the node's embedded ones and one per remote agent.</summary>
+    public required int ExpectedAgentsLive { get; init; }
     public required IReadOnlyList<JobProblem> Problems { get; init; }
+    /// <summary>What the soak saw that does not decide passing but tells of a defect: /health not 200, agents gone quiet, crashes.</summary>
+    public required IReadOnlyList<string> Findings { get; init; }
     /// <summary>Logs of the node, agents and PostgreSQL (kept when the run did not pass or with --keep).</summary>
     public required string? Logs { get; init; }
 

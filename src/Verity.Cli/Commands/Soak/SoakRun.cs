@@ -147,6 +147,14 @@ internal sealed partial class SoakRun : IAsyncDisposable
             else problems.Add(new JobProblem(job.Index, job.JobId, "receipt", why));
         }
         var (health, agentsLive) = await EndStateAsync(ct).ConfigureAwait(false);
+        // Not part of passing (the jobs are), but a node that cannot make progress any more is what an operator must see.
+        var findings = new List<string>();
+        int expectedAgents = _settings.EmbeddedAgents + _settings.RemoteAgents;
+        if (!health.StartsWith("200", StringComparison.Ordinal)) findings.Add($"/health after the run: {health}");
+        if (agentsLive is { } live && live < expectedAgents)
+            findings.Add($"only {live} of {expectedAgents} agent worker(s) were heard from in the last {_settings.HeartbeatTimeout.TotalSeconds:0} s after the run (an agent that died inside the node?)");
+        if (agentsLive is null) findings.Add("/metrics did not answer with verity_agents_live after the run");
+        foreach (var (what, n) in _unexpected.Where(u => u.Value > 0)) findings.Add($"{n} {what} process(es) exited without being killed (see the logs)");
         return new StoreReport
         {
             Store = _store,
@@ -164,7 +172,9 @@ internal sealed partial class SoakRun : IAsyncDisposable
             WallSeconds = Math.Round(wall.Elapsed.TotalSeconds, 1),
             FinalHealth = health,
             FinalAgentsLive = agentsLive,
+            ExpectedAgentsLive = expectedAgents,
             Problems = problems,
+            Findings = findings,
             Logs = LogDir,
         };
     }
@@ -366,6 +376,8 @@ internal sealed partial class SoakRun : IAsyncDisposable
             ["Node:ApiKeys:0"] = _apiKey,
             ["Node:AgentToken"] = _agentToken,
             ["Broker:AllowSimulation"] = _settings.Simulated ? "true" : "false",
+            // verity_agents_live then counts the agents heard from within one heartbeat timeout: dead ones drop out.
+            ["Broker:LiveAgentWindow"] = _settings.HeartbeatTimeout.ToString("c", CultureInfo.InvariantCulture),
         };
         foreach (var type in TaskTypes.All)
             settings[$"Broker:Policies:{type}:HeartbeatTimeout"] = _settings.HeartbeatTimeout.ToString("c", CultureInfo.InvariantCulture);
@@ -405,6 +417,8 @@ internal sealed partial class SoakRun : IAsyncDisposable
     private async Task<(string Health, long? AgentsLive)> EndStateAsync(CancellationToken ct)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        // Agents killed by the soak drop out of verity_agents_live one live window after they were last heard from.
+        await Task.Delay(_settings.HeartbeatTimeout + TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
         string health;
         try
         {
