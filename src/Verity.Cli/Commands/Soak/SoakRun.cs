@@ -41,6 +41,8 @@ internal sealed partial class SoakRun : IAsyncDisposable
     private NodeClient? _client;
     private int _agentSerial;
     private int _submitRetries;
+    // Why the node is down for good (it did not restart), or null.
+    private volatile string? _nodeGone;
 
     private static readonly Digest GuestImageId = DemoCommand.EmbeddedGuest().ImageId;
 
@@ -94,18 +96,18 @@ internal sealed partial class SoakRun : IAsyncDisposable
         {
             // Jobs in plan.Count + 1 batches, a fault after each batch but the last: faults land while jobs run.
             int batches = plan.Count + 1, next = 0;
-            for (int b = 0; b < batches; b++)
+            for (int b = 0; b < batches && _nodeGone == null; b++)
             {
                 int end = (int)((long)jobs.Count * (b + 1) / batches);
-                for (; next < end; next++) await SubmitAsync(jobs[next], deadline, ct).ConfigureAwait(false);
-                if (b < plan.Count)
+                for (; next < end && _nodeGone == null; next++) await SubmitAsync(jobs[next], deadline, ct).ConfigureAwait(false);
+                if (b < plan.Count && _nodeGone == null)
                 {
                     await Task.Delay(plan[b].After, ct).ConfigureAwait(false);
                     await InjectAsync(plan[b], ct).ConfigureAwait(false);
                 }
             }
             _log($"{_store}: all jobs submitted and faults injected; waiting for the jobs to end (until {_settings.Timeout.TotalMinutes:0.#} min after the start)");
-            while (!jobs.All(j => j.Ended) && DateTime.UtcNow < deadline) await Task.Delay(PollInterval, ct).ConfigureAwait(false);
+            while (!jobs.All(j => j.Ended) && DateTime.UtcNow < deadline && _nodeGone == null) await Task.Delay(PollInterval, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -132,7 +134,8 @@ internal sealed partial class SoakRun : IAsyncDisposable
                 lost++;
                 problems.Add(new JobProblem(job.Index, job.JobId, "lost", job.Unknown
                     ? "the node answered 404: it no longer knows the job"
-                    : s == null ? "never seen" : $"still {s.State.Name()} at the timeout ({Progress(s)})"));
+                    : job.JobId == null ? "never submitted: " + _nodeGone
+                    : s == null ? "never seen" : $"still {s.State.Name()} when the soak ended ({Progress(s)})" + (_nodeGone != null ? "; " + _nodeGone : "")));
                 continue;
             }
             if (s.State != JobState.Succeeded)
@@ -150,6 +153,7 @@ internal sealed partial class SoakRun : IAsyncDisposable
         // Not part of passing (the jobs are), but a node that cannot make progress any more is what an operator must see.
         var findings = new List<string>();
         int expectedAgents = _settings.EmbeddedAgents + _settings.RemoteAgents;
+        if (_nodeGone != null) findings.Add(_nodeGone);
         if (!health.StartsWith("200", StringComparison.Ordinal)) findings.Add($"/health after the run: {health}");
         if (agentsLive is { } live && live < expectedAgents)
             findings.Add($"only {live} of {expectedAgents} agent worker(s) were heard from in the last {_settings.HeartbeatTimeout.TotalSeconds:0} s after the run (an agent that died inside the node?)");
@@ -253,12 +257,12 @@ internal sealed partial class SoakRun : IAsyncDisposable
         await _topology.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (_node is { ExitedOnItsOwn: true } node)
+            if (_nodeGone == null && _node is { ExitedOnItsOwn: true } node)
             {
                 _unexpected["node"]++;
                 _log($"{_store}: the node exited on its own (code {node.ExitCode}); restarting it");
                 node.Dispose();
-                await StartNodeAsync(ct).ConfigureAwait(false);
+                await RestartNodeAsync(ct).ConfigureAwait(false);
             }
             for (int i = 0; i < _agents.Count; i++)
             {
@@ -292,11 +296,12 @@ internal sealed partial class SoakRun : IAsyncDisposable
                 await _topology.WaitAsync(ct).ConfigureAwait(false);
                 try
                 {
-                    _node!.KillHard();
+                    if (_node == null) return; // gone for good (a failed restart): nothing to kill
+                    _node.KillHard();
                     _node.Dispose();
                     // Down for a moment, as a real crash and restart by a supervisor would be.
                     await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(0, 2000)), ct).ConfigureAwait(false);
-                    await StartNodeAsync(ct).ConfigureAwait(false);
+                    await RestartNodeAsync(ct).ConfigureAwait(false);
                 }
                 finally { _topology.Release(); }
                 break;
@@ -332,6 +337,21 @@ internal sealed partial class SoakRun : IAsyncDisposable
             await using var rollback = connection.CreateCommand();
             rollback.CommandText = "ROLLBACK";
             await rollback.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Starts the node again after a kill or a crash. A node that will not come back (a corrupt database, say) is the
+    /// soak's finding, not its failure: the run stops injecting and its unfinished jobs are counted as lost.
+    /// </summary>
+    private async Task RestartNodeAsync(CancellationToken ct)
+    {
+        try { await StartNodeAsync(ct).ConfigureAwait(false); }
+        catch (CliFailureException e)
+        {
+            _node = null;
+            _nodeGone = $"the node did not come back after a restart: {e.Message}";
+            _log($"{_store}: {_nodeGone}");
         }
     }
 
