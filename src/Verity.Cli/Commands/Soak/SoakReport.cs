@@ -25,6 +25,7 @@ internal sealed record StoreReport
     public required IReadOnlyDictionary<string, int> UnexpectedExits { get; init; }
     /// <summary>Job creations retried after an error (the first attempt may or may not have created a job).</summary>
     public required int SubmitRetries { get; init; }
+    /// <summary>From the start (PostgreSQL and the node included) until every job ended or the timeout; not the receipt checks after.</summary>
     public required double WallSeconds { get; init; }
     /// <summary>The node's /health answer after the jobs ended ("200 ok", "503 …", or why it gave none).</summary>
     public required string FinalHealth { get; init; }

@@ -90,6 +90,7 @@ internal sealed partial class SoakRun : IAsyncDisposable
             : [];
         _log($"{_store}: {jobs.Count} job(s), {plan.Count} fault(s): {string.Join(", ", plan.Select(f => f.Kind.Name() + (f.Variant.Length > 0 ? $" ({f.Variant})" : "")))}");
 
+        var jobsWall = TimeSpan.Zero;
         using var stopPolling = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var poller = PollAsync(jobs, stopPolling.Token);
         try
@@ -108,6 +109,7 @@ internal sealed partial class SoakRun : IAsyncDisposable
             }
             _log($"{_store}: all jobs submitted and faults injected; waiting for the jobs to end (until {_settings.Timeout.TotalMinutes:0.#} min after the start)");
             while (!jobs.All(j => j.Ended) && DateTime.UtcNow < deadline && _nodeGone == null) await Task.Delay(PollInterval, ct).ConfigureAwait(false);
+            jobsWall = wall.Elapsed;
         }
         finally
         {
@@ -173,7 +175,7 @@ internal sealed partial class SoakRun : IAsyncDisposable
             Faults = new Dictionary<string, int>(_faults),
             UnexpectedExits = new Dictionary<string, int>(_unexpected),
             SubmitRetries = _submitRetries,
-            WallSeconds = Math.Round(wall.Elapsed.TotalSeconds, 1),
+            WallSeconds = Math.Round(jobsWall.TotalSeconds, 1),
             FinalHealth = health,
             FinalAgentsLive = agentsLive,
             ExpectedAgentsLive = expectedAgents,
