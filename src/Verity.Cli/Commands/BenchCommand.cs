@@ -26,6 +26,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(CreateExecute());
         bench.Subcommands.Add(BenchProveCommand.Create());
         bench.Subcommands.Add(ClaimsBenchCommand.Create());
+        bench.Subcommands.Add(Soak.SoakCommand.Create());
         ClusterBenchCommand.AddTo(bench);
         return bench;
     }

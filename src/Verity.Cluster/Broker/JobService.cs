@@ -217,5 +217,7 @@ public sealed class JobService
             Failed = c.Count(TaskState.Failed),
             Cancelled = c.Count(TaskState.Cancelled),
         }),
+        TaskRuns = counts.Sum(c => c.Runs),
+        ExtraTaskRuns = counts.Sum(c => c.Reruns),
     };
 }

@@ -62,6 +62,10 @@ public sealed record TaskCounts(TaskType Type, IReadOnlyDictionary<TaskState, in
 {
     public int Total => ByState.Values.Sum();
     public int Count(TaskState s) => ByState.TryGetValue(s, out int n) ? n : 0;
+    /// <summary>Times the type's tasks were leased (attempts), summed.</summary>
+    public int Runs { get; init; }
+    /// <summary>Attempts beyond each task's first (re-runs after a failure, an expired lease or a crash), summed.</summary>
+    public int Reruns { get; init; }
 }
 
 /// <summary>Outcome of a heartbeat.</summary>

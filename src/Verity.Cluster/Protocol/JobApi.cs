@@ -76,4 +76,8 @@ public sealed record JobStatusView
     /// <summary>True once the job's blobs (receipt included) were deleted by the lifecycle.</summary>
     public bool Expired { get; init; }
     public required IReadOnlyDictionary<string, TaskProgress> Tasks { get; init; }
+    /// <summary>Times the job's tasks were leased to agents (attempts, as the store counts them), all types together.</summary>
+    public int TaskRuns { get; init; }
+    /// <summary>Attempts beyond each task's first: work re-run after failures, expired leases or crashes (0 on a clean run).</summary>
+    public int ExtraTaskRuns { get; init; }
 }

@@ -33,7 +33,9 @@ internal static class CommonSql
     public const string FailTask = "UPDATE tasks SET state = 4, last_error = @Error, lease_expires_ms = NULL WHERE task_id = @TaskId";
 
     public const string TaskCounts = """
-        SELECT type AS Type, state AS State, COUNT(*) AS N FROM tasks WHERE job_seq = @JobSeq GROUP BY type, state
+        SELECT type AS Type, state AS State, COUNT(*) AS N, SUM(attempts) AS Runs,
+            SUM(CASE WHEN attempts > 1 THEN attempts - 1 ELSE 0 END) AS Reruns
+        FROM tasks WHERE job_seq = @JobSeq GROUP BY type, state
         """;
 
     public const string ExpiredRunningJobs = $"""

@@ -12,13 +12,21 @@ internal static class StoreCounts
         public int Type { get; set; }
         public int State { get; set; }
         public long N { get; set; }
+        /// <summary>Attempts (claims) summed over the group's tasks; 0 where the query does not select it.</summary>
+        public long Runs { get; set; }
+        /// <summary>Attempts beyond each task's first, summed over the group.</summary>
+        public long Reruns { get; set; }
     }
 
     public static IReadOnlyList<TaskCounts> PerType(IEnumerable<Row> rows)
     {
         var list = rows.ToList();
         return TaskTypes.All.Select(type => new TaskCounts(type, TaskStateNames.All.ToDictionary(
-            s => s, s => (int)list.Where(r => r.Type == (int)type && r.State == (int)s).Sum(r => r.N)))).ToList();
+            s => s, s => (int)list.Where(r => r.Type == (int)type && r.State == (int)s).Sum(r => r.N)))
+        {
+            Runs = (int)list.Where(r => r.Type == (int)type).Sum(r => r.Runs),
+            Reruns = (int)list.Where(r => r.Type == (int)type).Sum(r => r.Reruns),
+        }).ToList();
     }
 
     public static StoreStats Stats(IEnumerable<Row> jobRows, IEnumerable<Row> taskRows)

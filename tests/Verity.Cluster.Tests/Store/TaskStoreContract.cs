@@ -733,6 +733,22 @@ public abstract class TaskStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TaskCounts_SumEachTypesRuns_AndTheRunsBeyondEachTasksFirst()
+    {
+        string job = await NewJobAsync([Prove(0), Prove(1)]);
+        var first = await ClaimOneAsync(T0, TaskType.Prove); // prove 0, attempt 1
+        Assert.Equal(ReportOutcome.Accepted, await Store.FailAsync(first.Lease, "out of memory", retry: true, T0));
+        var again = await ClaimOneAsync(At(10), TaskType.Prove);
+        Assert.Equal((0, 2), (again.Index, again.Attempt));
+        var other = await ClaimOneAsync(At(10), TaskType.Prove);
+        Assert.Equal((1, 1), (other.Index, other.Attempt));
+        var counts = await Store.GetTaskCountsAsync(job);
+        var prove = counts.Single(c => c.Type == TaskType.Prove);
+        Assert.Equal((3, 1), (prove.Runs, prove.Reruns));
+        Assert.All(counts.Where(c => c.Type != TaskType.Prove), c => Assert.Equal((0, 0), (c.Runs, c.Reruns)));
+    }
+
+    [Fact]
     public async Task Fail_FromAStaleLeaseOrForATaskNotRunning_IsIgnored()
     {
         string job = await NewJobAsync([Prove(0)]);
