@@ -23,7 +23,7 @@ internal sealed class RateLimitedLog(Action<string>? log, TimeSpan interval)
         lock (_lock)
         {
             _failures++;
-            if (reason == _lastReason && now - _lastLoggedAt < (long)Interval.TotalMilliseconds)
+            if (reason == _lastReason && _lastLoggedAt != long.MinValue && now - _lastLoggedAt < (long)Interval.TotalMilliseconds)
             {
                 _suppressed++;
             }

@@ -114,7 +114,8 @@ public sealed class NodeHealth : IAgentMonitor
         try
         {
             long now = Environment.TickCount64;
-            if (now - Interlocked.Read(ref _lastProbeMs) < (long)ProbeInterval.TotalMilliseconds) return false;
+            long last = Interlocked.Read(ref _lastProbeMs);
+            if (last != long.MinValue && now - last < (long)ProbeInterval.TotalMilliseconds) return false;
             Interlocked.Exchange(ref _lastProbeMs, now);
             byte[] data = new byte[ProbeBytes];
             string file = Path.Combine(_dataDir, ".health-probe");
