@@ -27,6 +27,7 @@ public sealed class NodeResilienceTests
         await using var node = await TestNode.StartAsync(o => o with { Agents = 1, SqliteBusyTimeout = TimeSpan.FromSeconds(1) }, runner);
         string[] jobs = [await node.CreateJobAsync(), await node.CreateJobAsync(), await node.CreateJobAsync()];
         await runner.ProveStarted.Task.WaitAsync(Guard);
+        string imageId = await node.UploadImageAsync(), inputId = await node.UploadInputAsync();
 
         // Another process takes node.db's write lock and keeps it past the busy timeout.
         await using (var locker = new SqliteConnection($"Data Source={node.Node.Options.SqlitePath};Pooling=False"))
@@ -40,6 +41,15 @@ public sealed class NodeResilienceTests
             Assert.Contains(HealthProblem.Store, Problems(body));
             Assert.Contains("database is locked", body.GetProperty("error").GetString());
             Assert.DoesNotContain(node.DataDir, body.GetRawText());
+            // A client's job meets the lock too: 503, to be retried, naming no path.
+            using (var refused = await node.SendAsync(HttpMethod.Post, "/v1/jobs",
+                TestNode.Json(ClusterJson.Serialize(new CreateJobRequest { ImageId = imageId, InputId = inputId, SegmentPo2 = 10 }))))
+            {
+                string text = await refused.Content.ReadAsStringAsync();
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+                Assert.Contains("the task store is unavailable", text);
+                Assert.DoesNotContain(node.DataDir, text);
+            }
             // The embedded agent met the lock too (before, this ended its worker for good).
             await UntilAsync(() => node.Log.Any(l => l.Contains("node/0:", StringComparison.Ordinal) && l.Contains("database is locked", StringComparison.Ordinal)),
                 "the embedded agent to log the locked database");
