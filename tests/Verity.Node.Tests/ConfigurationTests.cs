@@ -105,6 +105,8 @@ public sealed class ConfigurationTests : IDisposable
         { "Node:DataDir", " ", "Node:DataDir is empty" },
         { "Node:MaxAgentBlobBytes", "0", "Node:MaxAgentBlobBytes must be in 1.." },
         { "Node:SlowRequestThreshold", "00:00:00", "Node:SlowRequestThreshold must be positive" },
+        { "Node:SqliteBusyTimeout", "00:00:00", "Node:SqliteBusyTimeout must be positive" },
+        { "Node:SqliteBusyTimeout", "02:00:00", "Node:SqliteBusyTimeout 02:00:00 is more than an hour" },
         { "Broker:MaxImageBytes", "0", "Broker:MaxImageBytes must be in 1.." },
         { "Broker:MaxInputBytes", "-5", "Broker:MaxInputBytes must be in 1.." },
         { "Broker:LeaseCheckInterval", "00:00:00", "Broker:LeaseCheckInterval must be positive" },

@@ -89,7 +89,7 @@ internal sealed class TestNode : IAsyncDisposable
     }
 
     /// <summary>The store under test: the in-memory double for now (swap in the SQLite store here).</summary>
-    public static ObservedTaskStore CreateStore(NodeOptions options) => new(new SqliteTaskStore(options.SqlitePath, options.Broker.Policies));
+    public static ObservedTaskStore CreateStore(NodeOptions options) => new(new SqliteTaskStore(options.SqlitePath, options.Broker.Policies, options.SqliteBusyTimeout));
 
     public async ValueTask DisposeAsync()
     {

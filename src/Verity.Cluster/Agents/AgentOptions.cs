@@ -20,6 +20,12 @@ public sealed record AgentOptions
     /// <summary>How often a running task is heartbeated (well under the lease's heartbeat timeout).</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Longest wait between retries while the node cannot be reached.</summary>
+    /// <summary>
+    /// Longest wait between retries of a failed call (node unreachable, store failing). Keep it well under the lease's
+    /// heartbeat timeout: a worker holding a finished result heartbeats once per retry.
+    /// </summary>
     public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A failure repeating for the same reason is logged at most once per this interval.</summary>
+    public TimeSpan FailureLogInterval { get; init; } = TimeSpan.FromSeconds(30);
 }

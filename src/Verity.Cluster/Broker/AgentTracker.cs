@@ -36,6 +36,16 @@ public sealed class AgentTracker
         PruneIfDue(ticks);
     }
 
+    /// <summary>
+    /// Forgets <paramref name="agentId"/> at once: an agent known to have stopped (an embedded worker that ended) is
+    /// not live, however recently it was heard from.
+    /// </summary>
+    public void Forget(string agentId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(agentId);
+        _lastSeen.TryRemove(agentId, out _);
+    }
+
     /// <summary>Agents seen within <see cref="Window"/> before <paramref name="now"/>.</summary>
     public int LiveCount(DateTimeOffset now) => LiveCount(now, Window);
 

@@ -3,10 +3,11 @@ namespace Verity.Cluster.Broker;
 /// <summary>
 /// The broker's background loops: requeue expired leases every <see cref="BrokerOptions.LeaseCheckInterval"/> and run
 /// the job lifecycle (expiry, blob cleanup, then deletion of old rows in bounded batches) every
-/// <see cref="BrokerOptions.CleanupInterval"/>. Safe to run on every node replica: each pass
-/// is a store transaction.
+/// <see cref="BrokerOptions.CleanupInterval"/>. Safe to run on every node replica: each pass is a store transaction.
+/// <paramref name="passEnded"/> hears how each pass went (null: it succeeded), so the node's health check knows whether
+/// the store takes writes.
 /// </summary>
-public sealed class BrokerMaintenance(ProvingBroker broker, JobLifecycle lifecycle, Action<string>? log = null)
+public sealed class BrokerMaintenance(ProvingBroker broker, JobLifecycle lifecycle, Action<string>? log = null, Action<Exception?>? passEnded = null)
 {
     public async Task RunAsync(CancellationToken ct)
     {
@@ -27,12 +28,14 @@ public sealed class BrokerMaintenance(ProvingBroker broker, JobLifecycle lifecyc
                     if (rows > 0) log?.Invoke($"deleted the rows of {rows} job(s) ended more than {options.RowRetention} ago");
                     nextCleanup = DateTime.UtcNow + options.CleanupInterval;
                 }
+                passEnded?.Invoke(null);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { break; }
             catch (Exception e)
             {
                 // A store outage must not kill the loop; it retries on the next tick.
                 log?.Invoke($"maintenance pass failed: {e.Message}");
+                passEnded?.Invoke(e);
             }
             try { await Task.Delay(options.LeaseCheckInterval, ct).ConfigureAwait(false); }
             catch (OperationCanceledException) { break; }

@@ -1,30 +1,24 @@
-using Verity.Cluster.Store;
+using Verity.Node.Hosting;
 
 namespace Verity.Node.Api;
 
-/// <summary>GET /health (no auth): 200 <c>{"status":"ok"}</c> when the task store answers within 5 s, 503 otherwise.</summary>
+/// <summary>
+/// GET /health (no auth): 200 <c>{"status":"ok","schemaVersion":n}</c> while the node can make progress; 503
+/// <c>{"status":"unavailable","error":"…","problems":["store","disk_full","agents"]}</c> while it cannot — the store
+/// does not answer or its writes fail, the disk is full, or no embedded agent runs (<see cref="NodeHealth"/>).
+/// </summary>
 internal static class HealthEndpoint
 {
-    private static readonly TimeSpan StoreTimeout = TimeSpan.FromSeconds(5);
-
     public static void Map(IEndpointRouteBuilder app) => app.MapGet("/health", CheckAsync);
 
-    private static async Task<IResult> CheckAsync(HttpContext http, ITaskStore store)
+    private static async Task<IResult> CheckAsync(HttpContext http, NodeHealth health)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        timeout.CancelAfter(StoreTimeout);
-        try
-        {
-            int version = await store.SchemaVersionAsync(timeout.Token).ConfigureAwait(false);
-            return ApiResults.Json(new HealthStatus("ok", version, null));
-        }
-        catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
-        {
-            string why = timeout.IsCancellationRequested ? $"the task store did not answer within {StoreTimeout.TotalSeconds:0} s" : $"the task store failed: {e.Message}";
-            return ApiResults.Json(new HealthStatus("unavailable", null, why), StatusCodes.Status503ServiceUnavailable);
-        }
+        var report = await health.CheckAsync(http.RequestAborted).ConfigureAwait(false);
+        if (report.Healthy) return ApiResults.Json(new HealthStatus("ok", report.SchemaVersion, null, null));
+        return ApiResults.Json(new HealthStatus("unavailable", report.SchemaVersion,
+            string.Join("; ", report.Problems.Select(p => p.Reason)), [.. report.Problems.Select(p => p.Kind)]), StatusCodes.Status503ServiceUnavailable);
     }
 
     /// <summary>The /health answer.</summary>
-    internal sealed record HealthStatus(string Status, int? SchemaVersion, string? Error);
+    internal sealed record HealthStatus(string Status, int? SchemaVersion, string? Error, IReadOnlyList<string>? Problems);
 }

@@ -294,6 +294,8 @@ public static class NodeConfiguration
 
         CheckRange(errors, "Node:MaxAgentBlobBytes", o.MaxAgentBlobBytes, 1, Array.MaxLength);
         CheckPositive(errors, "Node:SlowRequestThreshold", o.SlowRequestThreshold);
+        CheckPositive(errors, "Node:SqliteBusyTimeout", o.SqliteBusyTimeout);
+        if (o.SqliteBusyTimeout > TimeSpan.FromHours(1)) errors.Add($"Node:SqliteBusyTimeout {o.SqliteBusyTimeout} is more than an hour");
         ValidateBroker(errors, o.Broker);
         return errors;
     }

@@ -17,6 +17,9 @@ public sealed record NodeOptions
 
     public PostgresSettings Postgres { get; init; } = new();
 
+    /// <summary>How long a SQLite write waits for another process's lock on node.db before it fails.</summary>
+    public TimeSpan SqliteBusyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The blob store: "fs" (files under <see cref="DataDir"/>, the default) or "s3".</summary>
     public string Blobs { get; init; } = "fs";
 

@@ -31,7 +31,7 @@ public static class DefaultComponents
     {
         "postgres" => new PostgresTaskStore(o.Postgres.ConnectionString
             ?? throw new ArgumentException("Node:Postgres:ConnectionString is required for Node:Db = postgres"), o.Broker.Policies),
-        _ => new SqliteTaskStore(o.SqlitePath, o.Broker.Policies),
+        _ => new SqliteTaskStore(o.SqlitePath, o.Broker.Policies, o.SqliteBusyTimeout),
     };
 
     public static IBlobStore CreateBlobs(NodeOptions o) => o.Blobs switch

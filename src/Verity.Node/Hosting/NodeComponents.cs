@@ -22,7 +22,8 @@ public sealed record NodeComponents
     /// <summary>One task runner per embedded agent worker.</summary>
     public required Func<NodeOptions, ITaskRunner> CreateRunner { get; init; }
 
-    public Func<NodeOptions, ClusterMetrics> CreateMetrics { get; init; } = _ => new ClusterMetrics();
+    /// <summary>The metrics; by default agents count as live for <see cref="BrokerOptions.LiveAgentWindow"/> after they were heard from.</summary>
+    public Func<NodeOptions, ClusterMetrics> CreateMetrics { get; init; } = o => new ClusterMetrics(o.Broker.LiveAgentWindow);
 
     /// <summary>
     /// Starts exporting the metrics to <see cref="NodeOptions.OtlpEndpoint"/> (called only when it is set); the

@@ -56,6 +56,7 @@ public static class NodeHost
             string embeddedAgents = $"{options.EffectiveName}/embedded";
             int requeued = await broker.RequeueTasksOfAgentsAsync(embeddedAgents + "/", ct).ConfigureAwait(false);
             if (requeued > 0) nodeLog.LogWarning("requeued {Count} task(s) this node's embedded agents held when it stopped", requeued);
+            var health = new NodeHealth(store, blobs, options.DataDir, options.Agents);
 
             app = BuildApp(options, loggerFactory, services =>
             {
@@ -68,6 +69,7 @@ public static class NodeHost
                 services.AddSingleton(broker);
                 services.AddSingleton(jobs);
                 services.AddSingleton(lifecycle);
+                services.AddSingleton(health);
                 services.AddSingleton<RpcDispatcher>();
             });
             await app.StartAsync(ct).ConfigureAwait(false);
@@ -84,19 +86,23 @@ public static class NodeHost
 
             var maintenanceLog = loggerFactory.CreateLogger("Verity.Node.Maintenance");
             maintenance = new BackgroundLoop("broker maintenance",
-                new BrokerMaintenance(broker, lifecycle, m => maintenanceLog.LogInformation("{Message}", m)).RunAsync, nodeLog);
+                new BrokerMaintenance(broker, lifecycle, m => maintenanceLog.LogInformation("{Message}", m),
+                    e => { if (e == null) health.StoreSucceeded(); else health.StoreFailed(e); }).RunAsync, nodeLog);
 
             ProvingAgent? agent = null;
-            BackgroundLoop? agents = null;
+            EmbeddedAgents? agents = null;
             if (options.Agents > 0)
             {
                 var agentLog = loggerFactory.CreateLogger("Verity.Node.Agents");
                 var agentOptions = new AgentOptions { Name = embeddedAgents, Types = agentTypes, Concurrency = options.Agents };
                 agent = new ProvingAgent(new InProcessBrokerConnection(broker), () => components.CreateRunner(options), agentOptions,
-                    m => agentLog.LogInformation("{Message}", m));
+                    m => agentLog.LogInformation("{Message}", m), health);
                 var running = agent;
                 nodeMetrics.EmbeddedAgentTasks = () => (running.Completed, running.Failed);
-                agents = new BackgroundLoop("embedded agents", agent.RunAsync, nodeLog);
+                // Supervised: a worker that ends before the node stops is restarted, and /health counts the running ones.
+                var supervised = agents = new EmbeddedAgents(agent, options.Agents, metrics.Agents, agentLog, agentOptions.MaxReconnectDelay * 6);
+                nodeMetrics.EmbeddedAgentWorkers = () => (supervised.Live, supervised.Restarts);
+                health.LiveAgents = () => supervised.Live;
             }
 
             return new RunningNode(app, baseAddress, options, broker, jobs, store, blobs, otlp, maintenance, agents, agent, loggerFactory, nodeLog);

@@ -18,7 +18,7 @@ public sealed class RunningNode : IAsyncDisposable
     private readonly IBlobStore _blobs;
     private readonly IDisposable? _otlp;
     private readonly BackgroundLoop _maintenance;
-    private readonly BackgroundLoop? _agents;
+    private readonly EmbeddedAgents? _agents;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _log;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -26,7 +26,7 @@ public sealed class RunningNode : IAsyncDisposable
     private Task? _stopping;
 
     internal RunningNode(WebApplication app, Uri baseAddress, NodeOptions options, ProvingBroker broker, JobService jobs,
-        ITaskStore store, IBlobStore blobs, IDisposable? otlp, BackgroundLoop maintenance, BackgroundLoop? agents,
+        ITaskStore store, IBlobStore blobs, IDisposable? otlp, BackgroundLoop maintenance, EmbeddedAgents? agents,
         ProvingAgent? embeddedAgent, ILoggerFactory loggerFactory, ILogger log)
     {
         _app = app;

@@ -1,5 +1,6 @@
 using Verity.Cluster.Broker;
 using Verity.Cluster.Store;
+using Verity.Node.Hosting;
 
 namespace Verity.Node.Metrics;
 
@@ -11,7 +12,7 @@ internal static class MetricsEndpoint
     public static void Map(IEndpointRouteBuilder app) => app.MapGet("/metrics", RenderAsync);
 
     private static async Task<IResult> RenderAsync(HttpContext http, ITaskStore store, ClusterMetrics cluster, NodeMetrics node,
-        TimeProvider time, ILoggerFactory logs)
+        TimeProvider time, ILoggerFactory logs, NodeHealth health)
     {
         string clusterText;
         bool storeUp;
@@ -29,6 +30,7 @@ internal static class MetricsEndpoint
             storeUp = false;
         }
         if (clusterText.Length > 0 && !clusterText.EndsWith('\n')) clusterText += "\n";
-        return Results.Text(clusterText + node.RenderPrometheus(storeUp), ContentType);
+        var report = await health.CheckAsync(http.RequestAborted).ConfigureAwait(false);
+        return Results.Text(clusterText + node.RenderPrometheus(storeUp, report), ContentType);
     }
 }

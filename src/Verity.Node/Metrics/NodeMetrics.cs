@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using Verity.Cluster.Protocol;
+using Verity.Node.Hosting;
 
 namespace Verity.Node.Metrics;
 
@@ -20,6 +21,9 @@ public sealed class NodeMetrics
     /// <summary>Reads the embedded agents' completed and failed task counts (set once they run).</summary>
     public Func<(long Completed, long Failed)>? EmbeddedAgentTasks { get; set; }
 
+    /// <summary>Reads how many embedded agent workers run and how often one was restarted (set once they run).</summary>
+    public Func<(int Live, long Restarts)>? EmbeddedAgentWorkers { get; set; }
+
     /// <summary>Which part of the node a path belongs to (a bounded label set: paths themselves would not be).</summary>
     public static string Surface(PathString path) =>
         path.StartsWithSegments("/v1") ? "api"
@@ -35,8 +39,8 @@ public sealed class NodeMetrics
         _durations.GetOrAdd(surface, _ => new Duration()).Add(elapsed);
     }
 
-    /// <summary>Prometheus text exposition (format 0.0.4) of the node's metrics.</summary>
-    public string RenderPrometheus(bool storeUp)
+    /// <summary>Prometheus text exposition (format 0.0.4) of the node's metrics; <paramref name="health"/> adds the health gauges.</summary>
+    public string RenderPrometheus(bool storeUp, HealthReport? health = null)
     {
         var s = new StringBuilder();
         Family(s, "verity_node_start_time_seconds", "gauge", "When the node started (Unix seconds).");
@@ -44,6 +48,15 @@ public sealed class NodeMetrics
 
         Family(s, "verity_node_store_up", "gauge", "1 when the task store answered the scrape's query.");
         Sample(s, "verity_node_store_up", "", storeUp ? 1 : 0);
+
+        if (health != null)
+        {
+            Family(s, "verity_node_healthy", "gauge", "1 when the node can make progress (what /health answers 200 for).");
+            Sample(s, "verity_node_healthy", "", health.Healthy ? 1 : 0);
+            Family(s, "verity_node_health_problem", "gauge", "1 for each reason the node cannot make progress: store, disk_full, agents.");
+            foreach (string kind in HealthProblem.Kinds)
+                Sample(s, "verity_node_health_problem", $"{{problem=\"{kind}\"}}", health.Problems.Any(p => p.Kind == kind) ? 1 : 0);
+        }
 
         Family(s, "verity_node_http_requests_total", "counter", "HTTP requests served, by surface and status code.");
         foreach (var ((surface, status), counter) in _requests.OrderBy(kv => kv.Key.Surface, StringComparer.Ordinal).ThenBy(kv => kv.Key.Status))
@@ -63,6 +76,14 @@ public sealed class NodeMetrics
             Family(s, "verity_node_embedded_agent_tasks_total", "counter", "Tasks the node's embedded agents finished, by outcome.");
             Sample(s, "verity_node_embedded_agent_tasks_total", "{outcome=\"completed\"}", completed);
             Sample(s, "verity_node_embedded_agent_tasks_total", "{outcome=\"failed\"}", failed);
+        }
+        if (EmbeddedAgentWorkers is { } workers)
+        {
+            var (live, restarts) = workers();
+            Family(s, "verity_node_embedded_agents_live", "gauge", "Embedded agent workers running now.");
+            Sample(s, "verity_node_embedded_agents_live", "", live);
+            Family(s, "verity_node_embedded_agent_restarts_total", "counter", "Embedded agent workers restarted after they ended unexpectedly.");
+            Sample(s, "verity_node_embedded_agent_restarts_total", "", restarts);
         }
         return s.ToString();
     }

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using Verity.Cluster.Blobs;
 using Verity.Cluster.Broker;
 using Verity.Cluster.Jobs;
 using Verity.Cluster.Protocol;
 using Verity.Node.Api;
+using Verity.Node.Hosting;
 
 namespace Verity.Node.Rpc;
 
@@ -13,7 +15,7 @@ namespace Verity.Node.Rpc;
 /// with one response per request, in order. Notifications (no id) are refused: every method hands out or reports
 /// a task, and an answer nobody reads would strand it.
 /// </summary>
-internal sealed class RpcDispatcher(ProvingBroker broker, ILogger<RpcDispatcher> log)
+internal sealed class RpcDispatcher(ProvingBroker broker, ILogger<RpcDispatcher> log, NodeHealth health)
 {
     /// <summary>Most requests in one batch.</summary>
     public const int MaxBatch = 64;
@@ -94,7 +96,10 @@ internal sealed class RpcDispatcher(ProvingBroker broker, ILogger<RpcDispatcher>
         catch (Exception e)
         {
             log.LogError(e, "agent RPC failed");
-            return new RpcResponse { Id = id, Error = new RpcError(AgentRpc.ServerError, $"the node failed: {e.Message}") };
+            health.StoreFailed(e);
+            // A full disk is named without the OS message (it carries a server path); the agent retries the call.
+            string message = StorageFaults.IsDiskFull(e) ? StorageFaults.DiskFullMessage : e.Message;
+            return new RpcResponse { Id = id, Error = new RpcError(AgentRpc.ServerError, $"the node failed: {message}") };
         }
     }
 

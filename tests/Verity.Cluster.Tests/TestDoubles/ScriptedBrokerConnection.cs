@@ -16,7 +16,7 @@ public sealed record BrokerCall(string Method, string AgentId, string? TaskId = 
 /// <summary>
 /// TEST DOUBLE of <see cref="IBrokerConnection"/> — not a broker: it hands out the tasks queued in <see cref="Tasks"/>
 /// (from GetTask and from every report that wants a next task), answers heartbeats with <see cref="HeartbeatAnswer"/>,
-/// throws the exceptions queued in <see cref="GetTaskFailures"/>, and records every call, so agent tests can check
+/// throws the exceptions queued in <see cref="GetTaskFailures"/> and <see cref="ReportFailures"/>, and records every call, so agent tests can check
 /// what the agent said and when.
 /// </summary>
 public sealed class ScriptedBrokerConnection(IBlobStore blobs) : IBrokerConnection
@@ -31,6 +31,9 @@ public sealed class ScriptedBrokerConnection(IBlobStore blobs) : IBrokerConnecti
 
     /// <summary>Exceptions the next GetTask calls throw (one each) before answering normally.</summary>
     public ConcurrentQueue<Exception> GetTaskFailures { get; } = new();
+
+    /// <summary>Exceptions the next report calls (success or error) throw (one each) before answering normally.</summary>
+    public ConcurrentQueue<Exception> ReportFailures { get; } = new();
 
     /// <summary>The answer to a heartbeat for a lease (default: held).</summary>
     public Func<TaskLease, HeartbeatReply> HeartbeatAnswer { get; set; } = _ => new HeartbeatReply(LeaseStatus.Held, null);
@@ -56,6 +59,7 @@ public sealed class ScriptedBrokerConnection(IBlobStore blobs) : IBrokerConnecti
     public Task<ClaimedTask?> ReportSuccessAsync(string agentId, TaskLease lease, string outputJson, IReadOnlyList<TaskType> allowed, CancellationToken ct)
     {
         Record(new BrokerCall("reportSuccess", agentId, lease.TaskId, Output: outputJson));
+        if (ReportFailures.TryDequeue(out var failure)) throw failure;
         return Task.FromResult(Next());
     }
 
@@ -63,6 +67,7 @@ public sealed class ScriptedBrokerConnection(IBlobStore blobs) : IBrokerConnecti
         IReadOnlyList<TaskRef>? redo = null)
     {
         Record(new BrokerCall("reportError", agentId, lease.TaskId, Error: error, Retry: retry, WantNext: wantNext, Redo: redo));
+        if (ReportFailures.TryDequeue(out var failure)) throw failure;
         return Task.FromResult(wantNext ? Next() : null);
     }
 

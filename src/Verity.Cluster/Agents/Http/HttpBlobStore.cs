@@ -12,6 +12,11 @@ namespace Verity.Cluster.Agents.Http;
 /// Failures the node may get over (5xx, 408, 429, connection errors) are <see cref="HttpRequestException"/>, a transfer
 /// without an answer within the timeout is a <see cref="TimeoutException"/>; refusals (4xx) are
 /// <see cref="InvalidOperationException"/> naming the key and the node's reason.
+/// <para>
+/// Every operation is idempotent, so failures the node may get over are retried with capped exponential backoff for
+/// up to the retry window (5 minutes by default): a runner's upload waits out a node restart or a full disk on the
+/// node (507) instead of failing its task. The agent keeps heartbeating meanwhile; a lost lease cancels the wait.
+/// </para>
 /// </summary>
 public sealed class HttpBlobStore : IBlobStore
 {
@@ -22,12 +27,17 @@ public sealed class HttpBlobStore : IBlobStore
     private readonly Uri _blobs;
     private readonly AuthenticationHeaderValue _auth;
     private readonly TimeSpan _timeout;
+    private readonly TimeSpan _retryFor;
+    private readonly TimeSpan _maxRetryDelay;
 
     /// <param name="http">The client to send with (its own timeout should be infinite: transfers are timed here).</param>
     /// <param name="node">The node's base address.</param>
     /// <param name="token">The agent token.</param>
     /// <param name="timeout">Longest time one transfer may take (default 10 minutes: proofs and runs can be large).</param>
-    public HttpBlobStore(HttpClient http, Uri node, string token, TimeSpan? timeout = null)
+    /// <param name="retryFor">How long transient failures are retried before the last one is thrown (default 5
+    /// minutes; zero: one try).</param>
+    /// <param name="maxRetryDelay">Longest wait between two tries (default 5 s).</param>
+    public HttpBlobStore(HttpClient http, Uri node, string token, TimeSpan? timeout = null, TimeSpan? retryFor = null, TimeSpan? maxRetryDelay = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         _http = http;
@@ -36,9 +46,23 @@ public sealed class HttpBlobStore : IBlobStore
         _auth = AgentHttp.BearerToken(token);
         _timeout = timeout ?? TimeSpan.FromMinutes(10);
         if (_timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), "the transfer timeout must be positive");
+        _retryFor = retryFor ?? TimeSpan.FromMinutes(5);
+        if (_retryFor < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(retryFor), "the retry window must not be negative");
+        _maxRetryDelay = maxRetryDelay ?? TimeSpan.FromSeconds(5);
+        if (_maxRetryDelay <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(maxRetryDelay), "the longest retry delay must be positive");
     }
 
-    public async Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default)
+    public Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default) =>
+        RetryAsync(async c => { await PutOnceAsync(key, data, c).ConfigureAwait(false); return true; }, ct);
+
+    public Task<byte[]?> GetAsync(string key, CancellationToken ct = default) => RetryAsync(c => GetOnceAsync(key, c), ct);
+
+    public Task<bool> ExistsAsync(string key, CancellationToken ct = default) => RetryAsync(c => ExistsOnceAsync(key, c), ct);
+
+    public Task DeleteAsync(string key, CancellationToken ct = default) =>
+        RetryAsync(async c => { await DeleteOnceAsync(key, c).ConfigureAwait(false); return true; }, ct);
+
+    private async Task PutOnceAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         var content = new ReadOnlyMemoryContent(data);
         content.Headers.ContentType = OctetStream;
@@ -46,7 +70,7 @@ public sealed class HttpBlobStore : IBlobStore
         await EnsureSuccessAsync(response, "PUT", key, ct).ConfigureAwait(false);
     }
 
-    public async Task<byte[]?> GetAsync(string key, CancellationToken ct = default)
+    private async Task<byte[]?> GetOnceAsync(string key, CancellationToken ct)
     {
         using var timeout = Timeout(ct);
         try
@@ -62,7 +86,7 @@ public sealed class HttpBlobStore : IBlobStore
         }
     }
 
-    public async Task<bool> ExistsAsync(string key, CancellationToken ct = default)
+    private async Task<bool> ExistsOnceAsync(string key, CancellationToken ct)
     {
         using var response = await SendAsync(HttpMethod.Head, key, null, ct).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return false;
@@ -70,7 +94,7 @@ public sealed class HttpBlobStore : IBlobStore
         return true;
     }
 
-    public async Task DeleteAsync(string key, CancellationToken ct = default)
+    private async Task DeleteOnceAsync(string key, CancellationToken ct)
     {
         using var response = await SendAsync(HttpMethod.Delete, key, null, ct).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return;
@@ -82,6 +106,31 @@ public sealed class HttpBlobStore : IBlobStore
 
     public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken ct = default) =>
         throw new NotSupportedException($"the node's agent blob proxy cannot list blobs ('{prefix}'): agents address blobs by their keys");
+
+    /// <summary>
+    /// Runs <paramref name="once"/> until it succeeds, retrying transient failures (connection errors, 5xx, 408, 429,
+    /// timeouts) with backoff while the retry window lasts; refusals and bad keys are thrown at once.
+    /// </summary>
+    private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> once, CancellationToken ct)
+    {
+        long deadline = Environment.TickCount64 + (long)_retryFor.TotalMilliseconds;
+        var backoff = new Backoff(_maxRetryDelay);
+        while (true)
+        {
+            try
+            {
+                return await once(ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested)
+            {
+                var delay = backoff.Next();
+                if (Environment.TickCount64 + (long)delay.TotalMilliseconds > deadline) throw;
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool IsTransient(Exception e) => e is HttpRequestException or TimeoutException or IOException;
 
     /// <summary>Sends a request whose answer has no body to read (PUT, HEAD, DELETE), under the transfer timeout.</summary>
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string key, HttpContent? content, CancellationToken ct)

@@ -14,8 +14,7 @@ namespace Verity.Cluster.Store.Sqlite;
 /// </summary>
 public sealed class SqliteTaskStore : ITaskStore
 {
-    private const int BusyTimeoutMs = 10_000;
-
+    private readonly int _busyTimeoutMs;
     private readonly string _connectionString;
     private readonly PolicyTable _policy;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
@@ -24,11 +23,17 @@ public sealed class SqliteTaskStore : ITaskStore
 
     /// <param name="pathOrConnectionString">The database file's path, or a connection string ("Data Source=...").</param>
     /// <param name="policies">Lease and retry rules per task type.</param>
-    public SqliteTaskStore(string pathOrConnectionString, TaskPolicies policies)
+    /// <param name="busyTimeout">How long a write waits for another process's lock on the file before it fails
+    /// (default 10 s).</param>
+    public SqliteTaskStore(string pathOrConnectionString, TaskPolicies policies, TimeSpan? busyTimeout = null)
     {
         if (string.IsNullOrWhiteSpace(pathOrConnectionString))
             throw new ArgumentException("the SQLite database path is empty", nameof(pathOrConnectionString));
         _policy = new PolicyTable(policies);
+        var busy = busyTimeout ?? TimeSpan.FromSeconds(10);
+        if (busy <= TimeSpan.Zero || busy > TimeSpan.FromHours(1))
+            throw new ArgumentOutOfRangeException(nameof(busyTimeout), busy, "the SQLite busy timeout must be positive and at most an hour");
+        _busyTimeoutMs = (int)Math.Ceiling(busy.TotalMilliseconds);
         SqliteConnectionStringBuilder builder;
         if (LooksLikeConnectionString(pathOrConnectionString))
         {
@@ -40,7 +45,7 @@ public sealed class SqliteTaskStore : ITaskStore
             builder = new SqliteConnectionStringBuilder { DataSource = pathOrConnectionString };
         }
         builder.Pooling = true;
-        builder.DefaultTimeout = BusyTimeoutMs / 1000;
+        builder.DefaultTimeout = Math.Max(1, _busyTimeoutMs / 1000);
         _connectionString = builder.ToString();
         Name = $"SQLite task store ({builder.DataSource})";
     }
@@ -90,7 +95,7 @@ public sealed class SqliteTaskStore : ITaskStore
         try
         {
             c.Open();
-            c.Execute($"PRAGMA busy_timeout = {BusyTimeoutMs}");
+            c.Execute($"PRAGMA busy_timeout = {_busyTimeoutMs}");
             c.Execute(SqliteSql.Pragmas);
             return c;
         }
@@ -109,7 +114,7 @@ public sealed class SqliteTaskStore : ITaskStore
         {
             await using var c = new SqliteConnection(_connectionString);
             await c.OpenAsync(ct).ConfigureAwait(false);
-            c.Execute($"PRAGMA busy_timeout = {BusyTimeoutMs}");
+            c.Execute($"PRAGMA busy_timeout = {_busyTimeoutMs}");
             using var tx = c.BeginTransaction(deferred: true);
             return work(c, tx);
         }

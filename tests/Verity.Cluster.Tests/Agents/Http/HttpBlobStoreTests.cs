@@ -13,6 +13,7 @@ public sealed class HttpBlobStoreTests : IDisposable
     private readonly ConcurrentDictionary<string, byte[]> _blobs = new();
     private readonly StubHttpServer _server;
     private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
+    private int _flakyPuts; // PUTs still to answer 507
 
     public HttpBlobStoreTests()
     {
@@ -31,6 +32,7 @@ public sealed class HttpBlobStoreTests : IDisposable
                     if (!key.StartsWith("jobs/", StringComparison.Ordinal)) return StubResponse.Json(403, "{\"error\":\"agents may only write under jobs/\"}");
                     if (r.Header("Content-Type") != "application/octet-stream") return StubResponse.Empty(415);
                     if (key.EndsWith("/boom", StringComparison.Ordinal)) return StubResponse.Text(500, "disk full");
+                    if (Interlocked.Decrement(ref _flakyPuts) >= 0) return StubResponse.Json(507, "{\"error\":\"the node's storage is full\"}");
                     _blobs[key] = r.Body;
                     return StubResponse.Empty(204);
                 default: return StubResponse.Empty(405);
@@ -44,7 +46,8 @@ public sealed class HttpBlobStoreTests : IDisposable
         _http.Dispose();
     }
 
-    private HttpBlobStore Store(string token = Token) => new(_http, _server.BaseAddress, token);
+    private HttpBlobStore Store(string token = Token, TimeSpan? retryFor = null) =>
+        new(_http, _server.BaseAddress, token, retryFor: retryFor, maxRetryDelay: TimeSpan.FromMilliseconds(50));
 
     [Fact]
     public async Task Put_get_exists_and_delete_round_trip_through_the_proxy()
@@ -92,9 +95,38 @@ public sealed class HttpBlobStoreTests : IDisposable
     [Fact]
     public async Task Server_errors_are_transient_HttpRequestExceptions()
     {
-        var e = await Assert.ThrowsAsync<HttpRequestException>(() => Store().PutAsync("jobs/x/boom", new byte[] { 1 }));
+        // No retry window: the first failure is what the caller sees.
+        var e = await Assert.ThrowsAsync<HttpRequestException>(() => Store(retryFor: TimeSpan.Zero).PutAsync("jobs/x/boom", new byte[] { 1 }));
         Assert.Contains("disk full", e.Message);
         Assert.Equal(500, (int?)e.StatusCode);
+        Assert.Single(_server.Requests);
+    }
+
+    [Fact]
+    public async Task Transient_failures_are_retried_until_the_upload_goes_through()
+    {
+        // The node answers 507 (its disk is full) twice, then takes the upload: the runner never sees the outage.
+        string key = BlobKeys.Proof("0123456789abcdef0123456789abcdef", 0);
+        _flakyPuts = 2;
+        await Store().PutAsync(key, new byte[] { 7, 8, 9 });
+
+        Assert.Equal(new byte[] { 7, 8, 9 }, _blobs[key]);
+        Assert.Equal(3, _server.Requests.Count(r => r.Method == "PUT"));
+    }
+
+    [Fact]
+    public async Task A_node_that_cannot_be_reached_is_retried_and_the_last_error_thrown_when_the_window_ends()
+    {
+        var store = new HttpBlobStore(_http, new Uri($"http://127.0.0.1:{StubHttpServer.FreePort()}/"), Token,
+            retryFor: TimeSpan.FromMilliseconds(300), maxRetryDelay: TimeSpan.FromMilliseconds(50));
+        await Assert.ThrowsAsync<HttpRequestException>(() => store.GetAsync("jobs/x/run"));
+    }
+
+    [Fact]
+    public async Task Refusals_are_not_retried()
+    {
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Store().PutAsync("images/abc", new byte[] { 1 }));
+        Assert.Single(_server.Requests);
     }
 
     [Fact]
