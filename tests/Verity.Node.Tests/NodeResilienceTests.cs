@@ -51,7 +51,7 @@ public sealed class NodeResilienceTests
                 Assert.DoesNotContain(node.DataDir, text);
             }
             // The embedded agent met the lock too (before, this ended its worker for good).
-            await UntilAsync(() => node.Log.Any(l => l.Contains("node/0:", StringComparison.Ordinal) && l.Contains("database is locked", StringComparison.Ordinal)),
+            await UntilAsync(() => node.Log.Any(l => l.Contains("/embedded/0:", StringComparison.Ordinal) && l.Contains("database is locked", StringComparison.Ordinal)),
                 "the embedded agent to log the locked database");
             tx.Rollback();
         }
@@ -156,7 +156,7 @@ public sealed class NodeResilienceTests
         var metrics = await MetricsAsync(node);
         Assert.Equal(0, metrics["verity_task_retries_total{type=\"prove\"}"]);
         Assert.Equal(0, metrics["verity_node_embedded_agent_tasks_total{outcome=\"failed\"}"]);
-        Assert.DoesNotContain(node.Log, l => l.Contains("/dev/full", StringComparison.Ordinal) && l.Contains("node/0:", StringComparison.Ordinal));
+        Assert.DoesNotContain(node.Log, l => l.Contains("/dev/full", StringComparison.Ordinal) && l.Contains("/embedded/0:", StringComparison.Ordinal));
     }
 
     private static async Task AssertStorageFullAsync(HttpResponseMessage response, TestNode node)

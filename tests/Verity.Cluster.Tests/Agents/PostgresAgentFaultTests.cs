@@ -33,7 +33,8 @@ public sealed class PostgresAgentFaultTests(PostgresDatabaseFixture database) : 
         await using var store = new PostgresTaskStore(connection, new TaskPolicies());
         await store.MigrateAsync();
         using var metrics = new ClusterMetrics();
-        var broker = new ProvingBroker(store, new FileBlobStore(_dir), metrics);
+        var blobs = new FileBlobStore(_dir);
+        var broker = new ProvingBroker(store, blobs, metrics);
         var spec = new JobSpec { ImageId = new string('a', 64), InputId = new string('b', 64), SegmentPo2 = 12 };
         string jobId = TaskIds.NewJobId();
         await store.CreateJobAsync(jobId, spec, JobPlanner.InitialTasks(spec), DateTimeOffset.UtcNow);
@@ -49,8 +50,11 @@ public sealed class PostgresAgentFaultTests(PostgresDatabaseFixture database) : 
                 case TaskType.Prove:
                     proveStarted.TrySetResult();
                     await gate.Task.WaitAsync(ct);
+                    // The broker completes a prove or finalize task only when its output blob is there.
+                    await blobs.PutAsync(BlobKeys.Proof(t.JobId, t.Index), new byte[3], ct);
                     return ClusterJson.Serialize(new ProveTaskOutput { ProofBytes = 3 });
                 default:
+                    await blobs.PutAsync(BlobKeys.Receipt(t.JobId), new byte[10], ct);
                     return ClusterJson.Serialize(new FinalizeTaskOutput { ReceiptBytes = 10 });
             }
         });
