@@ -64,7 +64,7 @@ public sealed class ProvingAgent(IBrokerConnection connection, Func<ITaskRunner>
         log?.Invoke($"{agentId}: {task.TaskId} (attempt {task.Attempt})");
         using var work = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var progress = new LatestProgress();
-        var run = Task.Run(() => runner.RunAsync(task, connection.Blobs, progress, work.Token), CancellationToken.None);
+        var run = Task.Run(() => runner.RunAsync(task, connection.BlobsFor(task), progress, work.Token), CancellationToken.None);
 
         // Heartbeat until the work ends; a lost lease cancels it and yields the broker's next task for this worker.
         while (!run.IsCompleted)

@@ -7,7 +7,8 @@ namespace Verity.Cluster.Agents.Http;
 
 /// <summary>
 /// <see cref="IBlobStore"/> over the node's blob proxy (<see cref="AgentRpc.BlobPath"/>), so remote agents need no
-/// credentials for the blob store itself: GET (null on 404), PUT, HEAD and DELETE with the agent token. The proxy
+/// credentials for the blob store itself: GET (null on 404; checked against the digest the node sends), PUT (streamed), HEAD
+/// and DELETE with the agent token; <see cref="ForTask"/> scopes the requests to one task's lease. The proxy
 /// offers no listing or prefix delete (cleanup is the node's job), so those throw <see cref="NotSupportedException"/>.
 /// Failures the node may get over (5xx, 408, 429, connection errors) are <see cref="HttpRequestException"/>, a transfer
 /// without an answer within the timeout is a <see cref="TimeoutException"/>; refusals (4xx) are
@@ -22,6 +23,7 @@ public sealed class HttpBlobStore : IBlobStore
     private readonly Uri _blobs;
     private readonly AuthenticationHeaderValue _auth;
     private readonly TimeSpan _timeout;
+    private readonly (string TaskId, string LeaseId)? _scope;
 
     /// <param name="http">The client to send with (its own timeout should be infinite: transfers are timed here).</param>
     /// <param name="node">The node's base address.</param>
@@ -38,6 +40,26 @@ public sealed class HttpBlobStore : IBlobStore
         if (_timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), "the transfer timeout must be positive");
     }
 
+    private HttpBlobStore(HttpBlobStore from, string taskId, long leaseId)
+    {
+        _http = from._http;
+        _node = from._node;
+        _blobs = from._blobs;
+        _auth = from._auth;
+        _timeout = from._timeout;
+        _scope = (taskId, leaseId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// The same proxy for the work of one task: every request names the task and lease (<see cref="AgentRpc.TaskHeader"/>,
+    /// <see cref="AgentRpc.LeaseHeader"/>), and the node lets it read only that task's inputs and write only its outputs.
+    /// </summary>
+    public HttpBlobStore ForTask(string taskId, long leaseId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(taskId);
+        return new HttpBlobStore(this, taskId, leaseId);
+    }
+
     public async Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default)
     {
         var content = new ReadOnlyMemoryContent(data);
@@ -46,19 +68,59 @@ public sealed class HttpBlobStore : IBlobStore
         await EnsureSuccessAsync(response, "PUT", key, ct).ConfigureAwait(false);
     }
 
+    /// <summary>Streams the body (with its length when known), so a large run or proof is never held in memory.</summary>
+    public async Task PutAsync(string key, Stream data, long? length, CancellationToken ct = default)
+    {
+        var content = new StreamContent(data, 1 << 16);
+        content.Headers.ContentType = OctetStream;
+        if (length is long n) content.Headers.ContentLength = n;
+        using var response = await SendAsync(HttpMethod.Put, key, content, ct).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, "PUT", key, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The blob's bytes, checked against the digest the node sent (<see cref="AgentRpc.Sha256Header"/>).</summary>
     public async Task<byte[]?> GetAsync(string key, CancellationToken ct = default)
     {
         using var timeout = Timeout(ct);
         try
         {
-            using var response = await SendCoreAsync(HttpMethod.Get, key, null, timeout.Token).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.NotFound) return null;
-            await EnsureSuccessAsync(response, "GET", key, timeout.Token).ConfigureAwait(false);
-            return await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+            await using var stream = await OpenCoreAsync(key, timeout.Token).ConfigureAwait(false);
+            if (stream == null) return null;
+            var bytes = new byte[stream.Length];
+            await stream.ReadExactlyAsync(bytes, timeout.Token).ConfigureAwait(false);
+            return bytes;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             throw TimedOut("GET", key);
+        }
+    }
+
+    /// <summary>The blob as a stream checked against the node's digest as it is read (no transfer timeout: the caller's token bounds it).</summary>
+    public Task<BlobReadStream?> OpenReadAsync(string key, CancellationToken ct = default) => OpenCoreAsync(key, ct);
+
+    private async Task<BlobReadStream?> OpenCoreAsync(string key, CancellationToken ct)
+    {
+        var response = await SendCoreAsync(HttpMethod.Get, key, null, ct).ConfigureAwait(false);
+        try
+        {
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                response.Dispose();
+                return null;
+            }
+            await EnsureSuccessAsync(response, "GET", key, ct).ConfigureAwait(false);
+            string? sha = response.Headers.TryGetValues(AgentRpc.Sha256Header, out var values) ? values.FirstOrDefault() : null;
+            long? length = response.Content.Headers.ContentLength;
+            if (!BlobDigest.TryParse(sha, length?.ToString(System.Globalization.CultureInfo.InvariantCulture), out var digest))
+                throw new BlobCorruptedException(key, $"the node at {_node} sent no digest or length with it");
+            var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            return new BlobReadStream(body, key, digest, response);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
         }
     }
 
@@ -106,6 +168,11 @@ public sealed class HttpBlobStore : IBlobStore
         // Keys are validated to [a-z0-9/._-], so they need no escaping in the path.
         using var request = new HttpRequestMessage(method, new Uri(_blobs, key)) { Content = content };
         request.Headers.Authorization = _auth;
+        if (_scope is var (taskId, leaseId))
+        {
+            request.Headers.Add(AgentRpc.TaskHeader, taskId);
+            request.Headers.Add(AgentRpc.LeaseHeader, leaseId);
+        }
         return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
     }
 
@@ -115,6 +182,7 @@ public sealed class HttpBlobStore : IBlobStore
         int status = (int)response.StatusCode;
         string body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         string what = $"{verb} blob '{key}' on {_node}: the node answered {status} {response.ReasonPhrase}{HttpBrokerConnection.Detail(body)}";
+        if (response.Headers.Contains(AgentRpc.CorruptedHeader)) throw new BlobCorruptedException(key, $"the node at {_node} found it corrupted");
         if (status >= 500 || status is 408 or 429) throw new HttpRequestException(what, null, response.StatusCode);
         if (status == (int)HttpStatusCode.Unauthorized) throw new InvalidOperationException(what + " (check the agent token)");
         throw new InvalidOperationException(what);
