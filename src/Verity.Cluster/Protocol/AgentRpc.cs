@@ -36,6 +36,8 @@ public static class AgentRpc
     public const int MethodNotFound = -32601;
     public const int InvalidParams = -32602;
     public const int ServerError = -32000;
+    /// <summary>The token may not act as the agent id the request names (per-agent tokens bind "&lt;name&gt;/…"); HTTP 403.</summary>
+    public const int Forbidden = -32001;
 }
 
 /// <summary>A JSON-RPC 2.0 request.</summary>

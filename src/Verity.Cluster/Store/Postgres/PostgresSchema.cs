@@ -66,5 +66,7 @@ internal static class PostgresSchema
 
             CREATE SEQUENCE lease_ids;
             """),
+        // Numbered 3 on main (version 2 is another change merged first).
+        new(2, "agent credentials", AgentCredentialSql.CreateTable),
     ];
 }

@@ -63,5 +63,7 @@ internal static class SqliteSchema
             CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
             INSERT INTO counters (name, value) VALUES ('lease', 0);
             """),
+        // Numbered 3 on main (version 2 is another change merged first).
+        new(2, "agent credentials", AgentCredentialSql.CreateTable),
     ];
 }
