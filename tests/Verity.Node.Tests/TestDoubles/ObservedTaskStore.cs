@@ -8,7 +8,7 @@ namespace Verity.Node.Tests.TestDoubles;
 /// tests can see whether the node migrated and disposed it, and can make it fail (<see cref="Unavailable"/>) to test
 /// /health and /metrics with the store down.
 /// </summary>
-internal sealed class ObservedTaskStore(ITaskStore inner) : ITaskStore
+internal sealed class ObservedTaskStore(ITaskStore inner) : ITaskStore, IAgentCredentialStore
 {
     public volatile bool Unavailable;
 
@@ -75,6 +75,20 @@ internal sealed class ObservedTaskStore(ITaskStore inner) : ITaskStore
     public Task<bool> IsInputInUseAsync(string inputId, CancellationToken ct = default) => Inner.IsInputInUseAsync(inputId, ct);
 
     public Task<StoreStats> StatsAsync(CancellationToken ct = default) => Inner.StatsAsync(ct);
+
+    public Task<TaskLeaseInfo?> GetTaskLeaseAsync(string taskId, CancellationToken ct = default) => Inner.GetTaskLeaseAsync(taskId, ct);
+
+    private IAgentCredentialStore Credentials => (IAgentCredentialStore)Inner;
+
+    public Task<bool> AddAgentCredentialAsync(string name, string tokenSha256Hex, DateTimeOffset now, CancellationToken ct = default) =>
+        Credentials.AddAgentCredentialAsync(name, tokenSha256Hex, now, ct);
+
+    public Task<bool> RevokeAgentCredentialAsync(string name, DateTimeOffset now, CancellationToken ct = default) =>
+        Credentials.RevokeAgentCredentialAsync(name, now, ct);
+
+    public Task<IReadOnlyList<AgentCredential>> ListAgentCredentialsAsync(CancellationToken ct = default) => Credentials.ListAgentCredentialsAsync(ct);
+
+    public Task<string?> FindAgentByTokenAsync(string tokenSha256Hex, CancellationToken ct = default) => Credentials.FindAgentByTokenAsync(tokenSha256Hex, ct);
 
     public async ValueTask DisposeAsync()
     {
