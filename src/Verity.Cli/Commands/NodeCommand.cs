@@ -27,6 +27,7 @@ internal static class NodeCommand
         var s3Bucket = new Option<string?>("--s3-bucket") { Description = "S3 bucket (with --blobs s3)" };
         var cmd = new Command("node", "Run the prover node: job API, proving broker and embedded agents, until Ctrl-C.");
         foreach (var o in new Option[] { config, dataDir, db, blobs, agents, listen, postgres, s3Url, s3Bucket }) cmd.Options.Add(o);
+        cmd.Subcommands.Add(NodeAgentsCommand.Create());
         cmd.SetAction((r, ct) => CliErrors.RunAsync(async () =>
         {
             if (r.GetValue(agents) is < 0) throw new CliException($"--agents must be 0 or more, got {r.GetValue(agents)}.");
