@@ -55,6 +55,8 @@ public abstract class LeaseRaceTests(ITestOutputHelper output) : ClusterScenario
         Assert.Equal(2, taken.Attempt);
         Assert.NotEqual(slow.Lease.LeaseId, taken.Lease.LeaseId);
         Assert.True(slow.Lease.StartedMs < taken.Lease.StartedMs, $"A's lease started at {slow.Lease.StartedMs}, B's at {taken.Lease.StartedMs}");
+        // B does the work while its lease is current (the node lets an agent touch a task's blobs only then).
+        string fromB = Tagged(await b.WorkAsync(taken), proveMs: 2);
 
         // A's heartbeat takes the task back; B's says lost and hands B the next task, prove 1.
         var heldByA = await a.HeartbeatAsync(slow, TaskType.Prove);
@@ -70,7 +72,6 @@ public abstract class LeaseRaceTests(ITestOutputHelper output) : ClusterScenario
         Assert.Equal((TaskState.Running, slow.Lease.LeaseId, "agent-a", 2), (row.State, row.LeaseId, row.AgentId, row.Attempts));
 
         // Both did the work. B (whose lease was lost) reports first: the first result wins; A's is a duplicate.
-        string fromB = Tagged(await b.WorkAsync(taken), proveMs: 2);
         string fromA = Tagged(await a.WorkAsync(slow), proveMs: 1);
         Assert.Equal(0, await node.MetricAsync(ProveCount));
         Assert.Null(await b.ReportAsync(taken, fromB, TaskType.Prove));
