@@ -208,8 +208,14 @@ public sealed class ClusterCommandTests : IDisposable
         Assert.Contains("1/3 done", human);
 
         string file = Path.Combine(_home, "r.bin");
-        var (r, rout, rerr) = Run("job", "receipt", jobId, "--node", node.BaseAddress, "--api-key", "k1", "-o", file);
+        // The fake node's receipt is not a proof: verified (the default), it is refused and not written.
+        var (bad, _, badErr) = Run("job", "receipt", jobId, "--node", node.BaseAddress, "--api-key", "k1", "-o", file);
+        Assert.Equal(1, bad);
+        Assert.Contains($"The receipt of job {jobId} does not verify against image {node.ImageId}", badErr);
+        Assert.False(File.Exists(file));
+        var (r, rout, rerr) = Run("job", "receipt", jobId, "--node", node.BaseAddress, "--api-key", "k1", "-o", file, "--no-verify");
         Assert.True(r == 0, rout + rerr);
+        Assert.Contains("(not verified)", rout);
         Assert.Equal(node.Receipt, File.ReadAllBytes(file));
 
         var (c, cout, _) = Run("job", "cancel", jobId, "--node", node.BaseAddress, "--api-key", "k1");

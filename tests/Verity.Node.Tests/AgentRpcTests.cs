@@ -164,7 +164,7 @@ public sealed class AgentRpcTests
         Assert.Equal(TaskType.Finalize, finalize.Type);
 
         byte[] receipt = ScriptedTaskRunner.ReceiptFor(jobId);
-        using (var put = await node.BlobAsync(HttpMethod.Put, BlobKeys.Receipt(jobId), receipt))
+        using (var put = await node.BlobAsync(HttpMethod.Put, BlobKeys.Receipt(jobId), receipt, lease: finalize.Lease))
             Assert.Equal(HttpStatusCode.NoContent, put.StatusCode);
         var done = ClusterJson.Serialize(new FinalizeTaskOutput { ReceiptBytes = receipt.Length });
         var last = await node.CallAsync(AgentRpc.ReportSuccess, new { agentId = "hand", lease = finalize.Lease, output = done, types });

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Verity.Cluster.Blobs;
 using Verity.Cluster.Broker;
+using Verity.Cluster.Jobs;
 using Verity.Cluster.Protocol;
 using Verity.Cluster.Runners;
 using Verity.Cluster.Store.Sqlite;
@@ -133,10 +134,10 @@ internal sealed class TestNode : IAsyncDisposable
     }
 
     /// <summary>Uploads the ELF and an input and creates a job; returns its id.</summary>
-    public async Task<string> CreateJobAsync(bool executeOnly = false)
+    public async Task<string> CreateJobAsync(bool executeOnly = false, byte[]? input = null)
     {
         string imageId = await UploadImageAsync();
-        string inputId = await UploadInputAsync();
+        string inputId = await UploadInputAsync(input);
         using var response = await SendAsync(HttpMethod.Post, "/v1/jobs",
             Json(ClusterJson.Serialize(new CreateJobRequest { ImageId = imageId, InputId = inputId, ExecuteOnly = executeOnly, SegmentPo2 = 10 })));
         Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
@@ -171,11 +172,28 @@ internal sealed class TestNode : IAsyncDisposable
         return body.GetProperty("result");
     }
 
-    public Task<HttpResponseMessage> BlobAsync(HttpMethod method, string key, byte[]? data = null, string? token = AgentToken)
+    /// <summary>A blob proxy request; <paramref name="lease"/> names the task and lease it is for (the proxy requires one).</summary>
+    public Task<HttpResponseMessage> BlobAsync(HttpMethod method, string key, byte[]? data = null, string? token = AgentToken, TaskLease? lease = null) =>
+        BlobAsync(method, key, data != null ? Bytes(data) : null, token, lease);
+
+    public Task<HttpResponseMessage> BlobAsync(HttpMethod method, string key, HttpContent? content, string? token = AgentToken, TaskLease? lease = null)
     {
-        var request = new HttpRequestMessage(method, $"{AgentRpc.BlobPath}/{key}") { Content = data != null ? Bytes(data) : null };
+        var request = new HttpRequestMessage(method, $"{AgentRpc.BlobPath}/{key}") { Content = content };
         if (token != null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (lease != null)
+        {
+            request.Headers.Add(AgentRpc.TaskHeader, lease.TaskId);
+            request.Headers.Add(AgentRpc.LeaseHeader, lease.LeaseId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
         return Client.SendAsync(request);
+    }
+
+    /// <summary>Claims the next task of one type as agent <paramref name="agentId"/> over RPC (fails the test when there is none).</summary>
+    public async Task<ClaimedTask> ClaimAsync(string type, string agentId = "hand/0")
+    {
+        var claimed = await CallAsync(AgentRpc.GetTask, new { agentId, types = new[] { type } });
+        Assert.Equal(JsonValueKind.Object, claimed.ValueKind);
+        return claimed.Deserialize<ClaimedTask>(ClusterJson.Options)!;
     }
 
     /// <summary>A job's task counts of one type, from the status API.</summary>

@@ -49,10 +49,12 @@ internal static class JobCommand
     {
         var id = JobIdArgument();
         var output = new Option<FileInfo?>("--output", "-o") { Description = "receipt file (default: <id>.receipt)" };
+        var noVerify = new Option<bool>("--no-verify") { Description = "save the receipt without verifying it against the job's image id and parameters" };
         var node = new NodeClientOptions();
-        var cmd = new Command("receipt", "Download a succeeded job's receipt.");
+        var cmd = new Command("receipt", "Download a succeeded job's receipt, verify it against the job's image id and parameters, and save it.");
         cmd.Arguments.Add(id);
         cmd.Options.Add(output);
+        cmd.Options.Add(noVerify);
         node.AddTo(cmd);
         cmd.SetAction((r, ct) => CliErrors.RunAsync(async () =>
         {
@@ -60,8 +62,10 @@ internal static class JobCommand
             var file = r.GetValue(output) ?? new FileInfo($"{jobId}.receipt");
             using var client = node.CreateClient(r);
             var bytes = await client.GetReceiptAsync(jobId, ct);
+            // Verified before anything is written: a receipt that does not verify never lands on disk.
+            string? verdict = r.GetValue(noVerify) ? null : DownloadedReceipt.Verify(bytes, await client.GetStatusAsync(jobId, ct));
             await File.WriteAllBytesAsync(file.FullName, bytes, ct);
-            Console.WriteLine($"wrote the receipt of job {jobId} ({bytes.Length:N0} bytes) to {file.FullName}");
+            Console.WriteLine($"wrote the receipt of job {jobId} ({bytes.Length:N0} bytes) to {file.FullName}" + (verdict != null ? $"; {verdict}" : " (not verified)"));
             return 0;
         }));
         return cmd;

@@ -51,6 +51,7 @@ internal static class NodeCommand
                 ? new Option<bool>(flag) { Description = description }
                 : new Option<string?>(flag) { Description = description });
         }
+        cmd.Subcommands.Add(NodeAgentsCommand.Create());
         cmd.SetAction((r, ct) => RunAsync(r, ct));
         return cmd;
     }

@@ -13,6 +13,12 @@ public interface IBrokerConnection
     /// <summary>Blob access for task inputs and outputs (direct in-process, proxied by the node over HTTP).</summary>
     IBlobStore Blobs { get; }
 
+    /// <summary>
+    /// Blob access for one claimed task: over HTTP, requests that name the task and its lease, which the node checks
+    /// (an agent may read only that task's inputs and write only its outputs). In-process, <see cref="Blobs"/>.
+    /// </summary>
+    IBlobStore BlobsFor(ClaimedTask task) => Blobs;
+
     Task<ClaimedTask?> GetTaskAsync(string agentId, IReadOnlyList<TaskType> allowed, CancellationToken ct);
 
     /// <summary>Renews the lease; when it is lost, also returns the agent's next task (or null).</summary>

@@ -94,7 +94,7 @@ public sealed class ProvingAgent(IBrokerConnection connection, Func<ITaskRunner>
         {
             using var work = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var progress = new LatestProgress();
-            var run = Task.Run(() => worker.Runner.RunAsync(task, connection.Blobs, progress, work.Token), CancellationToken.None);
+            var run = Task.Run(() => worker.Runner.RunAsync(task, connection.BlobsFor(task), progress, work.Token), CancellationToken.None);
 
             // Heartbeat until the work ends; a lost lease cancels it and yields the broker's next task for this worker.
             while (!run.IsCompleted)

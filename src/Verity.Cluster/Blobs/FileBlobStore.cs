@@ -1,24 +1,38 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 
 namespace Verity.Cluster.Blobs;
 
 /// <summary>
-/// Blobs as files under a root directory (the embedded default: &lt;data dir&gt;/blobs). Writes go to a temporary
+/// Blobs as files under a root directory (the embedded default: &lt;data dir&gt;/blobs; folders 0700, files 0600).
+/// Each file starts with a <see cref="HeaderBytes"/>-byte header — magic, length, SHA-256 of the bytes that follow —
+/// written in the same file as the data, so the digest and the data are replaced together. Writes go to a temporary
 /// file in the same directory and are renamed into place, so readers never see a partial blob.
 /// </summary>
 public sealed class FileBlobStore : IBlobStore
 {
+    /// <summary>"VRTYBLB1": a blob file of this format.</summary>
+    private static ReadOnlySpan<byte> Magic => "VRTYBLB1"u8;
+
+    /// <summary>Magic (8), length (8, little-endian), SHA-256 (32).</summary>
+    public const int HeaderBytes = 48;
+
+    private const int CopyBuffer = 1 << 16;
+
     private readonly string _root;
 
     public FileBlobStore(string root)
     {
         _root = Path.GetFullPath(root);
-        Directory.CreateDirectory(_root);
+        PrivateFiles.CreateDirectory(_root);
     }
 
     public string Root => _root;
 
-    private string PathOf(string key)
+    /// <summary>The file a key is stored in (tests corrupt it on purpose).</summary>
+    public string PathOf(string key)
     {
         if (!BlobKeys.IsValid(key)) throw new ArgumentException($"'{key}' is not a valid blob key", nameof(key));
         return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
@@ -26,18 +40,31 @@ public sealed class FileBlobStore : IBlobStore
 
     public async Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default)
     {
+        var stream = new ReadOnlyMemoryStream(data);
+        await PutAsync(key, stream, data.Length, ct).ConfigureAwait(false);
+    }
+
+    public async Task PutAsync(string key, Stream data, long? length, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
         string path = PathOf(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        PrivateFiles.CreateDirectory(Path.GetDirectoryName(path)!);
         string tmp = path + ".tmp-" + Guid.NewGuid().ToString("N");
         try
         {
-            await using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            BlobDigest digest;
+            await using (var fs = new FileStream(tmp, PrivateFiles.NewFile(FileMode.CreateNew, FileOptions.Asynchronous)))
             {
-                await fs.WriteAsync(data, ct).ConfigureAwait(false);
+                fs.Position = HeaderBytes; // the header is written once the digest is known
+                digest = await CopyHashingAsync(data, fs, key, ct).ConfigureAwait(false);
+                if (length is long expected && expected != digest.Length)
+                    throw new InvalidDataException($"blob '{key}': the data has {digest.Length} bytes, not the {expected} announced");
+                fs.Position = 0;
+                await fs.WriteAsync(Header(digest), ct).ConfigureAwait(false);
                 await fs.FlushAsync(ct).ConfigureAwait(false);
                 fs.Flush(flushToDisk: true);
             }
-            File.Move(tmp, path, overwrite: true);
+            Commit(key, tmp, path, digest);
         }
         finally
         {
@@ -45,11 +72,56 @@ public sealed class FileBlobStore : IBlobStore
         }
     }
 
+    /// <summary>Renames the written file into place; a receipt only where none is, or over the same bytes.</summary>
+    private void Commit(string key, string tmp, string path, BlobDigest digest)
+    {
+        if (!BlobKeys.IsReceipt(key))
+        {
+            File.Move(tmp, path, overwrite: true);
+            return;
+        }
+        // Without overwrite, Move links the new name: it fails if a receipt is there, even one written just now.
+        try
+        {
+            File.Move(tmp, path, overwrite: false);
+            return;
+        }
+        catch (IOException) when (File.Exists(path)) { }
+        BlobDigest existing;
+        try { existing = ReadHeader(key, path, out _); }
+        catch (BlobCorruptedException) { existing = default; }
+        if (existing != digest) throw new BlobConflictException(key);
+        // The same receipt again (a retried upload): replacing it also heals a copy whose bytes rotted.
+        File.Move(tmp, path, overwrite: true);
+    }
+
     public async Task<byte[]?> GetAsync(string key, CancellationToken ct = default)
     {
-        try { return await File.ReadAllBytesAsync(PathOf(key), ct).ConfigureAwait(false); }
-        catch (FileNotFoundException) { return null; }
-        catch (DirectoryNotFoundException) { return null; }
+        await using var stream = await OpenReadAsync(key, ct).ConfigureAwait(false);
+        if (stream == null) return null;
+        if (stream.Length > Array.MaxLength) throw new InvalidOperationException($"blob '{key}' ({stream.Length} bytes) is too large for one array; read it as a stream");
+        var bytes = new byte[stream.Length];
+        await stream.ReadExactlyAsync(bytes, ct).ConfigureAwait(false);
+        return bytes;
+    }
+
+    public Task<BlobReadStream?> OpenReadAsync(string key, CancellationToken ct = default)
+    {
+        string path = PathOf(key);
+        FileStream fs;
+        try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, CopyBuffer, FileOptions.Asynchronous | FileOptions.SequentialScan); }
+        catch (FileNotFoundException) { return Task.FromResult<BlobReadStream?>(null); }
+        catch (DirectoryNotFoundException) { return Task.FromResult<BlobReadStream?>(null); }
+        try
+        {
+            var digest = ReadHeader(key, fs);
+            return Task.FromResult<BlobReadStream?>(new BlobReadStream(fs, key, digest));
+        }
+        catch
+        {
+            fs.Dispose();
+            throw;
+        }
     }
 
     public Task<bool> ExistsAsync(string key, CancellationToken ct = default) => Task.FromResult(File.Exists(PathOf(key)));
@@ -90,5 +162,82 @@ public sealed class FileBlobStore : IBlobStore
             if (key.Contains(".tmp-", StringComparison.Ordinal)) continue;
             if (key.StartsWith(prefix, StringComparison.Ordinal)) yield return key;
         }
+    }
+
+    private static async Task<BlobDigest> CopyHashingAsync(Stream source, Stream target, string key, CancellationToken ct)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBuffer);
+        long total = 0;
+        try
+        {
+            int n;
+            while ((n = await source.ReadAsync(buffer.AsMemory(0, CopyBuffer), ct).ConfigureAwait(false)) > 0)
+            {
+                hash.AppendData(buffer, 0, n);
+                await target.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                total += n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return new BlobDigest(Convert.ToHexStringLower(hash.GetHashAndReset()), total);
+    }
+
+    private static byte[] Header(BlobDigest digest)
+    {
+        var header = new byte[HeaderBytes];
+        Magic.CopyTo(header);
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(8), digest.Length);
+        Convert.FromHexString(digest.Sha256Hex).CopyTo(header.AsSpan(16));
+        return header;
+    }
+
+    private static BlobDigest ReadHeader(string key, string path, out long fileLength)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        fileLength = fs.Length;
+        return ReadHeader(key, fs);
+    }
+
+    /// <summary>Reads and checks the header, leaving <paramref name="fs"/> at the first data byte.</summary>
+    private static BlobDigest ReadHeader(string key, FileStream fs)
+    {
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        int got = fs.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false);
+        if (got < HeaderBytes || !header[..8].SequenceEqual(Magic))
+            throw new BlobCorruptedException(key, "its digest record is missing (the file has no blob header)");
+        long length = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
+        if (length < 0) throw new BlobCorruptedException(key, $"its digest record is malformed (length {length})");
+        if (fs.Length - HeaderBytes != length)
+            throw new BlobCorruptedException(key, $"it has {fs.Length - HeaderBytes} bytes, but {length} were stored");
+        return new BlobDigest(Convert.ToHexStringLower(header[16..]), length);
+    }
+
+    /// <summary>A read-only stream over memory the caller owns (no copy).</summary>
+    private sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> data) : Stream
+    {
+        private int _position;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => data.Length;
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override int Read(Span<byte> buffer)
+        {
+            int n = Math.Min(buffer.Length, data.Length - _position);
+            data.Span.Slice(_position, n).CopyTo(buffer);
+            _position += n;
+            return n;
+        }
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => ValueTask.FromResult(Read(buffer.Span));
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => Task.FromResult(Read(buffer, offset, count));
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -28,6 +28,9 @@ public sealed record S3BlobOptions
     /// <summary>Per-request timeout (connect and transfer).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
 
+    /// <summary>Where streamed uploads are staged (0600 files, deleted when sent) while their digest is computed; null = the system temp folder.</summary>
+    public string? SpoolDirectory { get; init; }
+
     /// <summary>SDK retries after a failed request (throttling, 5xx, network errors).</summary>
     public int MaxRetries { get; init; } = 3;
 }

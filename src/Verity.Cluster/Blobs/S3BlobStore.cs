@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Globalization;
 using System.Net;
+using System.Security.Cryptography;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Amazon.Runtime;
@@ -21,6 +24,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     private readonly string _bucket;
     private readonly string _keyPrefix;
     private readonly string _endpoint;
+    private readonly string _spoolDirectory;
     private bool _bucketSeen;
 
     /// <exception cref="ArgumentException">An option is missing or malformed (the message names it).</exception>
@@ -43,6 +47,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         _keyPrefix = NormalizeKeyPrefix(options.KeyPrefix);
         _bucket = options.Bucket;
         _endpoint = options.ServiceUrl;
+        _spoolDirectory = options.SpoolDirectory ?? Path.GetTempPath();
 
         var config = new AmazonS3Config
         {
@@ -75,6 +80,10 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
 
     private int _pageSize = MaxBatch;
 
+    /// <summary>User metadata (x-amz-meta-…) that records each blob's digest and length.</summary>
+    private const string Sha256Meta = "verity-sha256";
+    private const string LengthMeta = "verity-length";
+
     public async Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default)
     {
         string objectKey = ObjectKey(key);
@@ -83,35 +92,138 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(data.ToArray(), writable: false);
         await using (stream.ConfigureAwait(false))
+            await PutCoreAsync(key, objectKey, stream, BlobDigest.Of(data.Span), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The metadata carrying the digest must go with the request's headers, before the body: the stream is first
+    /// copied to a private temporary file (hashing it on the way), then sent from there, so memory stays flat.
+    /// </summary>
+    public async Task PutAsync(string key, Stream data, long? length, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        string objectKey = ObjectKey(key);
+        string spool = Path.Combine(_spoolDirectory, "verity-s3-" + Guid.NewGuid().ToString("N"));
+        var file = new FileStream(spool, PrivateFiles.NewFile(FileMode.CreateNew, FileOptions.Asynchronous | FileOptions.DeleteOnClose));
+        await using (file.ConfigureAwait(false))
         {
-            var request = new PutObjectRequest
+            BlobDigest digest;
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
-                BucketName = _bucket,
-                Key = objectKey,
-                InputStream = stream,
-                AutoCloseStream = false,
-                ContentType = "application/octet-stream",
-                UseChunkEncoding = false,
-            };
-            await Call("put", objectKey, () => _s3.PutObjectAsync(request, ct), ct).ConfigureAwait(false);
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+                try
+                {
+                    int n;
+                    while ((n = await data.ReadAsync(buffer.AsMemory(0, 1 << 16), ct).ConfigureAwait(false)) > 0)
+                    {
+                        hash.AppendData(buffer, 0, n);
+                        await file.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+                digest = new BlobDigest(Convert.ToHexStringLower(hash.GetHashAndReset()), file.Length);
+            }
+            if (length is long expected && expected != digest.Length)
+                throw new InvalidDataException($"blob '{key}': the data has {digest.Length} bytes, not the {expected} announced");
+            await file.FlushAsync(ct).ConfigureAwait(false);
+            file.Position = 0;
+            await PutCoreAsync(key, objectKey, file, digest, ct).ConfigureAwait(false);
         }
     }
 
-    public async Task<byte[]?> GetAsync(string key, CancellationToken ct = default)
+    private async Task PutCoreAsync(string key, string objectKey, Stream body, BlobDigest digest, CancellationToken ct)
     {
-        string objectKey = ObjectKey(key);
-        return await Call("get", objectKey, async () =>
+        bool receipt = BlobKeys.IsReceipt(key);
+        if (receipt && await RecordedDigestAsync(objectKey, ct).ConfigureAwait(false) is { } existing)
+        {
+            // The same receipt again (a retried upload) is rewritten, which also heals rotted bytes; other bytes never.
+            if (existing != digest) throw new BlobConflictException(key);
+            receipt = false;
+        }
+        var request = new PutObjectRequest
+        {
+            BucketName = _bucket,
+            Key = objectKey,
+            InputStream = body,
+            AutoCloseStream = false,
+            ContentType = "application/octet-stream",
+            UseChunkEncoding = false,
+        };
+        request.Metadata[Sha256Meta] = digest.Sha256Hex;
+        request.Metadata[LengthMeta] = digest.Length.ToString(CultureInfo.InvariantCulture);
+        // Create-only where the server supports conditional writes (AWS, MinIO); the check above covers the others.
+        if (receipt) request.IfNoneMatch = "*";
+        try
+        {
+            await Call("put", objectKey, () => _s3.PutObjectAsync(request, ct), ct).ConfigureAwait(false);
+        }
+        catch (BlobStoreException e) when (receipt && e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict })
+        {
+            // Another writer created it meanwhile: the same bytes are fine, other bytes are a conflict.
+            if (await RecordedDigestAsync(objectKey, ct).ConfigureAwait(false) != digest) throw new BlobConflictException(key);
+        }
+    }
+
+    /// <summary>The digest recorded on an object (HEAD), default when it has none or a malformed one, null when there is no object.</summary>
+    private async Task<BlobDigest?> RecordedDigestAsync(string objectKey, CancellationToken ct) =>
+        await Call("head", objectKey, async () =>
         {
             try
             {
-                using var response = await _s3.GetObjectAsync(_bucket, objectKey, ct).ConfigureAwait(false);
-                return await ReadBody(response, ct).ConfigureAwait(false);
+                var head = await _s3.GetObjectMetadataAsync(_bucket, objectKey, ct).ConfigureAwait(false);
+                return (BlobDigest?)(BlobDigest.TryParse(head.Metadata[Sha256Meta], head.Metadata[LengthMeta], out var d) ? d : default);
             }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
+            {
+                return (BlobDigest?)null;
+            }
+        }, ct).ConfigureAwait(false);
+
+    public async Task<byte[]?> GetAsync(string key, CancellationToken ct = default)
+    {
+        await using var stream = await OpenReadAsync(key, ct).ConfigureAwait(false);
+        if (stream == null) return null;
+        if (stream.Length > Array.MaxLength) throw new InvalidOperationException($"blob '{key}' ({stream.Length} bytes) is too large for one array; read it as a stream");
+        var bytes = new byte[stream.Length];
+        try
+        {
+            await stream.ReadExactlyAsync(bytes, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not BlobCorruptedException && !(e is OperationCanceledException && ct.IsCancellationRequested))
+        {
+            throw Wrap("get", ObjectKey(key), e);
+        }
+        return bytes;
+    }
+
+    public async Task<BlobReadStream?> OpenReadAsync(string key, CancellationToken ct = default)
+    {
+        string objectKey = ObjectKey(key);
+        var response = await Call("get", objectKey, async () =>
+        {
+            try { return await _s3.GetObjectAsync(_bucket, objectKey, ct).ConfigureAwait(false); }
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
             {
                 return null;
             }
         }, ct).ConfigureAwait(false);
+        if (response == null) return null;
+        try
+        {
+            if (!BlobDigest.TryParse(response.Metadata[Sha256Meta], response.Metadata[LengthMeta], out var digest))
+                throw new BlobCorruptedException(key, "its digest record is missing or malformed (the object has no verity-sha256/verity-length metadata)");
+            if (response.ContentLength != digest.Length)
+                throw new BlobCorruptedException(key, $"it has {response.ContentLength} bytes, but {digest.Length} were stored");
+            return new BlobReadStream(response.ResponseStream, key, digest, response);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
     }
 
     public async Task<bool> ExistsAsync(string key, CancellationToken ct = default)
@@ -233,20 +345,6 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         }
         foreach (string key in keys)
             await Call("delete", key, () => _s3.DeleteObjectAsync(_bucket, key, ct), ct).ConfigureAwait(false);
-    }
-
-    private static async Task<byte[]> ReadBody(GetObjectResponse response, CancellationToken ct)
-    {
-        var body = response.ResponseStream;
-        if (response.ContentLength >= 0 && response.ContentLength <= Array.MaxLength)
-        {
-            var bytes = new byte[response.ContentLength];
-            await body.ReadExactlyAsync(bytes, ct).ConfigureAwait(false);
-            return bytes;
-        }
-        using var copy = new MemoryStream();
-        await body.CopyToAsync(copy, ct).ConfigureAwait(false);
-        return copy.ToArray();
     }
 
     /// <summary>Runs one SDK call, turning every failure but the caller's cancellation into a <see cref="BlobStoreException"/>.</summary>

@@ -157,11 +157,20 @@ public sealed class JobService
                 ? $"job {jobId} is still running; its receipt is not ready"
                 : $"job {jobId} {job.State.Name()}: it has no receipt" + (job.Error != null ? $" ({job.Error})" : ""));
         if (job.BlobsDeletedAt != null) throw ClientErrorException.NotFound($"the receipt of job {jobId} has expired and was deleted");
-        var bytes = await _blobs.GetAsync(BlobKeys.Receipt(jobId), ct).ConfigureAwait(false)
-            ?? throw ClientErrorException.NotFound($"the receipt of job {jobId} is missing from the blob store");
+        string key = BlobKeys.Receipt(jobId);
+        byte[]? bytes;
+        // A receipt is served only whole and intact: its digest (checked by the store) and the size finalize recorded.
+        try { bytes = await _blobs.GetAsync(key, ct).ConfigureAwait(false); }
+        catch (BlobCorruptedException e) { throw ReceiptCorrupted(jobId, e.Message); }
+        if (bytes == null) throw ClientErrorException.NotFound($"the receipt of job {jobId} is missing from the blob store");
+        if (job.ReceiptBytes is long recorded && recorded != bytes.Length)
+            throw ReceiptCorrupted(jobId, $"blob '{key}' has {bytes.Length} bytes, but finalize recorded {recorded}");
         if (job.ReceiptFetchedAt == null) await _store.MarkReceiptFetchedAsync(jobId, _time.GetUtcNow(), ct).ConfigureAwait(false);
         return bytes;
     }
+
+    private static ClientErrorException ReceiptCorrupted(string jobId, string detail) =>
+        new(500, $"the receipt of job {jobId} is corrupted and will not be served: {detail}");
 
     public async Task<JobStatusView> CancelAsync(string jobId, CancellationToken ct = default)
     {

@@ -69,6 +69,20 @@ public sealed class NodeClient : IDisposable
     public Task<JobStatusView> CancelAsync(string jobId, CancellationToken ct = default) =>
         SendJsonAsync<JobStatusView>(HttpMethod.Post, JobRoute(jobId) + "/cancel", null, ct);
 
+    /// <summary>Creates a per-agent credential (<see cref="AgentAdminApi"/>); its token is shown only in this answer.</summary>
+    public Task<AgentCreated> AddAgentAsync(string name, CancellationToken ct = default)
+    {
+        var content = new StringContent(ClusterJson.Serialize(new CreateAgentRequest { Name = name }), Encoding.UTF8, "application/json");
+        return SendJsonAsync<AgentCreated>(HttpMethod.Post, AgentAdminApi.Path.TrimStart('/'), content, ct);
+    }
+
+    public Task<List<AgentCredentialView>> ListAgentsAsync(CancellationToken ct = default) =>
+        SendJsonAsync<List<AgentCredentialView>>(HttpMethod.Get, AgentAdminApi.Path.TrimStart('/'), null, ct);
+
+    /// <summary>Revokes the agent's credential (404 when it has none).</summary>
+    public Task RevokeAgentAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"{AgentAdminApi.Path.TrimStart('/')}/{Uri.EscapeDataString(name)}", null, ct, (_, _) => Task.FromResult(true));
+
     /// <summary>
     /// Polls the job's status every <paramref name="pollInterval"/> (default 1 s) until it ends, reporting every status
     /// seen; returns the final status. Up to <paramref name="maxTransientFailures"/> failures in a row (the node

@@ -15,6 +15,16 @@ public static class AgentRpc
     public const string Path = "/agent/v1/rpc";
     public const string BlobPath = "/agent/v1/blobs";
 
+    /// <summary>Blob proxy request headers naming the task (its id) and lease an agent reads or writes a blob for.</summary>
+    public const string TaskHeader = "X-Verity-Task";
+    public const string LeaseHeader = "X-Verity-Lease";
+
+    /// <summary>Blob proxy response header: the blob's recorded SHA-256 (hex), which the agent checks the body against.</summary>
+    public const string Sha256Header = "X-Verity-Sha256";
+
+    /// <summary>Blob proxy response header on the error answer for a stored blob whose bytes do not match their digest.</summary>
+    public const string CorruptedHeader = "X-Verity-Blob-Corrupted";
+
     public const string GetTask = "verity_getTask";
     public const string Heartbeat = "verity_heartbeat";
     public const string ReportSuccess = "verity_reportSuccess";
@@ -26,6 +36,8 @@ public static class AgentRpc
     public const int MethodNotFound = -32601;
     public const int InvalidParams = -32602;
     public const int ServerError = -32000;
+    /// <summary>The token may not act as the agent id the request names (per-agent tokens bind "&lt;name&gt;/…"); HTTP 403.</summary>
+    public const int Forbidden = -32001;
 }
 
 /// <summary>A JSON-RPC 2.0 request.</summary>

@@ -137,6 +137,12 @@ public interface ITaskStore : IAsyncDisposable
     /// </summary>
     Task<int> DeleteEndedJobsAsync(DateTimeOffset finishedBefore, int limit, CancellationToken ct = default);
 
+    /// <summary>
+    /// The task's lease as recorded (id, holder, expiry, state) with its job's id, state and segments, or null for an
+    /// unknown task: the blob proxy allows an agent's request only for the current lease of a Running task.
+    /// </summary>
+    Task<TaskLeaseInfo?> GetTaskLeaseAsync(string taskId, CancellationToken ct = default);
+
     /// <summary>Jobs by state and tasks by type and state, for /metrics.</summary>
     Task<StoreStats> StatsAsync(CancellationToken ct = default);
 }

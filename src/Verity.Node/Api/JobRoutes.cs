@@ -45,7 +45,7 @@ internal static class JobRoutes
     private static async Task<IResult> StoreImageAsync(HttpContext http, JobService jobs, NodeOptions options, string? expectedImageId)
     {
         var ct = http.RequestAborted;
-        byte[] elf = await RequestBody.ReadAsync(http.Request, options.Broker.MaxImageBytes, "the image", ct).ConfigureAwait(false);
+        byte[] elf = await RequestBody.ReadAsync(http.Request, options.Broker.MaxImageBytes, "the image", ct, options.BlobLimits.IdleTimeout).ConfigureAwait(false);
         var (image, created) = await jobs.UploadImageAsync(elf, expectedImageId, ct).ConfigureAwait(false);
         http.Response.Headers.Location = $"/v1/images/{image.ImageId}";
         return ApiResults.Json(image, created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
@@ -54,7 +54,7 @@ internal static class JobRoutes
     private static async Task<IResult> UploadInputAsync(HttpContext http, [FromServices] JobService jobs, [FromServices] NodeOptions options)
     {
         var ct = http.RequestAborted;
-        byte[] input = await RequestBody.ReadAsync(http.Request, options.Broker.MaxInputBytes, "the input", ct).ConfigureAwait(false);
+        byte[] input = await RequestBody.ReadAsync(http.Request, options.Broker.MaxInputBytes, "the input", ct, options.BlobLimits.IdleTimeout).ConfigureAwait(false);
         var uploaded = await jobs.UploadInputAsync(input, ct).ConfigureAwait(false);
         return ApiResults.Json(uploaded, StatusCodes.Status201Created);
     }

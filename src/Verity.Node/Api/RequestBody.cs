@@ -11,13 +11,15 @@ namespace Verity.Node.Api;
 internal static class RequestBody
 {
     /// <exception cref="ClientErrorException">413 when the body is larger than <paramref name="limit"/>; 400 when it ends early.</exception>
-    public static async Task<byte[]> ReadAsync(HttpRequest request, long limit, string what, CancellationToken ct)
+    /// <param name="idle">When given, a body that sends nothing for this long is cut off (408).</param>
+    public static async Task<byte[]> ReadAsync(HttpRequest request, long limit, string what, CancellationToken ct, TimeSpan? idle = null)
     {
+        Stream body = idle is { } timeout ? UploadBody.Open(request, limit, what, timeout) : request.Body;
         if (request.ContentLength is long declared)
         {
             if (declared > limit) throw ClientErrorException.TooLarge($"{what} is {declared} bytes; the limit is {limit}");
             var exact = new byte[declared];
-            int got = await request.Body.ReadAtLeastAsync(exact, exact.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+            int got = await body.ReadAtLeastAsync(exact, exact.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
             if (got < exact.Length) throw ClientErrorException.BadRequest($"{what} ended after {got} of its {declared} bytes");
             return exact;
         }
@@ -27,7 +29,7 @@ internal static class RequestBody
         try
         {
             int n;
-            while ((n = await request.Body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+            while ((n = await body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
             {
                 if (buffered.Length + n > limit) throw ClientErrorException.TooLarge($"{what} is larger than the limit of {limit} bytes");
                 buffered.Write(chunk, 0, n);

@@ -53,8 +53,17 @@ public sealed record NodeOptions
     /// <summary>OTLP endpoint metrics are exported to (e.g. http://127.0.0.1:4317); null = no export.</summary>
     public string? OtlpEndpoint { get; init; }
 
-    /// <summary>Largest blob a remote agent may upload through the blob proxy (it is buffered in memory).</summary>
+    /// <summary>Largest blob a remote agent may upload through the blob proxy, of any kind (see also <see cref="BlobLimits"/>).</summary>
     public long MaxAgentBlobBytes { get; init; } = 2_000_000_000;
+
+    /// <summary>Per-kind upload limits and the idle timeout of upload bodies (section "Node:BlobLimits").</summary>
+    public BlobLimitSettings BlobLimits { get; init; } = new();
+
+    /// <summary>
+    /// Whether the shared <see cref="AgentToken"/> is accepted besides per-agent credentials (<c>verity node agents</c>,
+    /// /v1/admin/agents). False: only per-agent tokens, each bound to its agent name and revocable.
+    /// </summary>
+    public bool SharedAgentToken { get; init; } = true;
 
     /// <summary>Requests slower than this are logged even when they succeed.</summary>
     public TimeSpan SlowRequestThreshold { get; init; } = TimeSpan.FromSeconds(2);

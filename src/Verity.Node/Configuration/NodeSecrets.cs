@@ -35,7 +35,7 @@ public sealed record NodeSecrets(string ApiKey, string AgentToken)
     public static NodeSecrets LoadOrCreate(string dataDir)
     {
         if (TryLoad(dataDir) is { } existing) return existing;
-        Directory.CreateDirectory(dataDir);
+        Cluster.Blobs.PrivateFiles.CreateDirectory(dataDir);
         var fresh = new NodeSecrets(NewSecret(), NewSecret());
         string path = PathIn(dataDir);
         string tmp = path + ".tmp-" + Guid.NewGuid().ToString("N");

@@ -31,7 +31,8 @@ public static class NodeHost
             throw new NodeConfigurationException([$"Node:OtlpEndpoint is set ({options.OtlpEndpoint}) but this build has no OTLP exporter"]);
         var agentTypes = TaskTypes.ParseList(options.AgentTypes);
 
-        Directory.CreateDirectory(options.DataDir);
+        // Clients' private inputs, receipts, the database and the secrets live here: the node's user only.
+        PrivateFiles.CreateDirectory(options.DataDir);
         options = NodeSecrets.Apply(options);
 
         var loggerFactory = CreateLoggerFactory(log);
@@ -46,6 +47,7 @@ public static class NodeHost
         try
         {
             blobs = components.CreateBlobs(options);
+            if (options.Db == "sqlite") PrivateFiles.Touch(options.SqlitePath); // SQLite (and its -wal, -shm files) keep the 0600 mode
             store = components.CreateStore(options);
             await store.MigrateAsync(ct).ConfigureAwait(false);
 
@@ -71,6 +73,8 @@ public static class NodeHost
                 services.AddSingleton(lifecycle);
                 services.AddSingleton(health);
                 services.AddSingleton<RpcDispatcher>();
+                services.AddSingleton(new AgentAuthenticator(
+                    options.SharedAgentToken ? new SecretMatch([options.AgentToken!]) : null, store as IAgentCredentialStore, components.Time));
             });
             await app.StartAsync(ct).ConfigureAwait(false);
             var baseAddress = BoundAddress(app);
@@ -150,10 +154,11 @@ public static class NodeHost
         var app = builder.Build();
         app.UseMiddleware<RequestPipeline>();
         app.UseRouting();
-        JobRoutes.Map(app, new SecretMatch(options.ApiKeys));
-        var agentToken = new SecretMatch([options.AgentToken!]);
-        AgentRpcEndpoint.Map(app, agentToken);
-        BlobProxyRoutes.Map(app, agentToken);
+        var apiKeys = new SecretMatch(options.ApiKeys);
+        JobRoutes.Map(app, apiKeys);
+        AgentRpcEndpoint.Map(app);
+        BlobProxyRoutes.Map(app);
+        AgentAdminRoutes.Map(app, apiKeys);
         HealthEndpoint.Map(app);
         MetricsEndpoint.Map(app);
         // "{**path}" rather than the default "{*path:nonfile}", so paths that look like files get the JSON 404 too.

@@ -26,8 +26,8 @@ internal sealed class RequestPipeline(RequestDelegate next, ILogger<RequestPipel
         catch (ClientErrorException e) when (!http.Response.HasStarted)
         {
             error = e.Message;
-            // An oversized upload is refused before it is read; closing spares draining the rest of it.
-            if (e.StatusCode == StatusCodes.Status413PayloadTooLarge) http.Response.Headers.Connection = "close";
+            // An oversized or stalled upload is refused before it is read in full; closing spares draining the rest of it.
+            if (e.StatusCode is StatusCodes.Status413PayloadTooLarge or StatusCodes.Status408RequestTimeout) http.Response.Headers.Connection = "close";
             await ApiResults.WriteErrorAsync(http, e.StatusCode, e.Message).ConfigureAwait(false);
         }
         catch (BadHttpRequestException e) when (!http.Response.HasStarted)

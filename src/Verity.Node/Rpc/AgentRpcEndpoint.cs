@@ -11,8 +11,8 @@ internal static class AgentRpcEndpoint
     /// <summary>Task outputs are small (the largest part is an execute task's journal); this leaves ample room.</summary>
     public const long MaxRequestBytes = 64L << 20;
 
-    public static void Map(IEndpointRouteBuilder app, SecretMatch agentToken) =>
-        app.MapPost(AgentRpc.Path, DispatchAsync).AddEndpointFilter(new AgentTokenFilter(agentToken, rpc: true));
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapPost(AgentRpc.Path, DispatchAsync).AddEndpointFilter(new AgentTokenFilter(rpc: true));
 
     private static async Task<IResult> DispatchAsync(HttpContext http, [FromServices] RpcDispatcher dispatcher)
     {
@@ -23,6 +23,6 @@ internal static class AgentRpcEndpoint
             if (e.StatusCode == StatusCodes.Status413PayloadTooLarge) http.Response.Headers.Connection = "close";
             return RpcDispatcher.ErrorResult(e.StatusCode, AgentRpc.InvalidRequest, $"invalid request: {e.Message}");
         }
-        return await dispatcher.DispatchAsync(body, http.RequestAborted).ConfigureAwait(false);
+        return await dispatcher.DispatchAsync(body, AgentIdentity.Of(http), http.RequestAborted).ConfigureAwait(false);
     }
 }

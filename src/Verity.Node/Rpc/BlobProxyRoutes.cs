@@ -1,70 +1,123 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Verity.Cluster.Blobs;
 using Verity.Cluster.Broker;
 using Verity.Cluster.Protocol;
+using Verity.Cluster.Store;
 using Verity.Node.Api;
 using Verity.Node.Configuration;
 
 namespace Verity.Node.Rpc;
 
 /// <summary>
-/// The blob proxy for remote agents (<see cref="AgentRpc.BlobPath"/>/&lt;key&gt;, agent token required): GET and HEAD
-/// read any blob; PUT and DELETE only under <c>jobs/</c> — agents produce runs, proofs and receipts, never images or
-/// inputs, which only clients upload. Keys must be valid <see cref="BlobKeys"/>.
+/// The blob proxy for remote agents (<see cref="AgentRpc.BlobPath"/>/&lt;key&gt;, agent token required). Every request
+/// names the task and lease it is for (<see cref="AgentRpc.TaskHeader"/>, <see cref="AgentRpc.LeaseHeader"/>); it is
+/// served only while that lease is the task's current one, Running, unexpired and held by the token's agent, and only
+/// for the keys <see cref="BlobAccessPolicy"/> allows that task: GET and HEAD its inputs, PUT its output. No DELETE.
+/// Bodies stream both ways: uploads go to the store under the limit of their kind (<see cref="BlobLimitSettings"/>)
+/// and the idle timeout; downloads carry the blob's recorded SHA-256 (<see cref="AgentRpc.Sha256Header"/>).
 /// </summary>
 internal static class BlobProxyRoutes
 {
-    private const string WritablePrefix = "jobs/";
-
-    public static void Map(IEndpointRouteBuilder app, SecretMatch agentToken)
+    public static void Map(IEndpointRouteBuilder app)
     {
-        var blobs = app.MapGroup(AgentRpc.BlobPath).AddEndpointFilter(new AgentTokenFilter(agentToken, rpc: false));
+        var blobs = app.MapGroup(AgentRpc.BlobPath).AddEndpointFilter(new AgentTokenFilter(rpc: false));
         blobs.MapGet("/{**key}", GetAsync);
         blobs.MapMethods("/{**key}", [HttpMethods.Head], HeadAsync);
         blobs.MapPut("/{**key}", PutAsync);
-        blobs.MapDelete("/{**key}", DeleteAsync);
+        blobs.MapDelete("/{**key}", (string? key) =>
+        {
+            ValidKey(key);
+            return ApiResults.Error(StatusCodes.Status403Forbidden, "agents may not delete blobs (cleanup is the node's job)");
+        });
     }
 
-    private static async Task<IResult> GetAsync(string? key, HttpContext http, [FromServices] IBlobStore store)
+    private static async Task GetAsync(string? key, HttpContext http, [FromServices] IBlobStore store, [FromServices] ILogger<BlobReadStream> log)
     {
-        string k = ValidKey(key);
-        byte[]? bytes = await store.GetAsync(k, http.RequestAborted).ConfigureAwait(false);
-        return bytes == null ? ApiResults.Error(StatusCodes.Status404NotFound, $"no blob '{k}'") : Results.Bytes(bytes, "application/octet-stream");
+        string k = await AuthorizeAsync(http, key, write: false).ConfigureAwait(false);
+        BlobReadStream? blob;
+        try { blob = await store.OpenReadAsync(k, http.RequestAborted).ConfigureAwait(false); }
+        catch (BlobCorruptedException e) { throw Corrupted(http, e); }
+        if (blob == null) throw ClientErrorException.NotFound($"no blob '{k}'");
+        await using (blob.ConfigureAwait(false))
+        {
+            http.Response.StatusCode = StatusCodes.Status200OK;
+            http.Response.ContentType = "application/octet-stream";
+            http.Response.ContentLength = blob.Length;
+            http.Response.Headers[AgentRpc.Sha256Header] = blob.Digest.Sha256Hex;
+            try
+            {
+                await blob.CopyToAsync(http.Response.Body, 1 << 16, http.RequestAborted).ConfigureAwait(false);
+            }
+            catch (BlobCorruptedException e)
+            {
+                // Found at the last bytes, which were not sent: the agent sees a cut-off transfer, never a bad blob.
+                log.LogError("{Message}; the transfer to the agent was cut off", e.Message);
+                http.Abort();
+            }
+        }
     }
 
     private static async Task<IResult> HeadAsync(string? key, HttpContext http, [FromServices] IBlobStore store)
     {
-        string k = ValidKey(key);
+        string k = await AuthorizeAsync(http, key, write: false).ConfigureAwait(false);
         return await store.ExistsAsync(k, http.RequestAborted).ConfigureAwait(false) ? Results.Ok() : Results.NotFound();
     }
 
     private static async Task<IResult> PutAsync(string? key, HttpContext http, [FromServices] IBlobStore store, [FromServices] NodeOptions options)
     {
-        string k = WritableKey(key);
-        byte[] data = await RequestBody.ReadAsync(http.Request, options.MaxAgentBlobBytes, $"blob '{k}'", http.RequestAborted).ConfigureAwait(false);
-        await store.PutAsync(k, data, http.RequestAborted).ConfigureAwait(false);
+        string k = await AuthorizeAsync(http, key, write: true).ConfigureAwait(false);
+        long limit = Math.Min(options.MaxAgentBlobBytes, BlobKeys.KindOf(k) switch
+        {
+            BlobKind.Run => options.BlobLimits.Run,
+            BlobKind.Proof => options.BlobLimits.Proof,
+            _ => options.BlobLimits.Receipt,
+        });
+        var body = UploadBody.Open(http.Request, limit, $"blob '{k}'", options.BlobLimits.IdleTimeout);
+        try
+        {
+            await store.PutAsync(k, body, body.Declared, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BlobConflictException e)
+        {
+            throw ClientErrorException.Conflict(e.Message);
+        }
         return Results.NoContent();
     }
 
-    private static async Task<IResult> DeleteAsync(string? key, HttpContext http, [FromServices] IBlobStore store)
+    /// <summary>Checks the key, the token's right to the named lease and the lease's right to the key; returns the key.</summary>
+    private static async Task<string> AuthorizeAsync(HttpContext http, string? key, bool write)
     {
-        string k = WritableKey(key);
-        await store.DeleteAsync(k, http.RequestAborted).ConfigureAwait(false);
-        return Results.NoContent();
+        string k = ValidKey(key);
+        var headers = http.Request.Headers;
+        string? taskId = headers[AgentRpc.TaskHeader];
+        string? leaseText = headers[AgentRpc.LeaseHeader];
+        if (string.IsNullOrEmpty(taskId) || string.IsNullOrEmpty(leaseText))
+            throw Forbidden($"blob requests must name the task and lease they are for ({AgentRpc.TaskHeader}, {AgentRpc.LeaseHeader})");
+        if (!long.TryParse(leaseText, NumberStyles.None, CultureInfo.InvariantCulture, out long leaseId))
+            throw ClientErrorException.BadRequest($"{AgentRpc.LeaseHeader} '{leaseText}' is not a lease id");
+        var services = http.RequestServices;
+        var task = await services.GetRequiredService<ITaskStore>().GetTaskLeaseAsync(taskId, http.RequestAborted).ConfigureAwait(false);
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        string? refused = BlobAccessPolicy.CheckLease(task, taskId, leaseId, AgentIdentity.Of(http), now)
+                          ?? BlobAccessPolicy.CheckKey(task!, k, write);
+        if (refused != null) throw Forbidden(refused);
+        return k;
     }
+
+    /// <summary>The answer for a stored blob whose bytes do not match its digest (the header lets the agent tell it from an outage).</summary>
+    private static ClientErrorException Corrupted(HttpContext http, BlobCorruptedException e)
+    {
+        http.Response.Headers[AgentRpc.CorruptedHeader] = "true";
+        return new ClientErrorException(StatusCodes.Status500InternalServerError, e.Message);
+    }
+
+    private static ClientErrorException Forbidden(string message) => new(StatusCodes.Status403Forbidden, message);
 
     private static string ValidKey(string? key)
     {
         if (key == null || !BlobKeys.IsValid(key))
             throw ClientErrorException.BadRequest($"'{key}' is not a valid blob key (lowercase letters, digits, '-', '_', '.', separated by '/')");
         return key;
-    }
-
-    private static string WritableKey(string? key)
-    {
-        string k = ValidKey(key);
-        if (!k.StartsWith(WritablePrefix, StringComparison.Ordinal))
-            throw new ClientErrorException(StatusCodes.Status403Forbidden, $"agents may only write blobs under {WritablePrefix}, not '{k}'");
-        return k;
     }
 }

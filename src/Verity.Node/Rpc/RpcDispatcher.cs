@@ -24,7 +24,8 @@ internal sealed class RpcDispatcher(ProvingBroker broker, ILogger<RpcDispatcher>
 
     private static readonly string[] Methods = [AgentRpc.GetTask, AgentRpc.Heartbeat, AgentRpc.ReportSuccess, AgentRpc.ReportError];
 
-    public async Task<IResult> DispatchAsync(ReadOnlyMemory<byte> body, CancellationToken ct)
+    /// <param name="identity">Who sent it: a per-agent credential may act only as agent ids "&lt;name&gt;/…".</param>
+    public async Task<IResult> DispatchAsync(ReadOnlyMemory<byte> body, AgentIdentity identity, CancellationToken ct)
     {
         JsonDocument document;
         try { document = JsonDocument.Parse(body); }
@@ -37,14 +38,14 @@ internal sealed class RpcDispatcher(ProvingBroker broker, ILogger<RpcDispatcher>
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Array)
             {
-                var response = await HandleAsync(root, ct).ConfigureAwait(false);
+                var response = await HandleAsync(root, identity, ct).ConfigureAwait(false);
                 return Result(response.Error == null ? StatusCodes.Status200OK : HttpStatus(response.Error.Code), response);
             }
             int count = root.GetArrayLength();
             if (count == 0) return ErrorResult(StatusCodes.Status400BadRequest, AgentRpc.InvalidRequest, "invalid request: the batch is empty");
             if (count > MaxBatch) return ErrorResult(StatusCodes.Status400BadRequest, AgentRpc.InvalidRequest, $"invalid request: a batch of {count} requests; the limit is {MaxBatch}");
             var responses = new List<RpcResponse>(count);
-            foreach (var request in root.EnumerateArray()) responses.Add(await HandleAsync(request, ct).ConfigureAwait(false));
+            foreach (var request in root.EnumerateArray()) responses.Add(await HandleAsync(request, identity, ct).ConfigureAwait(false));
             return Result(StatusCodes.Status200OK, responses);
         }
     }
@@ -55,9 +56,14 @@ internal sealed class RpcDispatcher(ProvingBroker broker, ILogger<RpcDispatcher>
 
     private static IResult Result<T>(int httpStatus, T body) => ApiResults.Json(body, httpStatus);
 
-    private static int HttpStatus(int code) => code == AgentRpc.ServerError ? StatusCodes.Status500InternalServerError : StatusCodes.Status400BadRequest;
+    private static int HttpStatus(int code) => code switch
+    {
+        AgentRpc.ServerError => StatusCodes.Status500InternalServerError,
+        AgentRpc.Forbidden => StatusCodes.Status403Forbidden,
+        _ => StatusCodes.Status400BadRequest,
+    };
 
-    private async Task<RpcResponse> HandleAsync(JsonElement request, CancellationToken ct)
+    private async Task<RpcResponse> HandleAsync(JsonElement request, AgentIdentity identity, CancellationToken ct)
     {
         JsonElement id = NullId;
         try
@@ -82,7 +88,7 @@ internal sealed class RpcDispatcher(ProvingBroker broker, ILogger<RpcDispatcher>
                     throw new RpcFault(AgentRpc.InvalidRequest, $"invalid request: params must be an object, got {Kind(p)}");
                 parameters = p;
             }
-            object? result = await InvokeAsync(method, parameters, ct).ConfigureAwait(false);
+            object? result = await InvokeAsync(method, parameters, identity, ct).ConfigureAwait(false);
             return new RpcResponse { Id = id, Result = JsonSerializer.SerializeToElement(result, ClusterJson.Options) };
         }
         catch (RpcFault fault)
@@ -103,18 +109,20 @@ internal sealed class RpcDispatcher(ProvingBroker broker, ILogger<RpcDispatcher>
         }
     }
 
-    private async Task<object?> InvokeAsync(string method, JsonElement parameters, CancellationToken ct)
+    private async Task<object?> InvokeAsync(string method, JsonElement parameters, AgentIdentity identity, CancellationToken ct)
     {
         switch (method)
         {
             case AgentRpc.GetTask:
             {
                 var p = Params<GetTaskParams>(method, parameters);
+                Bind(method, identity, p.AgentId);
                 return await Broker(method, () => broker.GetTaskAsync(p.AgentId, Types(p.Types), ct)).ConfigureAwait(false);
             }
             case AgentRpc.Heartbeat:
             {
                 var p = Params<HeartbeatParams>(method, parameters);
+                Bind(method, identity, p.AgentId);
                 var lease = RequireLease(method, p.Lease);
                 var reply = await Broker(method, () => broker.HeartbeatAsync(p.AgentId, lease, p.Progress, Types(p.Types), ct)).ConfigureAwait(false);
                 return new HeartbeatResult { Status = reply.Status, Next = reply.Next };
@@ -122,6 +130,7 @@ internal sealed class RpcDispatcher(ProvingBroker broker, ILogger<RpcDispatcher>
             case AgentRpc.ReportSuccess:
             {
                 var p = Params<ReportSuccessParams>(method, parameters);
+                Bind(method, identity, p.AgentId);
                 var lease = RequireLease(method, p.Lease);
                 if (p.Output == null) throw new RpcFault(AgentRpc.InvalidParams, $"invalid params for {method}: output is required");
                 return await Broker(method, () => broker.ReportSuccessAsync(p.AgentId, lease, p.Output, Types(p.Types), ct)).ConfigureAwait(false);
@@ -129,6 +138,7 @@ internal sealed class RpcDispatcher(ProvingBroker broker, ILogger<RpcDispatcher>
             case AgentRpc.ReportError:
             {
                 var p = Params<ReportErrorParams>(method, parameters);
+                Bind(method, identity, p.AgentId);
                 var lease = RequireLease(method, p.Lease);
                 return await Broker(method, () => broker.ReportErrorAsync(p.AgentId, lease, p.Error ?? "", p.Retry, Types(p.Types), ct, p.WantNext, p.Redo)).ConfigureAwait(false);
             }
@@ -146,6 +156,13 @@ internal sealed class RpcDispatcher(ProvingBroker broker, ILogger<RpcDispatcher>
             string message = e.ParamName != null ? e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal) : e.Message;
             throw new RpcFault(AgentRpc.InvalidParams, $"invalid params for {method}: {message}");
         }
+    }
+
+    /// <summary>A per-agent token acts only as its own agents: ids "&lt;name&gt;/…".</summary>
+    private static void Bind(string method, AgentIdentity identity, string? agentId)
+    {
+        if (!identity.MayActAs(agentId))
+            throw new RpcFault(AgentRpc.Forbidden, $"{method}: the token of agent '{identity.Name}' may not act as agent id '{agentId}' (its agent ids start with '{identity.Name}/')");
     }
 
     private static T Params<T>(string method, JsonElement parameters) where T : new()

@@ -23,7 +23,7 @@ public sealed class ManualAgent(Uri node, string name) : IDisposable
         _connection.HeartbeatAsync(name, task.Lease, 0.5, types, CancellationToken.None);
 
     /// <summary>Runs the task (the blobs it writes land in the node's store); returns its output JSON.</summary>
-    public Task<string> WorkAsync(ClaimedTask task) => _runner.RunAsync(task, _connection.Blobs, new Progress<double>(), CancellationToken.None);
+    public Task<string> WorkAsync(ClaimedTask task) => _runner.RunAsync(task, _connection.BlobsFor(task), new Progress<double>(), CancellationToken.None);
 
     /// <summary>Reports success; returns the next task the node hands this agent.</summary>
     public Task<ClaimedTask?> ReportAsync(ClaimedTask task, string output, params TaskType[] types) =>

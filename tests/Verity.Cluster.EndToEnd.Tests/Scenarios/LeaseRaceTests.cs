@@ -56,6 +56,8 @@ public abstract class LeaseRaceTests(ITestOutputHelper output) : ClusterScenario
         Assert.Equal(2, taken.Attempt);
         Assert.NotEqual(slow.Lease.LeaseId, taken.Lease.LeaseId);
         Assert.True(slow.Lease.StartedMs < taken.Lease.StartedMs, $"A's lease started at {slow.Lease.StartedMs}, B's at {taken.Lease.StartedMs}");
+        // B does the work while its lease is current (the node lets an agent touch a task's blobs only then).
+        string fromB = Tagged(await b.WorkAsync(taken), proveMs: 2);
 
         // B's claim replaced A's lease: A's heartbeat says lost and hands A the next task, prove 1; B keeps prove 0.
         var lostByA = await a.HeartbeatAsync(slow, TaskType.Prove);
@@ -70,9 +72,9 @@ public abstract class LeaseRaceTests(ITestOutputHelper output) : ClusterScenario
         var row = await Store.TaskAsync(jobId, TaskType.Prove, 0);
         Assert.Equal((TaskState.Running, taken.Lease.LeaseId, "agent-b", 2), (row.State, row.LeaseId, row.AgentId, row.Attempts));
 
-        // Both did the work. A (whose lease was replaced) reports first: ignored, no metric; B's result counts.
-        string fromA = Tagged(await a.WorkAsync(slow), proveMs: 1);
-        string fromB = Tagged(await b.WorkAsync(taken), proveMs: 2);
+        // A (whose lease was replaced) may no longer touch the task's blobs, but it can still send a report: ignored,
+        // no metric. B's result counts.
+        string fromA = Tagged(fromB, proveMs: 1);
         Assert.Equal(0, await node.MetricAsync(ProveCount));
         Assert.Null(await a.ReportAsync(slow, fromA, TaskType.Prove));
         Assert.Equal(0, await node.MetricAsync(ProveCount));

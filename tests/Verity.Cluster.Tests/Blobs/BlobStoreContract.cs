@@ -6,7 +6,7 @@ namespace Verity.Cluster.Tests.Blobs;
 /// What every <see cref="IBlobStore"/> must do. A subclass per implementation supplies a fresh, empty store for each
 /// test (xUnit makes a new instance per test).
 /// </summary>
-public abstract class BlobStoreContract : IAsyncLifetime
+public abstract partial class BlobStoreContract : IAsyncLifetime
 {
     private IBlobStore? _store;
 

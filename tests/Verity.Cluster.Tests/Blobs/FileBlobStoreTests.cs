@@ -17,6 +17,40 @@ public sealed class FileBlobStoreTests : BlobStoreContract
         return Task.CompletedTask;
     }
 
+    protected override async Task FlipBitAsync(string key, long offset)
+    {
+        await using var fs = new FileStream(FileStore.PathOf(key), FileMode.Open, FileAccess.ReadWrite);
+        fs.Position = FileBlobStore.HeaderBytes + offset;
+        int b = fs.ReadByte();
+        fs.Position--;
+        fs.WriteByte((byte)(b ^ 1));
+    }
+
+    protected override Task OverwriteRawAsync(string key, byte[] bytes) => File.WriteAllBytesAsync(FileStore.PathOf(key), bytes);
+
+    [Fact]
+    public async Task Folders_are_0700_and_blob_files_0600()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        await Store.PutAsync("inputs/abc", new byte[] { 1 });
+        await Store.PutAsync("jobs/j/proofs/3", new MemoryStream(new byte[] { 2 }), null);
+        const UnixFileMode dir = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        const UnixFileMode file = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        foreach (var d in new[] { FileStore.Root, Path.Combine(FileStore.Root, "inputs"), Path.Combine(FileStore.Root, "jobs", "j", "proofs") })
+            Assert.Equal(dir, File.GetUnixFileMode(d));
+        Assert.Equal(file, File.GetUnixFileMode(FileStore.PathOf("inputs/abc")));
+        Assert.Equal(file, File.GetUnixFileMode(FileStore.PathOf("jobs/j/proofs/3")));
+    }
+
+    [Fact]
+    public async Task A_truncated_blob_file_is_corrupted_before_any_byte_is_read()
+    {
+        await Store.PutAsync("jobs/t/run", new byte[] { 1, 2, 3, 4 });
+        await using (var fs = new FileStream(FileStore.PathOf("jobs/t/run"), FileMode.Open, FileAccess.Write)) fs.SetLength(FileBlobStore.HeaderBytes + 2);
+        var e = await Assert.ThrowsAsync<BlobCorruptedException>(() => Store.OpenReadAsync("jobs/t/run"));
+        Assert.Contains("it has 2 bytes, but 4 were stored", e.Message);
+    }
+
     private List<string> TempFiles() =>
         [.. Directory.EnumerateFiles(FileStore.Root, "*", SearchOption.AllDirectories).Where(f => f.Contains(".tmp-", StringComparison.Ordinal))];
 

@@ -20,6 +20,42 @@ public sealed class S3BlobStoreTests : BlobStoreContract
         ((S3BlobStore)store).Dispose();
     }
 
+    private static Amazon.S3.AmazonS3Client RawClient() => new(
+        new Amazon.Runtime.BasicAWSCredentials(S3TestServer.Credential, S3TestServer.Credential),
+        new Amazon.S3.AmazonS3Config
+        {
+            ServiceURL = S3TestServer.Url,
+            ForcePathStyle = true,
+            RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = Amazon.Runtime.ResponseChecksumValidation.WHEN_REQUIRED,
+            IgnoreConfiguredEndpointUrls = true,
+        });
+
+    /// <summary>Rewrites the object with one bit flipped, copying its metadata (the digest record stays).</summary>
+    protected override async Task FlipBitAsync(string key, long offset)
+    {
+        using var s3 = RawClient();
+        string objectKey = $"{_prefix}/{key}";
+        using var get = await s3.GetObjectAsync(S3TestServer.Bucket, objectKey);
+        var bytes = new MemoryStream();
+        await get.ResponseStream.CopyToAsync(bytes);
+        var data = bytes.ToArray();
+        data[offset] ^= 1;
+        var put = new Amazon.S3.Model.PutObjectRequest { BucketName = S3TestServer.Bucket, Key = objectKey, InputStream = new MemoryStream(data), UseChunkEncoding = false };
+        foreach (string name in get.Metadata.Keys) put.Metadata[name] = get.Metadata[name];
+        Assert.NotEmpty(put.Metadata.Keys); // the server keeps the digest record
+        await s3.PutObjectAsync(put);
+    }
+
+    protected override async Task OverwriteRawAsync(string key, byte[] bytes)
+    {
+        using var s3 = RawClient();
+        await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+        {
+            BucketName = S3TestServer.Bucket, Key = $"{_prefix}/{key}", InputStream = new MemoryStream(bytes), UseChunkEncoding = false,
+        });
+    }
+
     [Fact]
     public async Task Key_prefix_keeps_stores_apart()
     {

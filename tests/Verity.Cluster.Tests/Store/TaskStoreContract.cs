@@ -8,7 +8,7 @@ namespace Verity.Cluster.Tests.Store;
 /// The semantics every <see cref="ITaskStore"/> keeps (its doc comment), as one suite that each store's test class runs.
 /// Every test gets a fresh, migrated store of its own; times are passed in, starting at <see cref="T0"/>.
 /// </summary>
-public abstract class TaskStoreContract : IAsyncLifetime
+public abstract partial class TaskStoreContract : IAsyncLifetime
 {
     protected static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_750_000_000_000);
     private static readonly TaskPolicies DefaultPolicies = new();

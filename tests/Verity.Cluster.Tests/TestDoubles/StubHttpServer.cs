@@ -16,6 +16,8 @@ public sealed record StubRequest(string Method, string Path, IReadOnlyDictionary
 public sealed record StubResponse(int Status, byte[] Body, string ContentType = "application/json")
 {
     public TimeSpan Delay { get; init; }
+    /// <summary>Extra response headers.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
     public static StubResponse Json(int status, string json) => new(status, Encoding.UTF8.GetBytes(json));
     public static StubResponse Bytes(byte[] body) => new(200, body, "application/octet-stream");
     public static StubResponse Empty(int status) => new(status, []);
@@ -96,6 +98,7 @@ public sealed class StubHttpServer : IDisposable
             if (response.Delay > TimeSpan.Zero) await Task.Delay(response.Delay);
             context.Response.StatusCode = response.Status;
             context.Response.ContentType = response.ContentType;
+            foreach (var (name, value) in response.Headers) context.Response.Headers[name] = value;
             if (request.Method != "HEAD" && response.Body.Length > 0)
             {
                 context.Response.ContentLength64 = response.Body.Length;

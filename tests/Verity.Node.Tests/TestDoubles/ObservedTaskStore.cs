@@ -8,7 +8,7 @@ namespace Verity.Node.Tests.TestDoubles;
 /// tests can see whether the node migrated and disposed it, and can make it fail (<see cref="Unavailable"/>) to test
 /// /health and /metrics with the store down.
 /// </summary>
-internal sealed class ObservedTaskStore(ITaskStore inner) : ITaskStore
+internal sealed class ObservedTaskStore(ITaskStore inner) : ITaskStore, IAgentCredentialStore
 {
     public volatile bool Unavailable;
 
@@ -89,6 +89,20 @@ internal sealed class ObservedTaskStore(ITaskStore inner) : ITaskStore
 
     public Task<int> DeleteEndedJobsAsync(DateTimeOffset finishedBefore, int limit, CancellationToken ct = default) =>
         Inner.DeleteEndedJobsAsync(finishedBefore, limit, ct);
+
+    public Task<TaskLeaseInfo?> GetTaskLeaseAsync(string taskId, CancellationToken ct = default) => Inner.GetTaskLeaseAsync(taskId, ct);
+
+    private IAgentCredentialStore Credentials => (IAgentCredentialStore)Inner;
+
+    public Task<bool> AddAgentCredentialAsync(string name, string tokenSha256Hex, DateTimeOffset now, CancellationToken ct = default) =>
+        Credentials.AddAgentCredentialAsync(name, tokenSha256Hex, now, ct);
+
+    public Task<bool> RevokeAgentCredentialAsync(string name, DateTimeOffset now, CancellationToken ct = default) =>
+        Credentials.RevokeAgentCredentialAsync(name, now, ct);
+
+    public Task<IReadOnlyList<AgentCredential>> ListAgentCredentialsAsync(CancellationToken ct = default) => Credentials.ListAgentCredentialsAsync(ct);
+
+    public Task<string?> FindAgentByTokenAsync(string tokenSha256Hex, CancellationToken ct = default) => Credentials.FindAgentByTokenAsync(tokenSha256Hex, ct);
 
     public async ValueTask DisposeAsync()
     {

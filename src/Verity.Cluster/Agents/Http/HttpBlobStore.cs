@@ -7,7 +7,8 @@ namespace Verity.Cluster.Agents.Http;
 
 /// <summary>
 /// <see cref="IBlobStore"/> over the node's blob proxy (<see cref="AgentRpc.BlobPath"/>), so remote agents need no
-/// credentials for the blob store itself: GET (null on 404), PUT, HEAD and DELETE with the agent token. The proxy
+/// credentials for the blob store itself: GET (null on 404; checked against the digest the node sends), PUT (streamed), HEAD
+/// and DELETE with the agent token; <see cref="ForTask"/> scopes the requests to one task's lease. The proxy
 /// offers no listing or prefix delete (cleanup is the node's job), so those throw <see cref="NotSupportedException"/>.
 /// Failures the node may get over (5xx, 408, 429, connection errors) are <see cref="HttpRequestException"/>, a transfer
 /// without an answer within the timeout is a <see cref="TimeoutException"/>; refusals (4xx) are
@@ -15,7 +16,8 @@ namespace Verity.Cluster.Agents.Http;
 /// <para>
 /// Every operation is idempotent, so failures the node may get over are retried with capped exponential backoff for
 /// up to the retry window (5 minutes by default): a runner's upload waits out a node restart or a full disk on the
-/// node (507) instead of failing its task. The agent keeps heartbeating meanwhile; a lost lease cancels the wait.
+/// node (507) instead of failing its task. The agent keeps heartbeating meanwhile; a lost lease cancels the wait. A
+/// streamed upload is retried only when its stream can seek back; a corrupted blob is never retried.
 /// </para>
 /// </summary>
 public sealed class HttpBlobStore : IBlobStore
@@ -29,6 +31,7 @@ public sealed class HttpBlobStore : IBlobStore
     private readonly TimeSpan _timeout;
     private readonly TimeSpan _retryFor;
     private readonly TimeSpan _maxRetryDelay;
+    private readonly (string TaskId, string LeaseId)? _scope;
 
     /// <param name="http">The client to send with (its own timeout should be infinite: transfers are timed here).</param>
     /// <param name="node">The node's base address.</param>
@@ -52,8 +55,43 @@ public sealed class HttpBlobStore : IBlobStore
         if (_maxRetryDelay <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(maxRetryDelay), "the longest retry delay must be positive");
     }
 
+    private HttpBlobStore(HttpBlobStore from, string taskId, long leaseId)
+    {
+        _http = from._http;
+        _node = from._node;
+        _blobs = from._blobs;
+        _auth = from._auth;
+        _timeout = from._timeout;
+        _retryFor = from._retryFor;
+        _maxRetryDelay = from._maxRetryDelay;
+        _scope = (taskId, leaseId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// The same proxy for the work of one task: every request names the task and lease (<see cref="AgentRpc.TaskHeader"/>,
+    /// <see cref="AgentRpc.LeaseHeader"/>), and the node lets it read only that task's inputs and write only its outputs.
+    /// </summary>
+    public HttpBlobStore ForTask(string taskId, long leaseId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(taskId);
+        return new HttpBlobStore(this, taskId, leaseId);
+    }
+
     public Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default) =>
         RetryAsync(async c => { await PutOnceAsync(key, data, c).ConfigureAwait(false); return true; }, ct);
+
+    /// <summary>Streams the body (with its length when known), so a large run or proof is never held in memory.</summary>
+    public Task PutAsync(string key, Stream data, long? length, CancellationToken ct = default)
+    {
+        if (!data.CanSeek) return PutOnceAsync(key, data, length, ct);
+        long start = data.Position;
+        return RetryAsync(async c =>
+        {
+            data.Position = start;
+            await PutOnceAsync(key, data, length, c).ConfigureAwait(false);
+            return true;
+        }, ct);
+    }
 
     public Task<byte[]?> GetAsync(string key, CancellationToken ct = default) => RetryAsync(c => GetOnceAsync(key, c), ct);
 
@@ -70,19 +108,59 @@ public sealed class HttpBlobStore : IBlobStore
         await EnsureSuccessAsync(response, "PUT", key, ct).ConfigureAwait(false);
     }
 
+    private async Task PutOnceAsync(string key, Stream data, long? length, CancellationToken ct)
+    {
+        // Left open: a retry seeks back and sends it again; the caller owns the stream.
+        var content = new StreamContent(new NonClosingStream(data), 1 << 16);
+        content.Headers.ContentType = OctetStream;
+        if (length is long n) content.Headers.ContentLength = n;
+        using var response = await SendAsync(HttpMethod.Put, key, content, ct).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, "PUT", key, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The blob's bytes, checked against the digest the node sent (<see cref="AgentRpc.Sha256Header"/>).</summary>
     private async Task<byte[]?> GetOnceAsync(string key, CancellationToken ct)
     {
         using var timeout = Timeout(ct);
         try
         {
-            using var response = await SendCoreAsync(HttpMethod.Get, key, null, timeout.Token).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.NotFound) return null;
-            await EnsureSuccessAsync(response, "GET", key, timeout.Token).ConfigureAwait(false);
-            return await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+            await using var stream = await OpenCoreAsync(key, timeout.Token).ConfigureAwait(false);
+            if (stream == null) return null;
+            var bytes = new byte[stream.Length];
+            await stream.ReadExactlyAsync(bytes, timeout.Token).ConfigureAwait(false);
+            return bytes;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             throw TimedOut("GET", key);
+        }
+    }
+
+    /// <summary>The blob as a stream checked against the node's digest as it is read (no transfer timeout: the caller's token bounds it).</summary>
+    public Task<BlobReadStream?> OpenReadAsync(string key, CancellationToken ct = default) => RetryAsync(c => OpenCoreAsync(key, c), ct);
+
+    private async Task<BlobReadStream?> OpenCoreAsync(string key, CancellationToken ct)
+    {
+        var response = await SendCoreAsync(HttpMethod.Get, key, null, ct).ConfigureAwait(false);
+        try
+        {
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                response.Dispose();
+                return null;
+            }
+            await EnsureSuccessAsync(response, "GET", key, ct).ConfigureAwait(false);
+            string? sha = response.Headers.TryGetValues(AgentRpc.Sha256Header, out var values) ? values.FirstOrDefault() : null;
+            long? length = response.Content.Headers.ContentLength;
+            if (!BlobDigest.TryParse(sha, length?.ToString(System.Globalization.CultureInfo.InvariantCulture), out var digest))
+                throw new BlobCorruptedException(key, $"the node at {_node} sent no digest or length with it");
+            var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            return new BlobReadStream(body, key, digest, response);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
         }
     }
 
@@ -101,15 +179,9 @@ public sealed class HttpBlobStore : IBlobStore
         await EnsureSuccessAsync(response, "DELETE", key, ct).ConfigureAwait(false);
     }
 
-    public Task<int> DeletePrefixAsync(string prefix, CancellationToken ct = default) =>
-        throw new NotSupportedException($"the node's agent blob proxy cannot delete by prefix ('{prefix}'): blob cleanup is done by the node, not by agents");
-
-    public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken ct = default) =>
-        throw new NotSupportedException($"the node's agent blob proxy cannot list blobs ('{prefix}'): agents address blobs by their keys");
-
     /// <summary>
     /// Runs <paramref name="once"/> until it succeeds, retrying transient failures (connection errors, 5xx, 408, 429,
-    /// timeouts) with backoff while the retry window lasts; refusals and bad keys are thrown at once.
+    /// timeouts) with backoff while the retry window lasts; refusals, bad keys and corrupted blobs are thrown at once.
     /// </summary>
     private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> once, CancellationToken ct)
     {
@@ -130,7 +202,14 @@ public sealed class HttpBlobStore : IBlobStore
         }
     }
 
-    private static bool IsTransient(Exception e) => e is HttpRequestException or TimeoutException or IOException;
+    private static bool IsTransient(Exception e) =>
+        e is HttpRequestException or TimeoutException or IOException && e is not BlobCorruptedException;
+
+    public Task<int> DeletePrefixAsync(string prefix, CancellationToken ct = default) =>
+        throw new NotSupportedException($"the node's agent blob proxy cannot delete by prefix ('{prefix}'): blob cleanup is done by the node, not by agents");
+
+    public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken ct = default) =>
+        throw new NotSupportedException($"the node's agent blob proxy cannot list blobs ('{prefix}'): agents address blobs by their keys");
 
     /// <summary>Sends a request whose answer has no body to read (PUT, HEAD, DELETE), under the transfer timeout.</summary>
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string key, HttpContent? content, CancellationToken ct)
@@ -155,6 +234,11 @@ public sealed class HttpBlobStore : IBlobStore
         // Keys are validated to [a-z0-9/._-], so they need no escaping in the path.
         using var request = new HttpRequestMessage(method, new Uri(_blobs, key)) { Content = content };
         request.Headers.Authorization = _auth;
+        if (_scope is var (taskId, leaseId))
+        {
+            request.Headers.Add(AgentRpc.TaskHeader, taskId);
+            request.Headers.Add(AgentRpc.LeaseHeader, leaseId);
+        }
         return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
     }
 
@@ -164,6 +248,7 @@ public sealed class HttpBlobStore : IBlobStore
         int status = (int)response.StatusCode;
         string body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         string what = $"{verb} blob '{key}' on {_node}: the node answered {status} {response.ReasonPhrase}{HttpBrokerConnection.Detail(body)}";
+        if (response.Headers.Contains(AgentRpc.CorruptedHeader)) throw new BlobCorruptedException(key, $"the node at {_node} found it corrupted");
         if (status >= 500 || status is 408 or 429) throw new HttpRequestException(what, null, response.StatusCode);
         if (status == (int)HttpStatusCode.Unauthorized) throw new InvalidOperationException(what + " (check the agent token)");
         throw new InvalidOperationException(what);

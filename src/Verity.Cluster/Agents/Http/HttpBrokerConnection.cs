@@ -47,6 +47,8 @@ public sealed class HttpBrokerConnection : IBrokerConnection, IDisposable
 
     public IBlobStore Blobs { get; }
 
+    public IBlobStore BlobsFor(ClaimedTask task) => Blobs is HttpBlobStore http ? http.ForTask(task.TaskId, task.Lease.LeaseId) : Blobs;
+
     /// <summary>The node's base address.</summary>
     public Uri Node => _node;
 

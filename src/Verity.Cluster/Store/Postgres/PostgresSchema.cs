@@ -77,5 +77,6 @@ internal static class PostgresSchema
                 claimed_ms BIGINT NOT NULL
             );
             """),
+        new(3, "agent credentials", AgentCredentialSql.CreateTable),
     ];
 }

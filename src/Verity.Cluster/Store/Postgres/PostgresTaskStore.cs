@@ -18,7 +18,7 @@ namespace Verity.Cluster.Store.Postgres;
 /// by id); dependents count down with decrements, which apply to the newest row version; the rare serialization
 /// failure or deadlock (e.g. between two nodes) rolls back and is retried.</para>
 /// </summary>
-public sealed class PostgresTaskStore : ITaskStore
+public sealed partial class PostgresTaskStore : ITaskStore
 {
     private const int MaxTransactionTries = 8;
     private const int MaxClaimBatch = 64;

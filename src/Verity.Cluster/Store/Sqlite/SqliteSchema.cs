@@ -74,5 +74,6 @@ internal static class SqliteSchema
                 claimed_ms INTEGER NOT NULL
             ) WITHOUT ROWID;
             """),
+        new(3, "agent credentials", AgentCredentialSql.CreateTable),
     ];
 }

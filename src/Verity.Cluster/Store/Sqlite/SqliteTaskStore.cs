@@ -12,7 +12,7 @@ namespace Verity.Cluster.Store.Sqlite;
 /// two processes on one file queue on the database lock (busy_timeout) instead of failing mid-transaction. Reads use
 /// their own pooled connections and run concurrently with the writer.
 /// </summary>
-public sealed class SqliteTaskStore : ITaskStore
+public sealed partial class SqliteTaskStore : ITaskStore
 {
     private readonly int _busyTimeoutMs;
     private readonly string _connectionString;

@@ -25,7 +25,14 @@ public sealed class HttpBlobStoreTests : IDisposable
             string key = r.Path[prefix.Length..];
             switch (r.Method)
             {
-                case "GET": return _blobs.TryGetValue(key, out var b) ? StubResponse.Bytes(b) : StubResponse.Empty(404);
+                case "GET":
+                    if (!_blobs.TryGetValue(key, out var b)) return StubResponse.Empty(404);
+                    // The digest the node recorded; "rotten" blobs arrive with other bytes than it says.
+                    string sha = BlobDigest.Of(b).Sha256Hex;
+                    if (key.EndsWith("/rotten", StringComparison.Ordinal)) b = [.. b.Select(x => (byte)(x ^ 1))];
+                    if (key.EndsWith("/corrupted", StringComparison.Ordinal))
+                        return StubResponse.Json(500, "{\"error\":\"blob is corrupted\"}") with { Headers = new Dictionary<string, string> { [AgentRpc.CorruptedHeader] = "true" } };
+                    return StubResponse.Bytes(b) with { Headers = new Dictionary<string, string> { [AgentRpc.Sha256Header] = sha } };
                 case "HEAD": return StubResponse.Empty(_blobs.ContainsKey(key) ? 200 : 404);
                 case "DELETE": return StubResponse.Empty(_blobs.TryRemove(key, out _) ? 204 : 404);
                 case "PUT":
@@ -68,6 +75,48 @@ public sealed class HttpBlobStoreTests : IDisposable
         var put = Assert.Single(_server.Requests, r => r.Method == "PUT");
         Assert.Equal($"{AgentRpc.BlobPath}/{key}", put.Path);
         Assert.Equal(data, put.Body);
+    }
+
+    [Fact]
+    public async Task A_task_scoped_store_names_the_task_and_lease_in_every_request_and_streams_uploads()
+    {
+        var store = Store().ForTask("0123456789abcdef0123456789abcdef:prove:3", 42);
+        string key = BlobKeys.Proof("0123456789abcdef0123456789abcdef", 3);
+        byte[] data = [.. Enumerable.Range(0, 100_000).Select(i => (byte)(i * 3))];
+        await store.PutAsync(key, new MemoryStream(data), data.Length);
+        Assert.Equal(data, await store.GetAsync(key));
+        await using (var stream = await store.OpenReadAsync(key))
+        {
+            Assert.NotNull(stream);
+            Assert.Equal(data.Length, stream.Length);
+            var copy = new MemoryStream();
+            await stream.CopyToAsync(copy);
+            Assert.Equal(data, copy.ToArray());
+        }
+        Assert.All(_server.Requests, r =>
+        {
+            Assert.Equal("0123456789abcdef0123456789abcdef:prove:3", r.Header(AgentRpc.TaskHeader));
+            Assert.Equal("42", r.Header(AgentRpc.LeaseHeader));
+        });
+        Assert.Equal(data, Assert.Single(_server.Requests, r => r.Method == "PUT").Body);
+        // The unscoped store sends neither.
+        await Store().ExistsAsync(key);
+        Assert.Null(_server.Requests.Last().Header(AgentRpc.TaskHeader));
+    }
+
+    [Fact]
+    public async Task Bytes_that_do_not_match_the_nodes_digest_are_a_corrupted_blob()
+    {
+        var store = Store();
+        string rotten = "jobs/0123456789abcdef0123456789abcdef/rotten";
+        _blobs[rotten] = [1, 2, 3, 4];
+        var e = await Assert.ThrowsAsync<BlobCorruptedException>(() => store.GetAsync(rotten));
+        Assert.Equal(rotten, e.Key);
+        Assert.Contains("SHA-256", e.Message);
+
+        string corrupted = "jobs/0123456789abcdef0123456789abcdef/corrupted";
+        _blobs[corrupted] = [1];
+        Assert.Equal(corrupted, (await Assert.ThrowsAsync<BlobCorruptedException>(() => store.GetAsync(corrupted))).Key);
     }
 
     [Fact]
