@@ -144,10 +144,9 @@ public sealed class AgentRpcTests
         Assert.Equal((1, 1), (prove.Ready, prove.Running));
 
         var proved = ClusterJson.Serialize(new ProveTaskOutput { ProofBytes = 3 });
-        // A success stands only with its output stored: the proof goes up first.
-        foreach (int index in new[] { 0, 1 })
-            using (var proof = await node.BlobAsync(HttpMethod.Put, BlobKeys.Proof(jobId, index), [1, 2, 3]))
-                Assert.Equal(HttpStatusCode.NoContent, proof.StatusCode);
+        // A success stands only with its output stored: the proof goes up first, under the task's lease.
+        using (var proof = await node.BlobAsync(HttpMethod.Put, BlobKeys.Proof(jobId, other.Index), [1, 2, 3], lease: other.Lease))
+            Assert.Equal(HttpStatusCode.NoContent, proof.StatusCode);
         var afterOther = await node.CallAsync(AgentRpc.ReportSuccess, new { agentId = "hand", lease = other.Lease, output = proved, types });
         // The failed prove task is held back during its backoff and comes back once it has passed.
         Assert.Equal(JsonValueKind.Null, afterOther.ValueKind);
@@ -158,6 +157,8 @@ public sealed class AgentRpcTests
         var retried = polled.Deserialize<ClaimedTask>(ClusterJson.Options)!;
         Assert.Equal(next.TaskId, retried.TaskId);
         Assert.Equal(2, retried.Attempt);
+        using (var proof = await node.BlobAsync(HttpMethod.Put, BlobKeys.Proof(jobId, retried.Index), [1, 2, 3], lease: retried.Lease))
+            Assert.Equal(HttpStatusCode.NoContent, proof.StatusCode);
 
         var finalize = (await node.CallAsync(AgentRpc.ReportSuccess, new { agentId = "hand", lease = retried.Lease, output = proved, types }))
             .Deserialize<ClaimedTask>(ClusterJson.Options)!;

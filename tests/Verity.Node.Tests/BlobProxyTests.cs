@@ -236,7 +236,12 @@ public sealed class BlobProxyTests
         var next = (await node.CallAsync(AgentRpc.ReportSuccess, new { agentId = "hand/0", lease = execute.Lease, output, types })).Deserialize<ClaimedTask>(ClusterJson.Options)!;
         string proved = ClusterJson.Serialize(new ProveTaskOutput { ProofBytes = 3 });
         while (next.Type == TaskType.Prove)
+        {
+            // The node completes a prove task only with its proof stored.
+            using (var proof = await node.BlobAsync(HttpMethod.Put, BlobKeys.Proof(jobId, next.Index), [1, 2, 3], lease: next.Lease))
+                Assert.Equal(HttpStatusCode.NoContent, proof.StatusCode);
             next = (await node.CallAsync(AgentRpc.ReportSuccess, new { agentId = "hand/0", lease = next.Lease, output = proved, types })).Deserialize<ClaimedTask>(ClusterJson.Options)!;
+        }
         Assert.Equal(TaskType.Finalize, next.Type);
         return next;
     }

@@ -114,7 +114,8 @@ public sealed class NodeResilienceTests
 
         using (var upload = await node.SendAsync(HttpMethod.Post, "/v1/inputs", TestNode.Bytes("more input"u8.ToArray())))
             await AssertStorageFullAsync(upload, node);
-        using (var proxied = await node.BlobAsync(HttpMethod.Put, BlobKeys.Run(jobId), [1, 2, 3]))
+        var lease = task.Deserialize<ClaimedTask>(ClusterJson.Options)!.Lease;
+        using (var proxied = await node.BlobAsync(HttpMethod.Put, BlobKeys.Run(jobId), [1, 2, 3], lease: lease))
             await AssertStorageFullAsync(proxied, node);
 
         var (_, body) = await UntilHealthAsync(node, HttpStatusCode.ServiceUnavailable);

@@ -65,6 +65,7 @@ public sealed class ProvingBroker
         ValidateAgent(agentId);
         var (jobId, type, index) = ValidateLease(lease);
         ArgumentNullException.ThrowIfNull(outputJson);
+        if (!await IsIssuedToAsync(agentId, lease, ct).ConfigureAwait(false)) return await GetTaskAsync(agentId, allowed, ct).ConfigureAwait(false);
         // Execute and finalize outputs are checked against the job's spec; the store ignores reports for ended jobs.
         var job = type == TaskType.Prove ? null : await _store.GetJobAsync(jobId, ct).ConfigureAwait(false);
         if (type == TaskType.Prove || job is { State: JobState.Running })
@@ -112,11 +113,25 @@ public sealed class ProvingBroker
         if (string.IsNullOrWhiteSpace(error)) error = "the agent reported an error without a message";
         if (error.Length > 4000) error = error[..4000] + "…";
         if (redo is { Count: > 0 }) ValidateRedo(type, redo);
+        if (!await IsIssuedToAsync(agentId, lease, ct).ConfigureAwait(false))
+            return wantNext ? await GetTaskAsync(agentId, allowed, ct).ConfigureAwait(false) : null;
         // Claim the next task first, so the agent does not take the failed task straight back (Aztec does the same).
         var next = wantNext ? await GetTaskAsync(agentId, allowed, ct).ConfigureAwait(false) : null;
         if (redo is { Count: > 0 }) await RedoAsync(lease, type, redo, error, ct).ConfigureAwait(false);
         else await FailTaskAsync(lease, type, error, retry, ct).ConfigureAwait(false);
         return next;
+    }
+
+    /// <summary>
+    /// Whether the store issued <paramref name="lease"/> to <paramref name="agentId"/>. Lease ids are sequential, so
+    /// another agent could guess a current one; the agent id is bound to the caller's credentials by the RPC, and a
+    /// lease's agent never changes, so checking it before the store's own (atomic) lease check is enough. A report from
+    /// any other agent is ignored.
+    /// </summary>
+    private async Task<bool> IsIssuedToAsync(string agentId, TaskLease lease, CancellationToken ct)
+    {
+        var recorded = await _store.GetTaskLeaseAsync(lease.TaskId, ct).ConfigureAwait(false);
+        return recorded is { LeaseId: { } id, AgentId: { } holder } && id == lease.LeaseId && holder == agentId;
     }
 
     private static void ValidateRedo(TaskType type, IReadOnlyList<TaskRef> redo)

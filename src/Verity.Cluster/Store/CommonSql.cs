@@ -70,13 +70,15 @@ internal static class CommonSql
     /// <summary>
     /// Renews the lease the store records for the task (id and start both match), or takes back the task requeued after
     /// that lease expired; only while the job runs and the attempt is within its max duration (counted from the stored
-    /// start, never from a caller's claim). Parameters: task id, lease id, started, now, renewed expiry, max duration.
+    /// start, never from a caller's claim), and only from the agent the lease was issued to (lease ids are sequential, so
+    /// guessable: the agent id, bound to the agent's credentials by the RPC, is what another agent cannot claim).
+    /// Parameters: task id, lease id, started, agent id, now, renewed expiry, max duration.
     /// </summary>
     public const string Heartbeat = """
         UPDATE tasks SET state = 2,
             lease_expires_ms = CASE WHEN lease_started_ms + @MaxDurationMs < @RenewedMs THEN lease_started_ms + @MaxDurationMs ELSE @RenewedMs END,
             progress = COALESCE(@Progress, progress)
-        WHERE task_id = @TaskId AND lease_id = @LeaseId AND lease_started_ms = @StartedMs AND state IN (1, 2)
+        WHERE task_id = @TaskId AND lease_id = @LeaseId AND lease_started_ms = @StartedMs AND agent_id = @AgentId AND state IN (1, 2)
           AND lease_started_ms + @MaxDurationMs > @Now
           AND EXISTS (SELECT 1 FROM jobs j WHERE j.seq = tasks.job_seq AND j.state = 0)
         """;

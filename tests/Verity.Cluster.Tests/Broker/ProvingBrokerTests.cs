@@ -53,6 +53,28 @@ public sealed class ProvingBrokerTests
     }
 
     [Fact]
+    public async Task AnotherAgentHoldingTheRightLease_CanNeitherReportNorHeartbeatIt()
+    {
+        // Lease ids are sequential, so an agent can learn or guess another agent's current lease (id and start). The
+        // lease is bound to the agent it was issued to: with the right lease and its own agent id, a second agent's
+        // heartbeat is lost, its success and error reports are ignored, and the holder keeps the task.
+        await using var h = await BrokerHarness.StartAsync();
+        string job = await h.CreateJobAsync();
+        var held = await h.ClaimAsync("agent-a");
+        string before = h.Counters();
+        Assert.Equal(LeaseStatus.Lost, (await h.Broker.HeartbeatAsync("agent-b", held.Lease, 0.5, NoneReady)).Status);
+        Assert.Null(await h.Broker.ReportSuccessAsync("agent-b", held.Lease, BrokerHarness.ExecuteOutput(1000, 1), NoneReady));
+        Assert.Null(await h.Broker.ReportErrorAsync("agent-b", held.Lease, "forged", retry: false, NoneReady));
+        var record = (await h.Store.GetJobAsync(job))!;
+        Assert.Equal(JobState.Running, record.State);
+        Assert.Null(record.Execution);
+        Assert.Equal(before, h.Counters());
+        Assert.Equal(LeaseStatus.Held, (await h.Broker.HeartbeatAsync("agent-a", held.Lease, 0.5, NoneReady)).Status);
+        await h.Broker.ReportSuccessAsync("agent-a", held.Lease, BrokerHarness.ExecuteOutput(1000, 1), NoneReady);
+        Assert.NotNull((await h.Store.GetJobAsync(job))!.Execution);
+    }
+
+    [Fact]
     public async Task Metrics_CountOnlyAcceptedReports()
     {
         await using var h = await BrokerHarness.StartAsync();

@@ -353,10 +353,10 @@ public abstract partial class TaskStoreContract : IAsyncLifetime
         var second = await ClaimOneAsync(At(32));
         Assert.Equal(2, second.Attempt);
 
-        Assert.Equal(LeaseStatus.Held, await Store.HeartbeatAsync(second.Lease, "agent-2", 0.1, At(33)));
+        Assert.Equal(LeaseStatus.Held, await Store.HeartbeatAsync(second.Lease, "agent", 0.1, At(33)));
         // The first lease was replaced by the second claim: its holder must stop, and cannot take the task over.
-        Assert.Equal(LeaseStatus.Lost, await Store.HeartbeatAsync(first.Lease, "agent-1", 0.6, At(34)));
-        Assert.Equal(LeaseStatus.Held, await Store.HeartbeatAsync(second.Lease, "agent-2", 0.2, At(35)));
+        Assert.Equal(LeaseStatus.Lost, await Store.HeartbeatAsync(first.Lease, "agent", 0.6, At(34)));
+        Assert.Equal(LeaseStatus.Held, await Store.HeartbeatAsync(second.Lease, "agent", 0.2, At(35)));
         // Errors and results count only from the current lease.
         Assert.Equal(ReportOutcome.Ignored, await Store.FailAsync(first.Lease, "stopped", retry: true, At(36)));
         Assert.Equal(ReportOutcome.Ignored, await Store.CompleteAsync(first.Lease, "{}", new TaskCompletion(), At(36)));
@@ -368,7 +368,9 @@ public abstract partial class TaskStoreContract : IAsyncLifetime
         var rightIdWrongStart = second.Lease with { StartedMs = 1 };
         foreach (var forged in new[] { later, earlier, rightIdWrongStart })
             Assert.Equal(LeaseStatus.Lost, await Store.HeartbeatAsync(forged, "agent-3", null, At(37)));
-        Assert.Equal(LeaseStatus.Held, await Store.HeartbeatAsync(second.Lease, "agent-2", 0.3, At(38)));
+        // The right lease from another agent is lost too: a lease is bound to the agent it was issued to.
+        Assert.Equal(LeaseStatus.Lost, await Store.HeartbeatAsync(second.Lease, "agent-3", null, At(37)));
+        Assert.Equal(LeaseStatus.Held, await Store.HeartbeatAsync(second.Lease, "agent", 0.3, At(38)));
         Assert.Equal(ReportOutcome.Accepted, await Store.CompleteAsync(second.Lease, "{}", new TaskCompletion(), At(39)));
     }
 

@@ -31,6 +31,11 @@ internal sealed class HookedBlobStore(IBlobStore inner) : IBlobStore
     public Task<byte[]?> GetAsync(string key, CancellationToken ct = default) =>
         CorruptKeys.Contains(key) ? throw new BlobCorruptedException(key, "its digest does not match the stored one") : inner.GetAsync(key, ct);
 
+    public Task PutAsync(string key, Stream data, long? length, CancellationToken ct = default) => inner.PutAsync(key, data, length, ct);
+
+    public Task<BlobReadStream?> OpenReadAsync(string key, CancellationToken ct = default) =>
+        CorruptKeys.Contains(key) ? throw new BlobCorruptedException(key, "its digest does not match the stored one") : inner.OpenReadAsync(key, ct);
+
     public Task DeleteAsync(string key, CancellationToken ct = default) => inner.DeleteAsync(key, ct);
 
     public Task<int> DeletePrefixAsync(string prefix, CancellationToken ct = default) => inner.DeletePrefixAsync(prefix, ct);

@@ -20,6 +20,14 @@ internal sealed class FullDiskBlobStore(IBlobStore inner) : IBlobStore
         throw DiskFullError();
     }
 
+    public Task PutAsync(string key, Stream data, long? length, CancellationToken ct = default)
+    {
+        if (!Full) return inner.PutAsync(key, data, length, ct);
+        Refused.Enqueue(key);
+        throw DiskFullError();
+    }
+
+    public Task<BlobReadStream?> OpenReadAsync(string key, CancellationToken ct = default) => inner.OpenReadAsync(key, ct);
     public Task<byte[]?> GetAsync(string key, CancellationToken ct = default) => inner.GetAsync(key, ct);
     public Task<bool> ExistsAsync(string key, CancellationToken ct = default) => inner.ExistsAsync(key, ct);
     public Task DeleteAsync(string key, CancellationToken ct = default) => inner.DeleteAsync(key, ct);

@@ -373,6 +373,7 @@ public sealed partial class PostgresTaskStore : ITaskStore
             lease.TaskId,
             lease.LeaseId,
             lease.StartedMs,
+            AgentId = agentId,
             Now = nowMs,
             RenewedMs = _policy.RenewedExpiryMs(type, nowMs),
             MaxDurationMs = _policy.MaxDurationMs(type),

@@ -375,6 +375,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
             lease.TaskId,
             lease.LeaseId,
             lease.StartedMs,
+            AgentId = agentId,
             Now = nowMs,
             RenewedMs = _policy.RenewedExpiryMs(type, nowMs),
             MaxDurationMs = _policy.MaxDurationMs(type),
