@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Verity.Cluster.Blobs;
 using Verity.Cluster.Broker;
+using Verity.Cluster.Jobs;
 using Verity.Cluster.Protocol;
 using Verity.Cluster.Store;
 using Verity.Node.Api;
@@ -64,9 +66,13 @@ internal static class BlobProxyRoutes
         return await store.ExistsAsync(k, http.RequestAborted).ConfigureAwait(false) ? Results.Ok() : Results.NotFound();
     }
 
+    /// <summary>Keys with an upload in progress on this node: one at a time per key, so one lease cannot hold many
+    /// times its blob limit of disk (each upload is staged in full before it is stored).</summary>
+    private static readonly ConcurrentDictionary<string, byte> Uploading = new(StringComparer.Ordinal);
+
     private static async Task<IResult> PutAsync(string? key, HttpContext http, [FromServices] IBlobStore store, [FromServices] NodeOptions options)
     {
-        string k = await AuthorizeAsync(http, key, write: true).ConfigureAwait(false);
+        var (k, task) = await AuthorizeLeaseAsync(http, key, write: true).ConfigureAwait(false);
         long limit = Math.Min(options.MaxAgentBlobBytes, BlobKeys.KindOf(k) switch
         {
             BlobKind.Run => options.BlobLimits.Run,
@@ -74,19 +80,43 @@ internal static class BlobProxyRoutes
             _ => options.BlobLimits.Receipt,
         });
         var body = UploadBody.Open(http.Request, limit, $"blob '{k}'", options.BlobLimits.IdleTimeout);
+        if (!Uploading.TryAdd(k, 0))
+            throw new ClientErrorException(StatusCodes.Status429TooManyRequests, $"blob '{k}' is already being uploaded; try again when that upload ends");
         try
         {
-            await store.PutAsync(k, body, body.Declared, http.RequestAborted).ConfigureAwait(false);
+            try
+            {
+                await store.PutAsync(k, body, body.Declared, http.RequestAborted).ConfigureAwait(false);
+            }
+            catch (BlobConflictException e)
+            {
+                throw ClientErrorException.Conflict(e.Message);
+            }
+            // The lease was checked when the upload began; it may have been lost, its job cancelled and its blobs
+            // reaped while the body arrived. Then the bytes must not stay: cleanup would never look at them again.
+            // (The receipt of a job that succeeded stays: it is write-once, so these bytes are the honest copy's.)
+            var after = await http.RequestServices.GetRequiredService<ITaskStore>().GetTaskLeaseAsync(task.TaskId, CancellationToken.None).ConfigureAwait(false);
+            var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+            if (BlobAccessPolicy.CheckLease(after, task.TaskId, task.LeaseId!.Value, AgentIdentity.Of(http), now) is { } lost)
+            {
+                if (BlobKeys.KindOf(k) != BlobKind.Receipt || after?.JobState != JobState.Succeeded)
+                    await store.DeleteAsync(k, CancellationToken.None).ConfigureAwait(false);
+                throw ClientErrorException.Conflict($"the upload of '{k}' ended after its lease stopped counting ({lost}); it was not kept");
+            }
         }
-        catch (BlobConflictException e)
+        finally
         {
-            throw ClientErrorException.Conflict(e.Message);
+            Uploading.TryRemove(k, out _);
         }
         return Results.NoContent();
     }
 
     /// <summary>Checks the key, the token's right to the named lease and the lease's right to the key; returns the key.</summary>
-    private static async Task<string> AuthorizeAsync(HttpContext http, string? key, bool write)
+    private static async Task<string> AuthorizeAsync(HttpContext http, string? key, bool write) =>
+        (await AuthorizeLeaseAsync(http, key, write).ConfigureAwait(false)).Key;
+
+    /// <summary>As <see cref="AuthorizeAsync"/>, also returning the task's lease as the store recorded it.</summary>
+    private static async Task<(string Key, TaskLeaseInfo Task)> AuthorizeLeaseAsync(HttpContext http, string? key, bool write)
     {
         string k = ValidKey(key);
         var headers = http.Request.Headers;
@@ -102,7 +132,7 @@ internal static class BlobProxyRoutes
         string? refused = BlobAccessPolicy.CheckLease(task, taskId, leaseId, AgentIdentity.Of(http), now)
                           ?? BlobAccessPolicy.CheckKey(task!, k, write);
         if (refused != null) throw Forbidden(refused);
-        return k;
+        return (k, task!);
     }
 
     /// <summary>The answer for a stored blob whose bytes do not match its digest (the header lets the agent tell it from an outage).</summary>

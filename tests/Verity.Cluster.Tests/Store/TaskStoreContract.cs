@@ -345,6 +345,23 @@ public abstract partial class TaskStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LeaseIds_AreRandom_NotASequenceAnotherAgentCouldGuess()
+    {
+        // A lease id is what lets an agent act for its task: consecutive claims must not reveal each other's ids.
+        var ids = new List<long>();
+        for (int i = 0; i < 8; i++)
+        {
+            await NewJobAsync([Prove(0)]);
+            ids.Add((await ClaimOneAsync(T0)).Lease.LeaseId);
+        }
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.All(ids, id => Assert.InRange(id, 1, (1L << 62) - 1));
+        // Differences between consecutive ids are spread over the whole range, not small steps.
+        Assert.True(ids.Zip(ids.Skip(1)).Count(p => Math.Abs(p.Second - p.First) < 1L << 32) <= 1,
+            $"lease ids look sequential: {string.Join(", ", ids)}");
+    }
+
+    [Fact]
     public async Task Heartbeat_OnlyTheLeaseTheStoreRecordsIsHeld()
     {
         string job = await NewJobAsync([Prove(0)]);
@@ -951,7 +968,7 @@ public abstract partial class TaskStoreContract : IAsyncLifetime
         Assert.Equal(ReportOutcome.Accepted, await Store.CompleteAsync(p1.Lease, "{}", new TaskCompletion(), At(3)));
         var finalize = await ClaimOneAsync(At(4));
         Assert.Equal(TaskType.Finalize, finalize.Type);
-        Assert.True(finalize.Lease.LeaseId > Math.Max(p0.Lease.LeaseId, p1.Lease.LeaseId)); // lease ids keep counting
+        Assert.DoesNotContain(finalize.Lease.LeaseId, new[] { p0.Lease.LeaseId, p1.Lease.LeaseId }); // a fresh lease id
     }
 
     [Fact]

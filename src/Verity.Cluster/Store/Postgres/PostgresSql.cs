@@ -64,7 +64,7 @@ internal static class PostgresSql
     /// other transactions hold), lease the k-th best to the k-th caller, and return them with their jobs' specs (joined
     /// on the leased rows by primary key). Callers left without a task get no row. Parameters: $1 agent ids, $2 each
     /// caller's now (lease start), $3 the earliest of those (a task must be ready for every caller of the batch),
-    /// $4 type mask, $5 number of callers, $6..$8 lease length per type.
+    /// $4 type mask, $5 number of callers, $6..$8 lease length per type, $9 a random lease id per caller (LeaseIds).
     /// </summary>
     public const string Claim = $"""
         WITH req AS (
@@ -77,7 +77,7 @@ internal static class PostgresSql
                   LIMIT $5
                   FOR UPDATE SKIP LOCKED) p),
         leased AS (
-            UPDATE tasks t SET state = 2, attempts = t.attempts + 1, lease_id = nextval('lease_ids'), lease_started_ms = req.now,
+            UPDATE tasks t SET state = 2, attempts = t.attempts + 1, lease_id = ($9::bigint[])[req.k], lease_started_ms = req.now,
                 lease_expires_ms = req.now + CASE t.type WHEN 0 THEN $6 WHEN 1 THEN $7 ELSE $8 END,
                 agent_id = req.agent, progress = NULL
             FROM pick JOIN req ON req.k = pick.k

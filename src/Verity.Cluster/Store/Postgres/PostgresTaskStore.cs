@@ -330,6 +330,7 @@ public sealed partial class PostgresTaskStore : ITaskStore
                         new NpgsqlParameter<long> { TypedValue = _policy.ClaimLeaseMs(TaskType.Execute) },
                         new NpgsqlParameter<long> { TypedValue = _policy.ClaimLeaseMs(TaskType.Prove) },
                         new NpgsqlParameter<long> { TypedValue = _policy.ClaimLeaseMs(TaskType.Finalize) },
+                        new NpgsqlParameter<long[]> { TypedValue = LeaseIds.Next(members.Count), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
                     },
                 });
             }

@@ -44,8 +44,6 @@ internal static class SqliteSql
         LIMIT 1
         """;
 
-    public const string NextLeaseId = "UPDATE counters SET value = value + 1 WHERE name = 'lease' RETURNING value";
-
     public const string Lease = """
         UPDATE tasks SET state = 2, attempts = attempts + 1, lease_id = @LeaseId, lease_started_ms = @Now,
             lease_expires_ms = @Now + CASE type WHEN 0 THEN @Lease0 WHEN 1 THEN @Lease1 ELSE @Lease2 END,

@@ -342,7 +342,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
         {
             string? taskId = c.QuerySingleOrDefault<string?>(SqliteSql.NextReady, new { Now = nowMs, Mask = mask }, tx);
             if (taskId is null) return null;
-            long leaseId = c.ExecuteScalar<long>(SqliteSql.NextLeaseId, transaction: tx);
+            long leaseId = LeaseIds.Next();
             var leased = c.QuerySingle<LeasedRow>(SqliteSql.Lease, new
             {
                 LeaseId = leaseId,
