@@ -42,6 +42,47 @@ public class CliTests
     }
 
     [Fact]
+    public void A_downloaded_receipt_is_accepted_only_for_its_jobs_image_input_and_journal()
+    {
+        // What `verity job receipt` and `job submit --wait` check before writing a receipt from a node: a real proof
+        // of the job's program, on the job's input, with the journal the node reported.
+        var elf = TinyGuest();
+        var file = Path.Combine(Path.GetTempPath(), $"verity-{Guid.NewGuid():N}.receipt");
+        try
+        {
+            var (code, output, err) = Run("prove", elf, "--po2", "8", "--params", "insecure-test", "-o", file);
+            Assert.True(code == 0, output + err);
+            byte[] receipt = File.ReadAllBytes(file);
+            var (_, imageId, _) = Run("image-id", elf);
+            var job = new Verity.Cluster.Protocol.JobStatusView
+            {
+                JobId = "job-1",
+                State = Verity.Cluster.Jobs.JobState.Succeeded,
+                ImageId = imageId.Trim(),
+                InputId = Verity.Crypto.Blake3.Hash([]).ToHex(), // the guest ran on an empty input
+                Parameters = "insecure-test",
+                JournalHex = "6869",
+                Tasks = new Dictionary<string, Verity.Cluster.Protocol.TaskProgress>(),
+            };
+            Assert.Contains("verified against image", Verity.Cli.Commands.DownloadedReceipt.Verify(receipt, job));
+
+            var otherInput = Assert.Throws<Verity.Cli.Commands.CliFailureException>(() =>
+                Verity.Cli.Commands.DownloadedReceipt.Verify(receipt, job with { InputId = Verity.Crypto.Blake3.Hash("other"u8).ToHex() }));
+            Assert.Contains("is for input", otherInput.Message);
+            var otherJournal = Assert.Throws<Verity.Cli.Commands.CliFailureException>(() =>
+                Verity.Cli.Commands.DownloadedReceipt.Verify(receipt, job with { JournalHex = "6868" }));
+            Assert.Contains("commits to journal 6869", otherJournal.Message);
+            var otherImage = Assert.Throws<Verity.Cli.Commands.CliFailureException>(() =>
+                Verity.Cli.Commands.DownloadedReceipt.Verify(receipt, job with { ImageId = new string('0', 64) }));
+            Assert.Contains("does not verify against image", otherImage.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Prove_and_verify_round_trip_with_the_documented_fields()
     {
         var elf = TinyGuest();

@@ -167,8 +167,16 @@ public sealed class ClusterCommandTests : IDisposable
         File.WriteAllText(Path.Combine(dataDir.FullName, "secrets.json"), "{\"apiKey\": \"key-from-secrets\", \"agentToken\": \"t\"}");
         string receipt = Path.Combine(_home, "out.receipt");
 
+        // The fake node's receipt is not a proof: verified (the default), the job is reported and nothing is written.
+        var (refused, _, refusedErr) = Run("job", "submit", elf, "--input-text", "abc", "--po2", "12", "--params", "insecure-test",
+            "--node", node.BaseAddress, "--data-dir", dataDir.FullName, "-o", receipt, "--json");
+        Assert.Equal(1, refused);
+        Assert.Contains("does not verify against image", refusedErr);
+        Assert.False(File.Exists(receipt));
+        node.Requests.Clear();
+
         var (code, output, err) = Run("job", "submit", elf, "--input-text", "abc", "--po2", "12", "--params", "insecure-test", "--priority", "5",
-            "--deadline", "+30", "--node", node.BaseAddress, "--data-dir", dataDir.FullName, "-o", receipt, "--json");
+            "--deadline", "+30", "--node", node.BaseAddress, "--data-dir", dataDir.FullName, "-o", receipt, "--json", "--no-verify");
 
         Assert.True(code == 0, output + err);
         using var doc = JsonDocument.Parse(output.Trim());
@@ -178,7 +186,7 @@ public sealed class ClusterCommandTests : IDisposable
         Assert.Equal("6869", root.GetProperty("journal_hex").GetString());
         Assert.Equal(receipt, root.GetProperty("receipt").GetString());
         Assert.Equal(node.Receipt, File.ReadAllBytes(receipt));
-        var job = Assert.Single(node.Jobs);
+        var job = Assert.Single(node.Jobs, j => j.Priority == 5);
         Assert.Equal((12, "insecure-test", 5), (job.SegmentPo2, job.Parameters, job.Priority));
         Assert.InRange(job.Deadline!.Value, DateTimeOffset.UtcNow.AddMinutes(25), DateTimeOffset.UtcNow.AddMinutes(31));
         Assert.Equal(["POST /v1/images", "POST /v1/inputs", "POST /v1/jobs"], node.Requests.Take(3));

@@ -26,7 +26,12 @@ internal static class DownloadedReceipt
         var result = ZkvmVerifier.Verify(receipt, imageId, parameters, options);
         if (!result.IsValid)
             throw new CliFailureException($"The receipt of job {job.JobId} does not verify against image {job.ImageId} (parameters '{parameters.Name}'): {result.Error}. Not written.");
-        string journal = Convert.ToHexStringLower(result.Claim!.Journal);
+        // The job's input id and the claim's input digest are both the BLAKE3 of the input bytes: a genuine receipt of
+        // the same program run on another input must not pass for this job's.
+        string input = result.Claim!.InputDigest.ToHex();
+        if (!string.Equals(job.InputId, input, StringComparison.OrdinalIgnoreCase))
+            throw new CliFailureException($"The receipt of job {job.JobId} verifies but is for input {input}, not the job's input {job.InputId}. Not written.");
+        string journal = Convert.ToHexStringLower(result.Claim.Journal);
         if (job.JournalHex != null && !string.Equals(job.JournalHex, journal, StringComparison.OrdinalIgnoreCase))
             throw new CliFailureException($"The receipt of job {job.JobId} verifies but commits to journal {journal}, not the {job.JournalHex} the node reported. Not written.");
         return $"verified against image {job.ImageId} (parameters '{parameters.Name}'{(parameters.IsInsecure ? ", INSECURE" : "")}), exit code {result.Claim.ExitCode}";

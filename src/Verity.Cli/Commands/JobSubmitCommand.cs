@@ -24,12 +24,13 @@ internal static class JobSubmitCommand
         var priority = new Option<int>("--priority") { Description = "tie-breaker after the deadline: higher first" };
         var wait = new Option<bool>("--wait") { Description = "wait for the job to end (progress bar), then download the receipt" };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "receipt file (implies --wait; default: <elf>.receipt)" };
+        var noVerify = new Option<bool>("--no-verify") { Description = "with --wait: save the receipt without verifying it against the job's image id, input and parameters" };
         var json = new Option<bool>("--json") { Description = "print one JSON object (no progress display)" };
         var node = new NodeClientOptions();
         var cmd = new Command("submit", "Upload a guest and its input to a node and create a proving job.");
         cmd.Arguments.Add(elf);
         inputOptions.AddTo(cmd);
-        foreach (var o in new Option[] { po2, parameters, executeOnly, maxCycles, deadline, priority, wait, output, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { po2, parameters, executeOnly, maxCycles, deadline, priority, wait, output, noVerify, json }) cmd.Options.Add(o);
         node.AddTo(cmd);
         cmd.SetAction((r, ct) => CliErrors.RunAsync(async () =>
         {
@@ -87,6 +88,8 @@ internal static class JobSubmitCommand
             {
                 var file = receiptFile ?? new FileInfo(elfFile.FullName + ".receipt");
                 var bytes = await client.GetReceiptAsync(jobId, ct);
+                // As `verity job receipt`: verified before anything is written (simulated receipts prove nothing).
+                if (!r.GetValue(noVerify) && !final.Simulated) DownloadedReceipt.Verify(bytes, final);
                 await File.WriteAllBytesAsync(file.FullName, bytes, ct);
                 written = file.FullName;
             }
