@@ -1,3 +1,5 @@
+using Verity.Cluster.Agents;
+
 namespace Verity.Cluster.Broker;
 
 /// <summary>
@@ -12,6 +14,8 @@ public sealed class BrokerMaintenance(ProvingBroker broker, JobLifecycle lifecyc
     public async Task RunAsync(CancellationToken ct)
     {
         var options = broker.Options;
+        // An outage fails every pass (one per lease-check interval): log it once per reason and 30 s, and its end.
+        var failures = new RateLimitedLog(log, TimeSpan.FromSeconds(30));
         var nextCleanup = DateTime.UtcNow;
         while (!ct.IsCancellationRequested)
         {
@@ -28,13 +32,14 @@ public sealed class BrokerMaintenance(ProvingBroker broker, JobLifecycle lifecyc
                     if (rows > 0) log?.Invoke($"deleted the rows of {rows} job(s) ended more than {options.RowRetention} ago");
                     nextCleanup = DateTime.UtcNow + options.CleanupInterval;
                 }
+                failures.Recovered("maintenance passes succeed again");
                 passEnded?.Invoke(null);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { break; }
             catch (Exception e)
             {
                 // A store outage must not kill the loop; it retries on the next tick.
-                log?.Invoke($"maintenance pass failed: {e.Message}");
+                failures.Failure(e.Message, $"maintenance pass failed: {e.Message}");
                 passEnded?.Invoke(e);
             }
             try { await Task.Delay(options.LeaseCheckInterval, ct).ConfigureAwait(false); }
