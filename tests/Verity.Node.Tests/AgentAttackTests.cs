@@ -284,7 +284,13 @@ public sealed class AgentAttackTests
             if (onDisk >= 16L * ((1 << 20) - 1024)) break;
         }
         release.SetResult();
-        foreach (var u in uploads) (await u).Dispose();
+        foreach (var u in uploads)
+        {
+            // A refused upload (429: one at a time per key) is answered before its body is read, so the node may
+            // reset the connection while the client still sends: either way it was not stored.
+            try { (await u).Dispose(); }
+            catch (HttpRequestException) { }
+        }
         Assert.True(onDisk <= 2L << 20, $"one lease had {onDisk >> 10} KiB of uploads on disk at once; the run limit is {1 << 10} KiB");
     }
 
