@@ -40,7 +40,7 @@ public sealed class FileBlobStore : IBlobStore
 
     public async Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default)
     {
-        var stream = new ReadOnlyMemoryStream(data);
+        await using var stream = MemoryStreams.ReadOnly(data);
         await PutAsync(key, stream, data.Length, ct).ConfigureAwait(false);
     }
 
@@ -214,30 +214,5 @@ public sealed class FileBlobStore : IBlobStore
         if (fs.Length - HeaderBytes != length)
             throw new BlobCorruptedException(key, $"it has {fs.Length - HeaderBytes} bytes, but {length} were stored");
         return new BlobDigest(Convert.ToHexStringLower(header[16..]), length);
-    }
-
-    /// <summary>A read-only stream over memory the caller owns (no copy).</summary>
-    private sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> data) : Stream
-    {
-        private int _position;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => data.Length;
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override int Read(Span<byte> buffer)
-        {
-            int n = Math.Min(buffer.Length, data.Length - _position);
-            data.Span.Slice(_position, n).CopyTo(buffer);
-            _position += n;
-            return n;
-        }
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => ValueTask.FromResult(Read(buffer.Span));
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => Task.FromResult(Read(buffer, offset, count));
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -87,10 +86,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     public async Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default)
     {
         string objectKey = ObjectKey(key);
-        // Wrap the caller's array when there is one: multi-MB proofs should not be copied just to be sent.
-        var stream = MemoryMarshal.TryGetArray(data, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(data.ToArray(), writable: false);
+        var stream = MemoryStreams.ReadOnly(data);
         await using (stream.ConfigureAwait(false))
             await PutCoreAsync(key, objectKey, stream, BlobDigest.Of(data.Span), ct).ConfigureAwait(false);
     }
