@@ -48,7 +48,7 @@ public sealed class ProvingAgentResilienceTests : IDisposable
         finally
         {
             await cts.CancelAsync();
-            await run.WaitAsync(TimeSpan.FromSeconds(10));
+            await run.WaitAsync(TimeSpan.FromSeconds(60)); // a hang guard only
         }
         return agent;
     }
@@ -173,7 +173,7 @@ public sealed class ProvingAgentResilienceTests : IDisposable
         _broker.Tasks.Enqueue(a);
         int runs = 0;
         var runner = new ScriptedRunner((t, _, _) => Interlocked.Increment(ref runs) == 1
-            ? throw DiskFullError()
+            ? throw DiskFullErrors.Create()
             : Task.FromResult(ScriptedRunner.Output(t)));
 
         var agent = await RunUntilAsync(runner, calls => calls.Any(c => c.Method == "reportSuccess"));
@@ -184,22 +184,6 @@ public sealed class ProvingAgentResilienceTests : IDisposable
         Assert.Contains(_log, l => l.Contains(StorageFaults.DiskFullMessage, StringComparison.Ordinal));
         Assert.Equal(0, agent.Failed);
         Assert.True(StorageFaults.IsDiskFull(Assert.Single(_monitor.RunFailures)));
-    }
-
-    /// <summary>The IOException .NET throws for ENOSPC: the real one from /dev/full where there is one.</summary>
-    internal static IOException DiskFullError()
-    {
-        if (File.Exists("/dev/full"))
-        {
-            try
-            {
-                using var full = new FileStream("/dev/full", FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1);
-                full.Write(new byte[16]);
-                full.Flush();
-            }
-            catch (IOException e) { return e; }
-        }
-        return new IOException("No space left on device", OperatingSystem.IsWindows() ? unchecked((int)0x80070070) : 28);
     }
 
     private sealed class RecordingMonitor : IAgentMonitor

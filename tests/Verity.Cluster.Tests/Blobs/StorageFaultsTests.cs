@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 using Npgsql;
 using Verity.Cluster.Blobs;
 using Verity.Cluster.Store;
-using Verity.Cluster.Tests.Agents;
+using Verity.Cluster.Tests.TestDoubles;
 
 namespace Verity.Cluster.Tests.Blobs;
 
@@ -15,7 +15,7 @@ public sealed class StorageFaultsTests
     public void The_exception_dotnet_throws_for_a_full_disk_is_recognized()
     {
         // On Linux this is the real IOException from writing to /dev/full (ENOSPC); elsewhere one built the same way.
-        var e = ProvingAgentResilienceTests.DiskFullError();
+        var e = DiskFullErrors.Create();
         Assert.True(StorageFaults.IsDiskFull(e), $"HResult {e.HResult}: {e.Message}");
         Assert.True(StorageFaults.IsDiskFull(new TaskStoreException("store", "claim", e)));
         Assert.True(StorageFaults.IsDiskFull(new AggregateException(new InvalidOperationException("x"), e)));

@@ -1,4 +1,5 @@
 using Verity.Cluster.Blobs;
+using Verity.Cluster.Tests.TestDoubles;
 
 namespace Verity.Node.Tests.TestDoubles;
 
@@ -17,14 +18,14 @@ internal sealed class FullDiskBlobStore(IBlobStore inner) : IBlobStore
     {
         if (!Full) return inner.PutAsync(key, data, ct);
         Refused.Enqueue(key);
-        throw DiskFullError();
+        throw DiskFullErrors.Create();
     }
 
     public Task PutAsync(string key, Stream data, long? length, CancellationToken ct = default)
     {
         if (!Full) return inner.PutAsync(key, data, length, ct);
         Refused.Enqueue(key);
-        throw DiskFullError();
+        throw DiskFullErrors.Create();
     }
 
     public Task<BlobReadStream?> OpenReadAsync(string key, CancellationToken ct = default) => inner.OpenReadAsync(key, ct);
@@ -33,20 +34,4 @@ internal sealed class FullDiskBlobStore(IBlobStore inner) : IBlobStore
     public Task DeleteAsync(string key, CancellationToken ct = default) => inner.DeleteAsync(key, ct);
     public Task<int> DeletePrefixAsync(string prefix, CancellationToken ct = default) => inner.DeletePrefixAsync(prefix, ct);
     public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken ct = default) => inner.ListAsync(prefix, ct);
-
-    /// <summary>The IOException of a write to a full disk; its message names a path, as the OS's does.</summary>
-    public static IOException DiskFullError()
-    {
-        if (File.Exists("/dev/full"))
-        {
-            try
-            {
-                using var full = new FileStream("/dev/full", FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1);
-                full.Write(new byte[16]);
-                full.Flush();
-            }
-            catch (IOException e) { return e; }
-        }
-        return new IOException("No space left on device : '/dev/full'", OperatingSystem.IsWindows() ? unchecked((int)0x80070070) : 28);
-    }
 }
