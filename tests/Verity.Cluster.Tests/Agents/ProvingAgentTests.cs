@@ -152,7 +152,7 @@ public sealed class ProvingAgentTests : ScriptedAgentTests
         using var cts = new CancellationTokenSource();
 
         var run = agent.RunAsync(cts.Token);
-        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(60)); // a hang guard only
         await cts.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(60)); // a hang guard only
 
