@@ -14,6 +14,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # The differential tests must fail, not skip, when qemu or the toolchain is missing.
 export VERITY_REQUIRE_QEMU=1
 scripts/install-test-deps.sh
+# solc-js, OpenZeppelin and anvil for the market's contracts and chain tests (contracts/package-lock.json).
+scripts/install-chain-tools.sh
+export VERITY_ANVIL="$PWD/contracts/node_modules/.bin/anvil"
 make -s -C guest
 dotnet build Verity.sln -c Release -nologo -v quiet
 # The cluster tests run against a real PostgreSQL server and an S3-compatible server: start throwaway ones
