@@ -40,15 +40,19 @@ public sealed record DevnetDeployment(
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>The default devnet directory: $XDG_DATA_HOME/verity/devnet, else ~/.local/share/verity/devnet.</summary>
-    public static string DefaultDirectory()
+    public static string DefaultDirectory() => DefaultDirectory(Environment.GetEnvironmentVariable);
+
+    public static string DefaultDirectory(Func<string, string?> environment)
     {
-        var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        var xdg = environment("XDG_DATA_HOME");
         var root = !string.IsNullOrEmpty(xdg) ? xdg
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
         return Path.Combine(root, "verity", "devnet");
     }
 
     public static string DefaultFile() => Path.Combine(DefaultDirectory(), FileName);
+
+    public static string DefaultFile(Func<string, string?> environment) => Path.Combine(DefaultDirectory(environment), FileName);
 
     /// <exception cref="MarketSettingsException">Missing, unreadable or malformed (the message names the file and the problem).</exception>
     public static DevnetDeployment Load(string path)

@@ -62,9 +62,8 @@ public sealed class MarketSettings
     public static MarketSettings Resolve(MarketSettingsSources flags, Func<string, string?> environment)
     {
         var config = flags.ConfigFile is { } cf ? ConfigFile.Load(cf) : null;
-        var deployment = flags.DeploymentFile is { } df ? DevnetDeployment.Load(df)
-            : File.Exists(DevnetDeployment.DefaultFile()) ? DevnetDeployment.Load(DevnetDeployment.DefaultFile()) : null;
-        string deploymentName = flags.DeploymentFile ?? DevnetDeployment.DefaultFile();
+        string deploymentName = flags.DeploymentFile ?? DevnetDeployment.DefaultFile(environment);
+        var deployment = flags.DeploymentFile != null || File.Exists(deploymentName) ? DevnetDeployment.Load(deploymentName) : null;
         string configName = flags.ConfigFile ?? "";
 
         string? Env(string name) => environment(name) is { Length: > 0 } v ? v.Trim() : null;
