@@ -42,6 +42,10 @@ public static class Program
         root.Subcommands.Add(JobCommand.Create());
         root.Subcommands.Add(AgentCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
+        root.Subcommands.Add(Commands.Market.DevnetCommand.Create());
+        root.Subcommands.Add(Commands.Market.RequestCommand.Create());
+        root.Subcommands.Add(Commands.Market.AccountCommand.Create());
+        root.Subcommands.Add(Commands.Market.ProvingCommand.Create());
         return root;
     }
 

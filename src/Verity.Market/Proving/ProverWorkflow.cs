@@ -55,14 +55,7 @@ public static class ProverWorkflow
         foreach (var p in proved)
         {
             var request = p.Found.Request;
-            var id = RequestId.Format(request.Id);
-            var status = await session.Market.RequestStatusAsync(request.Id, ct).ConfigureAwait(false);
-            if (status is RequestStatus.Fulfilled or RequestStatus.Refunded)
-                throw new MarketActionException($"request {id} cannot be fulfilled: it is already {status.ToString().ToLowerInvariant()} (RequestIs{status})");
-            if (now + 1 > request.Offer.Deadline)
-                throw new MarketActionException($"request {id} cannot be fulfilled: its deadline {request.Offer.Deadline} has passed (chain time {now}; RequestIsExpired)");
-            if (!request.Requirements.Selector.AsSpan().SequenceEqual(DevelopmentSeal.Selector))
-                throw new MarketActionException($"request {id} wants verifier selector 0x{Convert.ToHexStringLower(request.Requirements.Selector)}; only the development verifier (0xdeadc0de) exists (SelectorMismatch)");
+            await CheckFulfillableAsync(session, request, now, ct).ConfigureAwait(false);
             fills.Add(new Fulfillment
             {
                 Request = request,
@@ -73,6 +66,23 @@ public static class ProverWorkflow
         }
         var receipt = await session.Market.FulfillAsync(fills, ct).ConfigureAwait(false);
         return receipt.TransactionHash;
+    }
+
+    /// <summary>
+    /// Why the market would refuse a fill of this request now (already fulfilled or refunded, past its deadline, a
+    /// selector no verifier here serves), thrown before anything is proved or sent.
+    /// </summary>
+    public static async Task CheckFulfillableAsync(MarketSession session, ProofRequest request, ulong chainTime, CancellationToken ct)
+    {
+        var id = RequestId.Format(request.Id);
+        var status = await session.Market.RequestStatusAsync(request.Id, ct).ConfigureAwait(false);
+        if (status is RequestStatus.Fulfilled or RequestStatus.Refunded)
+            throw new MarketActionException($"request {id} cannot be fulfilled: it is already {status.ToString().ToLowerInvariant()} (RequestIs{status})");
+        // The next block is at least one second later.
+        if (chainTime + 1 > request.Offer.Deadline)
+            throw new MarketActionException($"request {id} cannot be fulfilled: its deadline {request.Offer.Deadline} has passed (chain time {chainTime}; RequestIsExpired)");
+        if (!request.Requirements.Selector.AsSpan().SequenceEqual(DevelopmentSeal.Selector))
+            throw new MarketActionException($"request {id} wants verifier selector 0x{Convert.ToHexStringLower(request.Requirements.Selector)}; only the development verifier (0xdeadc0de) exists (SelectorMismatch)");
     }
 
     public static void RequireDevelopment(MarketSession session)

@@ -56,6 +56,13 @@ public sealed class MarketSettings
     public string RequirePrivateKey() => _privateKey ?? throw new MarketSettingsException(
         $"no private key: give --account requestor|prover|prover2 (devnet), --private-key-file, or set {PrivateKeyVariable}");
 
+    /// <summary>These settings with another order stream URL (a command's own flag, e.g. <c>request submit --offchain</c>).</summary>
+    public MarketSettings WithOrderStream(string url, string from)
+    {
+        CheckUrl(url, from, ["http", "https"]);
+        return new MarketSettings(RpcUrl, MarketAddress, url, _privateKey, KeySource, Deployment);
+    }
+
     public static MarketSettings Resolve(MarketSettingsSources flags) => Resolve(flags, Environment.GetEnvironmentVariable);
 
     /// <param name="environment">reads an environment variable (tests pass their own).</param>
