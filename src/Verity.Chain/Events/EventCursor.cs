@@ -104,21 +104,31 @@ public sealed class EventCursor
         return delivered;
     }
 
-    /// <summary>Polls every <paramref name="pollInterval"/> until cancelled; RPC failures are logged and retried.</summary>
+    /// <summary>
+    /// Polls every <paramref name="pollInterval"/> until <paramref name="ct"/> is cancelled, then returns. RPC
+    /// failures are logged and the poll is tried again; a consumer's exception ends the run (its logs were not
+    /// saved as delivered, so the next run hands them over again).
+    /// </summary>
     public async Task RunAsync(TimeSpan pollInterval, Func<IReadOnlyList<FilterLog>, CancellationToken, Task> onLogs,
         Func<ulong, CancellationToken, Task>? onRewind, CancellationToken ct)
     {
-        while (!ct.IsCancellationRequested)
+        try
         {
-            try
+            while (!ct.IsCancellationRequested)
             {
-                await PollAsync(onLogs, onRewind, ct).ConfigureAwait(false);
+                try
+                {
+                    await PollAsync(onLogs, onRewind, ct).ConfigureAwait(false);
+                }
+                catch (ChainRpcException e)
+                {
+                    _logger.LogWarning("event cursor for {Address}: {Error}; polling again in {Interval}", _options.Address, e.Message, pollInterval);
+                }
+                await Task.Delay(pollInterval, ct).ConfigureAwait(false);
             }
-            catch (ChainRpcException e)
-            {
-                _logger.LogWarning("event cursor for {Address}: {Error}; polling again in {Interval}", _options.Address, e.Message, pollInterval);
-            }
-            await Task.Delay(pollInterval, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
         }
     }
 

@@ -210,6 +210,27 @@ public sealed class EventCursorTests(AnvilFixture anvil) : IClassFixture<AnvilFi
     }
 
     [Fact]
+    public async Task RunKeepsPollingUntilCancelled()
+    {
+        var (sender, pinger) = await DeployAsync();
+        await PingAsync(sender, pinger, 1);
+        var cursor = Cursor(pinger);
+        using var stop = new CancellationTokenSource();
+        var seen = new List<BigInteger>();
+        var run = cursor.RunAsync(TimeSpan.FromMilliseconds(10), async (logs, _) =>
+        {
+            seen.AddRange(logs.Select(Pinger.PingN));
+            if (seen.Count == 1) await PingAsync(sender, pinger, 2);   // found by a later poll of the same run
+            if (seen.Count == 2) await stop.CancelAsync();
+        }, null, stop.Token);
+
+        await run.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal([1, 2], seen);
+        Assert.True(run.IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public async Task ACorruptCursorFileIsAClearError()
     {
         var file = Path.Combine(_dir, "broken.json");
