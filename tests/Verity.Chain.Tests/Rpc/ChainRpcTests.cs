@@ -38,10 +38,11 @@ public class ChainRpcTests(AnvilFixture anvil) : IClassFixture<AnvilFixture>
     public async Task TransientHttpErrorsAreRetriedUntilTheRpcAnswers()
     {
         await using var proxy = new FailingProxy(anvil.RpcUrl, failures: 3);
-        var web3 = ChainRpc.CreateWeb3(proxy.Url, Fast);
+        var web3 = ChainRpc.CreateWeb3(proxy.Url + "v2/api-key?tier=free", Fast);
 
         Assert.Equal(31337UL, await ChainRpc.GetChainIdAsync(web3));
         Assert.Equal(4, proxy.Requests);
+        Assert.All(proxy.Paths, p => Assert.Equal("/v2/api-key?tier=free", p));   // the provider's path and query are kept
     }
 
     [Fact]

@@ -32,6 +32,11 @@ public sealed class FailingProxy : IAsyncDisposable
     public string Url => $"http://127.0.0.1:{Port}/";
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>The path and query of every request, in arrival order.</summary>
+    public IReadOnlyList<string> Paths { get { lock (_paths) return _paths.ToArray(); } }
+
+    private readonly List<string> _paths = [];
+
     /// <summary>A port nothing listens on (bound and released by the OS).</summary>
     public static int FreePort()
     {
@@ -63,6 +68,7 @@ public sealed class FailingProxy : IAsyncDisposable
     {
         using var body = new MemoryStream();
         await context.Request.InputStream.CopyToAsync(body);
+        lock (_paths) _paths.Add(context.Request.Url!.PathAndQuery);
         if (Interlocked.Increment(ref _requests) <= _failures)
         {
             context.Response.StatusCode = (int)_status;
