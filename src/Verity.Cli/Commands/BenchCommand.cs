@@ -27,6 +27,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(BenchProveCommand.Create());
         bench.Subcommands.Add(ClaimsBenchCommand.Create());
         bench.Subcommands.Add(Soak.SoakCommand.Create());
+        bench.Subcommands.Add(Market.BenchMarketCommand.Create());
         ClusterBenchCommand.AddTo(bench);
         return bench;
     }
