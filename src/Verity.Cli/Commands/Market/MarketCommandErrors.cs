@@ -39,7 +39,7 @@ internal static class MarketCommandErrors
     private static bool IsUserFacing(Exception e) => e is CliException or CliFailureException or MarketSettingsException
         or RequestBuildException or ResourceFetchException or ReceiptRejectedException or DevnetException or MarketActionException
         or ArgumentException or FormatException or IOException or HttpRequestException or TimeoutException
-        or Verity.Cluster.Client.NodeClientException || IsChainError(e);
+        or Verity.Cluster.Client.NodeClientException or TransactionFailedException or FeeCapExceededException || IsChainError(e);
 
     /// <summary>Errors of the chain client (named by type so that this file does not pin the RPC layer's classes).</summary>
     private static bool IsChainError(Exception e) => e.GetType().Name is "ChainRpcException" or "RpcResponseException" or "RpcClientUnknownException" or "RpcClientTimeoutException"
