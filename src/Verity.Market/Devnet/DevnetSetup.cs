@@ -45,7 +45,10 @@ public static class DevnetSetup
             else await new StakeTokenContract(web3, addresses.StakeToken, sender).FaucetAsync(ProverStakeTokens, ct).ConfigureAwait(false);
         }
         return new DevnetDeployment(rpcUrl, (long)chainId,
-            new DevnetAddresses(addresses.StakeToken, addresses.Router, addresses.DevelopmentVerifier!, addresses.Market),
+            new DevnetAddresses(Checksum(addresses.StakeToken), Checksum(addresses.Router), Checksum(addresses.DevelopmentVerifier!), Checksum(addresses.Market)),
             (ulong)addresses.DeploymentBlock, DevelopmentMode: true, roles);
     }
+
+    /// <summary>Addresses as people read and paste them (EIP-55 checksummed).</summary>
+    private static string Checksum(string address) => Nethereum.Util.AddressUtil.Current.ConvertToChecksumAddress(address);
 }
