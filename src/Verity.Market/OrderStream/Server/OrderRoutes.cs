@@ -35,7 +35,12 @@ internal sealed class OrderRoutes(OrderStreamOptions options, IOrderStore store,
             var body = await BoundedBody.ReadAsync(http.Request, options.Limits.MaxBodyBytes, ct).ConfigureAwait(false);
             order = OrderJson.Parse(body);
         }
-        catch (BodyTooLargeException e) { return JsonResponses.Error(StatusCodes.Status413PayloadTooLarge, e.Message); }
+        catch (BodyTooLargeException e)
+        {
+            // The rest of the body is not read: the connection cannot carry another request.
+            http.Response.Headers.Connection = "close";
+            return JsonResponses.Error(StatusCodes.Status413PayloadTooLarge, e.Message);
+        }
         catch (OrderFormatException e) { return JsonResponses.Error(StatusCodes.Status400BadRequest, e.Message); }
 
         ValidatedOrder valid;
