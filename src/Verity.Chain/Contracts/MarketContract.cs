@@ -1,0 +1,158 @@
+using System.Numerics;
+using Nethereum.ABI.FunctionEncoding.Attributes;
+using Nethereum.Contracts;
+using Nethereum.RPC.Eth.DTOs;
+using Nethereum.Signer;
+using Nethereum.Web3;
+using Verity.Chain.Transactions;
+
+namespace Verity.Chain.Contracts;
+
+/// <summary>
+/// VerityMarket, typed: views through eth_call, writes through an <see cref="ITransactionSender"/> (whose key is the
+/// caller on chain), and the request events of one request id through eth_getLogs. A revert surfaces as
+/// <see cref="TransactionRevertedException"/> naming the contract's error (<see cref="MarketErrors"/>).
+/// </summary>
+public sealed class MarketContract(IWeb3 web3, string address, ITransactionSender? sender = null)
+{
+    public string Address { get; } = address;
+    public IWeb3 Web3 { get; } = web3;
+    public ITransactionSender? Sender { get; } = sender;
+
+    /// <summary>The same market, writing through another key.</summary>
+    public MarketContract With(ITransactionSender other) => new(Web3, Address, other);
+
+    // ---- ETH balances ----
+
+    public Task<TransactionReceipt> DepositAsync(BigInteger wei, CancellationToken ct = default) =>
+        Send(new DepositFunction(), $"deposit {wei} wei", wei, ct);
+
+    public Task<TransactionReceipt> DepositToAsync(string account, BigInteger wei, CancellationToken ct = default) =>
+        Send(new DepositToFunction { Account = account }, $"deposit {wei} wei to {account}", wei, ct);
+
+    public Task<TransactionReceipt> WithdrawAsync(BigInteger wei, CancellationToken ct = default) =>
+        Send(new WithdrawFunction { Amount = wei }, $"withdraw {wei} wei", 0, ct);
+
+    public Task<BigInteger> BalanceOfAsync(string account, CancellationToken ct = default) =>
+        Query<MarketBalanceOfFunction, BigInteger>(new() { Account = account }, "balanceOf", ct);
+
+    // ---- stake ----
+
+    /// <summary>approve(market, amount) on the stake token, then depositStake(amount): two transactions.</summary>
+    public async Task<TransactionReceipt> DepositStakeAsync(BigInteger amount, CancellationToken ct = default)
+    {
+        var token = await StakeTokenAsync(ct);
+        await token.With(RequireSender("deposit stake")).ApproveAsync(Address, amount, ct);
+        return await Send(new DepositStakeFunction { Amount = amount }, $"deposit stake {amount}", 0, ct);
+    }
+
+    /// <summary>
+    /// One transaction: an EIP-2612 permit signed here by <paramref name="owner"/> (the sender's key), then the deposit.
+    /// </summary>
+    public async Task<TransactionReceipt> DepositStakeWithPermitAsync(BigInteger amount, EthECKey owner, BigInteger deadline,
+        CancellationToken ct = default)
+    {
+        var ownerAddress = owner.GetPublicAddress();
+        var s = RequireSender("deposit stake with permit");
+        if (!string.Equals(ownerAddress, s.Address, StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException("the permit's owner key must be the sender's key", nameof(owner));
+        var token = await StakeTokenAsync(ct);
+        var chainId = (await Web3.Eth.ChainId.SendRequestAsync().WaitAsync(ct)).Value;
+        var permit = StakePermit.Sign(owner, Address, amount, await token.NoncesAsync(ownerAddress, ct), deadline, chainId, token.Address);
+        return await Send(new DepositStakeWithPermitFunction
+        {
+            Amount = amount, Deadline = deadline, V = permit.V, R = permit.R, S = permit.S,
+        }, $"deposit stake {amount} with permit", 0, ct);
+    }
+
+    public Task<TransactionReceipt> WithdrawStakeAsync(BigInteger amount, CancellationToken ct = default) =>
+        Send(new WithdrawStakeFunction { Amount = amount }, $"withdraw stake {amount}", 0, ct);
+
+    public Task<BigInteger> StakeBalanceOfAsync(string account, CancellationToken ct = default) =>
+        Query<StakeBalanceOfFunction, BigInteger>(new() { Account = account }, "stakeBalanceOf", ct);
+
+    // ---- requests ----
+
+    /// <summary>Publishes the request on chain; <paramref name="value"/> is credited to the requestor's balance.</summary>
+    public Task<TransactionReceipt> SubmitRequestAsync(ProofRequest request, byte[] clientSignature, BigInteger value = default,
+        CancellationToken ct = default) =>
+        Send(new SubmitRequestFunction { Request = request, ClientSignature = clientSignature },
+            $"submit {RequestId.Format(request.Id)}", value, ct);
+
+    public Task<TransactionReceipt> LockRequestAsync(ProofRequest request, byte[] clientSignature, CancellationToken ct = default) =>
+        Send(new LockRequestFunction { Request = request, ClientSignature = clientSignature }, $"lock {RequestId.Format(request.Id)}", 0, ct);
+
+    public Task<TransactionReceipt> FulfillAsync(IReadOnlyList<Fulfillment> fills, CancellationToken ct = default) =>
+        Send(new FulfillFunction { Fills = [.. fills] }, fills.Count == 1
+            ? $"fulfil {RequestId.Format(fills[0].Request.Id)}" : $"fulfil {fills.Count} requests", 0, ct);
+
+    public Task<TransactionReceipt> SlashAsync(BigInteger requestId, CancellationToken ct = default) =>
+        Send(new SlashFunction { RequestId = requestId }, $"slash {RequestId.Format(requestId)}", 0, ct);
+
+    public Task<TransactionReceipt> RefundAsync(BigInteger requestId, CancellationToken ct = default) =>
+        Send(new RefundFunction { RequestId = requestId }, $"refund {RequestId.Format(requestId)}", 0, ct);
+
+    // ---- views ----
+
+    public async Task<RequestStatus> RequestStatusAsync(BigInteger requestId, CancellationToken ct = default) =>
+        (RequestStatus)await Query<RequestStatusFunction, byte>(new() { RequestId = requestId }, "requestStatus", ct);
+
+    public async Task<RequestLock> RequestLockAsync(BigInteger requestId, CancellationToken ct = default) =>
+        (await ContractCaller.QueryDtoAsync<RequestLockFunction, RequestLockOutput>(Web3, Address,
+            new RequestLockFunction { RequestId = requestId }, "requestLock", ct)).Lock;
+
+    public Task<BigInteger> PriceAtAsync(Offer offer, ulong timestamp, CancellationToken ct = default) =>
+        Query<PriceAtFunction, BigInteger>(new() { Offer = offer, Timestamp = timestamp }, "priceAt", ct);
+
+    public Task<byte[]> HashRequestAsync(ProofRequest request, CancellationToken ct = default) =>
+        Query<HashRequestFunction, byte[]>(new() { Request = request }, "hashRequest", ct);
+
+    public Task<byte[]> DomainSeparatorAsync(CancellationToken ct = default) =>
+        Query<Eip712DomainSeparatorFunction, byte[]>(new(), "eip712DomainSeparator", ct);
+
+    public Task<string> StakeTokenAddressAsync(CancellationToken ct = default) =>
+        Query<StakeTokenAddressFunction, string>(new(), "STAKE_TOKEN", ct);
+
+    public Task<string> RouterAddressAsync(CancellationToken ct = default) =>
+        Query<RouterAddressFunction, string>(new(), "ROUTER", ct);
+
+    public async Task<StakeTokenContract> StakeTokenAsync(CancellationToken ct = default) =>
+        new(Web3, await StakeTokenAddressAsync(ct), Sender);
+
+    /// <summary>The digest and signer for requests to this market on this chain.</summary>
+    public async Task<RequestDigest> RequestDigestAsync(CancellationToken ct = default) =>
+        new((await Web3.Eth.ChainId.SendRequestAsync().WaitAsync(ct)).Value, Address);
+
+    // ---- events of one request ----
+
+    public Task<List<EventLog<RequestSubmittedEvent>>> SubmittedLogsAsync(BigInteger requestId, BlockParameter? from = null, CancellationToken ct = default) =>
+        Logs<RequestSubmittedEvent>(requestId, from, ct);
+
+    public Task<List<EventLog<RequestLockedEvent>>> LockedLogsAsync(BigInteger requestId, BlockParameter? from = null, CancellationToken ct = default) =>
+        Logs<RequestLockedEvent>(requestId, from, ct);
+
+    public Task<List<EventLog<RequestFulfilledEvent>>> FulfilledLogsAsync(BigInteger requestId, BlockParameter? from = null, CancellationToken ct = default) =>
+        Logs<RequestFulfilledEvent>(requestId, from, ct);
+
+    public Task<List<EventLog<ProverSlashedEvent>>> SlashedLogsAsync(BigInteger requestId, BlockParameter? from = null, CancellationToken ct = default) =>
+        Logs<ProverSlashedEvent>(requestId, from, ct);
+
+    public Task<List<EventLog<RequestRefundedEvent>>> RefundedLogsAsync(BigInteger requestId, BlockParameter? from = null, CancellationToken ct = default) =>
+        Logs<RequestRefundedEvent>(requestId, from, ct);
+
+    private async Task<List<EventLog<T>>> Logs<T>(BigInteger requestId, BlockParameter? from, CancellationToken ct) where T : IEventDTO, new()
+    {
+        var ev = Web3.Eth.GetEvent<T>(Address);
+        var filter = ev.CreateFilterInput(requestId, from ?? BlockParameter.CreateEarliest(), BlockParameter.CreateLatest());
+        return await ev.GetAllChangesAsync(filter).WaitAsync(ct);
+    }
+
+    private Task<TOut> Query<T, TOut>(T message, string label, CancellationToken ct) where T : FunctionMessage, new() =>
+        ContractCaller.QueryAsync<T, TOut>(Web3, Address, message, label, ct);
+
+    private Task<TransactionReceipt> Send<T>(T message, string label, BigInteger value, CancellationToken ct) where T : FunctionMessage, new() =>
+        ContractCaller.SendAsync(Sender, Address, message, label, value, ct);
+
+    private ITransactionSender RequireSender(string label) =>
+        Sender ?? throw new InvalidOperationException($"{label}: this contract facade has no transaction sender");
+}

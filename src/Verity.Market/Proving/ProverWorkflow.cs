@@ -1,0 +1,85 @@
+using System.Numerics;
+using Verity.Chain.Contracts;
+using Verity.Market.Requests;
+using Verity.Market.Settings;
+
+namespace Verity.Market.Proving;
+
+/// <summary>A lock taken: at what price and collateral.</summary>
+public sealed record Locked(BigInteger Id, BigInteger Price, BigInteger Collateral, ulong LockDeadline, string? TransactionHash);
+
+/// <summary>A request proved and checked by this prover, ready to fulfil.</summary>
+public sealed record ProvedRequest(FoundRequest Found, byte[] Journal);
+
+/// <summary>
+/// The prover's side: lock (after checking status, price, funds and stake, so that a refusal names its reason before
+/// any gas is spent), price, slash, and fulfil with development seals — only on a development deployment.
+/// </summary>
+public static class ProverWorkflow
+{
+    public const string DevelopmentNote = "verified off chain by the prover; development verifier on chain";
+
+    public static async Task<Locked> LockAsync(MarketSession session, FoundRequest found, CancellationToken ct)
+    {
+        var request = found.Request;
+        var id = RequestId.Format(request.Id);
+        var status = await session.Market.RequestStatusAsync(request.Id, ct).ConfigureAwait(false);
+        if (status != RequestStatus.Unknown)
+            throw new MarketActionException($"request {id} cannot be locked: it is already {status.ToString().ToLowerInvariant()} (RequestIs{status})");
+        var now = await session.ChainTimeAsync(ct).ConfigureAwait(false);
+        // The next block is at least one second later: price it there, as the contract will.
+        if (now + 1 > request.Offer.LockDeadline)
+            throw new MarketActionException($"request {id} cannot be locked: its lock deadline {request.Offer.LockDeadline} has passed (chain time {now}; RequestLockIsExpired)");
+        var price = request.Offer.PriceAt(now + 1);
+        var requestor = RequestId.Requestor(request.Id);
+        var funds = await session.Market.BalanceOfAsync(requestor, ct).ConfigureAwait(false);
+        if (funds < price)
+            throw new MarketActionException($"request {id} cannot be locked: the requestor {requestor} has {funds} wei in the market, less than the price {price} (InsufficientBalance)");
+        var stake = await session.Market.StakeBalanceOfAsync(session.Address, ct).ConfigureAwait(false);
+        if (stake < request.Offer.LockCollateral)
+            throw new MarketActionException($"request {id} cannot be locked: your stake in the market is {stake}, the request needs {request.Offer.LockCollateral} as collateral (InsufficientStake; `verity account deposit-stake`)");
+        var receipt = await session.Market.LockRequestAsync(request, found.Signature, ct).ConfigureAwait(false);
+        var taken = await session.Market.RequestLockAsync(request.Id, ct).ConfigureAwait(false);
+        return new Locked(request.Id, taken.Price, taken.Collateral, taken.LockDeadline, receipt.TransactionHash);
+    }
+
+    /// <summary>
+    /// Fulfils the proved requests in one transaction with development seals. Refused unless the deployment is a
+    /// development one: no STARK verifier exists on chain yet, and a development seal proves nothing to anyone else.
+    /// </summary>
+    public static async Task<string?> FulfillAsync(MarketSession session, IReadOnlyList<ProvedRequest> proved, CancellationToken ct)
+    {
+        RequireDevelopment(session);
+        var now = await session.ChainTimeAsync(ct).ConfigureAwait(false);
+        var fills = new List<Fulfillment>();
+        foreach (var p in proved)
+        {
+            var request = p.Found.Request;
+            var id = RequestId.Format(request.Id);
+            var status = await session.Market.RequestStatusAsync(request.Id, ct).ConfigureAwait(false);
+            if (status is RequestStatus.Fulfilled or RequestStatus.Refunded)
+                throw new MarketActionException($"request {id} cannot be fulfilled: it is already {status.ToString().ToLowerInvariant()} (RequestIs{status})");
+            if (now + 1 > request.Offer.Deadline)
+                throw new MarketActionException($"request {id} cannot be fulfilled: its deadline {request.Offer.Deadline} has passed (chain time {now}; RequestIsExpired)");
+            if (!request.Requirements.Selector.AsSpan().SequenceEqual(DevelopmentSeal.Selector))
+                throw new MarketActionException($"request {id} wants verifier selector 0x{Convert.ToHexStringLower(request.Requirements.Selector)}; only the development verifier (0xdeadc0de) exists (SelectorMismatch)");
+            fills.Add(new Fulfillment
+            {
+                Request = request,
+                ClientSignature = p.Found.Signature,
+                Journal = p.Journal,
+                Seal = DevelopmentSeal.Create(request.Requirements.ImageId, p.Journal),
+            });
+        }
+        var receipt = await session.Market.FulfillAsync(fills, ct).ConfigureAwait(false);
+        return receipt.TransactionHash;
+    }
+
+    public static void RequireDevelopment(MarketSession session)
+    {
+        if (session.Settings.IsDevelopment && session.ChainId == Chain.Anvil.AnvilProcess.DevelopmentChainId) return;
+        throw new MarketActionException(
+            $"refusing to fulfil on chain {session.ChainId}: no on-chain STARK verifier exists yet, and development seals are sent only to a devnet " +
+            "(a deployment file that says developmentMode, for this market, on chain 31337)");
+    }
+}
