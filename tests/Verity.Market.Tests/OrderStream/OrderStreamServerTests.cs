@@ -1,3 +1,4 @@
+using Verity.Chain.Contracts;
 using System.Net;
 using System.Text;
 using System.Threading.Channels;
@@ -117,7 +118,7 @@ public sealed class OrderStreamServerTests : IAsyncLifetime
         Assert.Contains("has 0 wei deposited in the market", (await Refused(unfunded, 400)).Message, StringComparison.Ordinal);
 
         var locked = Order(4);
-        _chain.SetStatus(locked.Request.Id, ChainRequestStatus.Locked);
+        _chain.SetStatus(locked.Request.Id, RequestStatus.Locked);
         Assert.EndsWith("is already locked on chain", (await Refused(locked, 400)).Message, StringComparison.Ordinal);
 
         Assert.Empty(await _client.ListAsync());

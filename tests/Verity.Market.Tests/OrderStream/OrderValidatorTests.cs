@@ -87,11 +87,11 @@ public class OrderValidatorTests
     }
 
     [Theory]
-    [InlineData(ChainRequestStatus.Locked)]
-    [InlineData(ChainRequestStatus.Fulfilled)]
-    [InlineData(ChainRequestStatus.Slashed)]
-    [InlineData(ChainRequestStatus.Refunded)]
-    public async Task RefusesARequestAlreadyOnChain(ChainRequestStatus status)
+    [InlineData(RequestStatus.Locked)]
+    [InlineData(RequestStatus.Fulfilled)]
+    [InlineData(RequestStatus.Slashed)]
+    [InlineData(RequestStatus.Refunded)]
+    public async Task RefusesARequestAlreadyOnChain(RequestStatus status)
     {
         var order = Order();
         _chain.SetStatus(order.Request.Id, status);

@@ -1,16 +1,7 @@
 using System.Numerics;
+using Verity.Chain.Contracts;
 
 namespace Verity.Market.OrderStream.Validation;
-
-/// <summary>A request's state on chain, as the market's <c>requestStatus(id)</c> reports it (docs/MARKET.md §2).</summary>
-public enum ChainRequestStatus : byte
-{
-    Unknown = 0,
-    Locked = 1,
-    Fulfilled = 2,
-    Slashed = 3,
-    Refunded = 4,
-}
 
 /// <summary>
 /// The chain reads the order stream checks a posted order against. <see cref="ChainMarketState"/> reads them from
@@ -25,7 +16,8 @@ public interface IMarketState
     /// <summary>The address's ETH balance in the market (what a requestor's orders are paid from), in wei.</summary>
     Task<BigInteger> BalanceOfAsync(string address, CancellationToken ct = default);
 
-    Task<ChainRequestStatus> RequestStatusAsync(BigInteger requestId, CancellationToken ct = default);
+    /// <summary>The market's <c>requestStatus(id)</c>.</summary>
+    Task<RequestStatus> RequestStatusAsync(BigInteger requestId, CancellationToken ct = default);
 }
 
 /// <summary>The chain could not be read (RPC unreachable or failing); the message says what was being read.</summary>

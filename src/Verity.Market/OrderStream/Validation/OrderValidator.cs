@@ -37,7 +37,7 @@ public sealed class OrderValidator(RequestDigest domain, IMarketState chain, Ord
             throw new OrderRejectedException($"offer: expired: its deadline {deadline} is not after the chain's time {now}");
 
         var status = await chain.RequestStatusAsync(order.Request.Id, ct).ConfigureAwait(false);
-        if (status != ChainRequestStatus.Unknown)
+        if (status != RequestStatus.Unknown)
             throw new OrderRejectedException($"id: request {RequestId.Format(order.Request.Id)} is already {status.ToString().ToLowerInvariant()} on chain");
 
         var balance = await chain.BalanceOfAsync(requestor, ct).ConfigureAwait(false);
