@@ -136,3 +136,30 @@ public sealed class ChainOrderStreamTests(ChainOrderStreamFixture chain) : IClas
         Assert.Equal(503, refused.StatusCode);
     }
 }
+
+/// <summary>The throughput benchmark against the real chain (its own anvil: it posts many orders). The figure goes
+/// to the test output; VERITY_ORDERSTREAM_BENCH_ORDERS sets how many orders (default 200).</summary>
+public sealed class OrderStreamBenchmarkTests(ChainOrderStreamFixture chain, Xunit.Abstractions.ITestOutputHelper output)
+    : IClassFixture<ChainOrderStreamFixture>
+{
+    [Fact]
+    public async Task EveryBenchmarkOrderIsAcceptedAndStored()
+    {
+        int orders = int.TryParse(Environment.GetEnvironmentVariable("VERITY_ORDERSTREAM_BENCH_ORDERS"), out int n) ? n : 200;
+        string dir = Directory.CreateTempSubdirectory("verity-orderstream-bench-").FullName;
+        try
+        {
+            await using var store = await OrderStores.OpenAsync(dir, postgres: null);
+            var result = await Verity.Market.Benchmarks.OrderStreamBenchmark.RunAsync(new(orders, 8), store,
+                new ChainMarketState(chain.Web3, chain.Market), chain.Domain, chain.Requestor, await chain.ChainTimeAsync(), firstIndex: 1_000_000);
+            output.WriteLine(result.ToString());
+            Assert.Equal(orders, result.Accepted);
+            Assert.Equal(orders, (await store.ListAsync(0, orders + 10)).Count);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
