@@ -33,8 +33,12 @@ public sealed class ChainOrderStreamFixture : AnvilFixture, IAsyncLifetime
 
     public uint NextIndex() => (uint)Interlocked.Increment(ref _index);
 
+    /// <summary>This chain's own nonces: the shared registry keys by chain id and address, and every test anvil is 31337.</summary>
+    private readonly NonceManagers _nonces = new();
+
     public TransactionSender Sender(int devAccount) =>
-        new(Web3, ChainKey.Parse(DevKeys[devAccount], $"dev account #{devAccount}"), ChainIdValue, describeRevert: MarketErrors.Describe);
+        new(Web3, ChainKey.Parse(DevKeys[devAccount], $"dev account #{devAccount}"), ChainIdValue, describeRevert: MarketErrors.Describe,
+            nonceManagers: _nonces);
 
     public new async Task InitializeAsync()
     {
