@@ -158,3 +158,24 @@ public sealed class PostgresOrderStoreTests(Verity.Cluster.Tests.Store.PostgresD
 
     protected override Task<string> NewLocationAsync() => db.NewSchemaAsync();
 }
+
+public sealed class OrderStoresTests : IDisposable
+{
+    private readonly string _parent = Directory.CreateTempSubdirectory("verity-orders-mode-").FullName;
+
+    [Fact]
+    public async Task ANewDataDirAndDatabaseAreTheUsersOnly()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        string dir = Path.Combine(_parent, "data");
+        await using (var store = await OrderStores.OpenAsync(dir, postgres: null)) await store.AddAsync(OrderStoreContract.Order());
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(OrderStores.SqlitePath(dir)));
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_parent, recursive: true);
+    }
+}

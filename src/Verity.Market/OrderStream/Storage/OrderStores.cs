@@ -14,7 +14,7 @@ public static class OrderStores
         if (!string.IsNullOrWhiteSpace(postgres)) store = new PostgresOrderStore(postgres);
         else
         {
-            Directory.CreateDirectory(dataDir);
+            CreatePrivate(dataDir);
             store = new SqliteOrderStore(SqlitePath(dataDir));
         }
         try
@@ -26,6 +26,31 @@ public static class OrderStores
         {
             await store.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>node.db also holds the node's private data (clients' jobs): a data dir and database file created here
+    /// are the user's only (0700 / 0600), as the node itself creates them.</summary>
+    private static void CreatePrivate(string dataDir)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(dataDir);
+            return;
+        }
+        if (!Directory.Exists(dataDir)) Directory.CreateDirectory(dataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string db = SqlitePath(dataDir);
+        if (File.Exists(db)) return;
+        try
+        {
+            using var _ = new FileStream(db, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(db))
+        {
+            // Created by the node (or another order stream) in the meantime.
         }
     }
 }
