@@ -25,7 +25,7 @@ const targets = {
   },
   test: {
     dir: path.join(repo, 'tests/Verity.Chain.Tests/Contracts/Artifacts'),
-    contracts: ['ReentrantReceiver'],
+    contracts: ['ReentrantReceiver', 'RejectingReceiver'],
   },
 };
 

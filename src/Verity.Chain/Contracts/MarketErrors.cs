@@ -11,8 +11,9 @@ public sealed record ContractError(string Name, IReadOnlyList<KeyValuePair<strin
 {
     public object? this[string argument] => Arguments.FirstOrDefault(a => a.Key == argument).Value;
 
-    public override string ToString() =>
-        $"{Name}({string.Join(", ", Arguments.Select(a => a.Key.Length == 0 ? Format(a.Key, a.Value) : $"{a.Key}={Format(a.Key, a.Value)}"))})";
+    public override string ToString() => Name == "Panic" && this["code"] is BigInteger code
+        ? $"Panic(0x{code:x2}: {MarketErrors.PanicReason(code)})"
+        : $"{Name}({string.Join(", ", Arguments.Select(a => a.Key.Length == 0 ? Format(a.Key, a.Value) : $"{a.Key}={Format(a.Key, a.Value)}"))})";
 
     internal static string Format(string name, object? value) => value switch
     {
@@ -64,7 +65,7 @@ public static class MarketErrors
             if (selector.SequenceEqual(PanicSelector))
             {
                 var code = (BigInteger)new ParameterDecoder().DecodeDefaultData(body, new Parameter("uint256", "code", 1))[0].Result;
-                return new ContractError("Panic", [new("code", $"0x{code:x2} ({PanicReason(code)})")]);
+                return new ContractError("Panic", [new("code", code)]);
             }
             if (!Errors.Value.TryGetValue(Convert.ToHexStringLower(selector), out var error)) return null;
             var args = new ParameterDecoder().DecodeDefaultData(body, error.InputParameters);
@@ -79,7 +80,7 @@ public static class MarketErrors
     /// <summary>The error's name, or null (for tests and callers that branch on the kind of refusal).</summary>
     public static string? Name(byte[]? revertData) => Decode(revertData)?.Name;
 
-    private static string PanicReason(BigInteger code) => (int)(code & 0xff) switch
+    internal static string PanicReason(BigInteger code) => (int)(code & 0xff) switch
     {
         0x01 => "assertion failed",
         0x11 => "arithmetic overflow or underflow",
