@@ -46,6 +46,7 @@ public static class Program
         root.Subcommands.Add(Commands.Market.RequestCommand.Create());
         root.Subcommands.Add(Commands.Market.AccountCommand.Create());
         root.Subcommands.Add(Commands.Market.ProvingCommand.Create());
+        root.Subcommands.Add(Commands.Market.OrderStreamCommand.Create());
         return root;
     }
 

@@ -5,6 +5,9 @@ using Verity.Chain.Anvil;
 using Verity.Chain.Contracts;
 using Verity.Chain.Rpc;
 using Verity.Market.Devnet;
+using Verity.Market.OrderStream.Server;
+using Verity.Market.OrderStream.Storage;
+using Verity.Market.OrderStream.Validation;
 using Verity.Node.Configuration;
 using Verity.Node.Hosting;
 
@@ -23,12 +26,16 @@ public sealed class MarketFixture : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("verity-market-e2e-").FullName;
     private AnvilProcess? _anvil;
     private RunningNode? _node;
+    private IOrderStore? _store;
+    private OrderStreamServer? _orderStream;
 
     public DevnetDeployment Deployment { get; private set; } = null!;
     public string DeploymentFile => Path.Combine(_dir, DevnetDeployment.FileName);
     public string Dir => _dir;
     public string RpcUrl => _anvil!.RpcUrl;
     public string NodeUrl => _node!.BaseAddress.ToString();
+    /// <summary>An order stream (SQLite) that checks orders against this market.</summary>
+    public string OrderStreamUrl => _orderStream!.BaseAddress.ToString();
     /// <summary>A guest that writes "hi" to its journal and exits with 0.</summary>
     public string Guest { get; private set; } = "";
     public MarketContract Market { get; private set; } = null!;
@@ -41,6 +48,9 @@ public sealed class MarketFixture : IAsyncLifetime
         Deployment.Save(DeploymentFile);
         Market = new MarketContract(ChainRpc.CreateWeb3(_anvil.RpcUrl), Deployment.Addresses.Market);
         Guest = TinyGuest.Write(_dir);
+        _store = await OrderStores.OpenAsync(Path.Combine(_dir, "orderstream"), postgres: null);
+        _orderStream = await OrderStreamServer.StartAsync(new OrderStreamOptions { Listen = "http://127.0.0.1:0" }, _store,
+            new OrderValidator(new RequestDigest(Deployment.ChainId, Deployment.Addresses.Market), new ChainMarketState(Market.Web3, Market), new OrderLimits()));
         _node = await NodeHost.StartAsync(new NodeOptions
         {
             DataDir = Path.Combine(_dir, "node"), Db = "sqlite", Blobs = "fs", Agents = 1, Listen = "http://127.0.0.1:0", ApiKeys = [ApiKey],
@@ -55,6 +65,8 @@ public sealed class MarketFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (_node != null) { await _node.StopAsync(); await _node.DisposeAsync(); }
+        if (_orderStream != null) await _orderStream.DisposeAsync();
+        if (_store != null) await _store.DisposeAsync();
         if (_anvil != null) await _anvil.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }

@@ -169,6 +169,34 @@ public sealed class MarketLifecycleTests(MarketFixture market) : IClassFixture<M
         Assert.Equal("locked", market.Json("request", "status", id).GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task A_request_posted_to_the_order_stream_is_found_there_locked_proved_and_paid()
+    {
+        var proverBefore = await market.BalanceAsync("prover");
+        string stream = market.OrderStreamUrl;
+        var submitted = market.Json("request", "submit", market.Guest, "--account", "requestor", "--offchain", stream, "--max-price", "0.01ether",
+            "--min-price", "0.001ether", "--ramp-up", "10", "--lock-timeout", "100", "--timeout", "300", "--collateral", "2ether");
+        Assert.Equal("order-stream", submitted.GetProperty("published").GetString());
+        string id = submitted.GetProperty("request_id").GetString()!;
+
+        // Not on chain: without the order stream nobody finds it.
+        var (code, _, err) = market.Cli("proving", "lock", id, "--account", "prover");
+        Assert.Equal(1, code);
+        Assert.Contains($"request {id} is unknown", err);
+        var status = market.Json("request", "status", id, "--order-stream", stream);
+        Assert.Equal("open", status.GetProperty("phase").GetString());
+        Assert.StartsWith("order stream", status.GetProperty("found_in").GetString());
+
+        var locked = market.Json("proving", "lock", id, "--account", "prover", "--order-stream", stream);
+        Assert.StartsWith("order stream", locked.GetProperty("found_in").GetString());
+        var price = Wei(locked, "price");
+        market.Fulfill("prover", id);
+        Assert.Equal(proverBefore + price, await market.BalanceAsync("prover"));
+        var listed = market.Json("request", "list", "--account", "requestor", "--order-stream", stream).GetProperty("requests").EnumerateArray()
+            .Single(r => r.GetProperty("request_id").GetString() == id);
+        Assert.Equal("fulfilled", listed.GetProperty("status").GetString());
+    }
+
     private async Task<string> Balances()
     {
         var parts = new List<string>();

@@ -103,7 +103,9 @@ internal static class RequestSubmitCommand
                 (where, deposited) = ($"order stream {stream}", shortfall);
             }
             var offer = request.Offer;
-            MarketOutput.Print(asJson, new
+            bool waitForIt = r.GetValue(wait);
+            // With --wait --json the one JSON object printed is the fulfilment's (it names the request id too).
+            if (!(waitForIt && asJson)) MarketOutput.Print(asJson, new
             {
                 request_id = MarketOutput.Id(request.Id),
                 requestor = session.Address,
@@ -130,7 +132,7 @@ internal static class RequestSubmitCommand
             MarketOutput.Note(asJson, $"submitted request {MarketOutput.Id(request.Id)} to the {where}" + (transaction != null ? $" (transaction {transaction})" : "")
                 + $": image {MarketOutput.Hex(request.Requirements.ImageId)}, {built.Cycles} cycles locally, price {MarketOutput.Eth(offer.MinPrice)} rising to {MarketOutput.Eth(offer.MaxPrice)}, "
                 + $"lock by {offer.LockDeadline}, deadline {offer.Deadline} (chain time)" + (deposited > 0 ? $"; deposited {MarketOutput.Eth(deposited)}" : ""));
-            if (!r.GetValue(wait)) return 0;
+            if (!waitForIt) return 0;
             return await RequestStatusCommands.WaitAsync(session, request.Id, asJson, ct);
         }));
         return cmd;
