@@ -197,6 +197,40 @@ public sealed class MarketLifecycleTests(MarketFixture market) : IClassFixture<M
         Assert.Equal("fulfilled", listed.GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task A_receipt_file_or_an_existing_job_fulfils_and_a_receipt_for_another_input_is_rejected()
+    {
+        var receipt = Path.Combine(market.Dir, $"{Guid.NewGuid():N}.receipt");
+        var (proved, provedOut, provedErr) = InProcessCli.Run("prove", market.Guest, "--po2", "8", "--params", "insecure-test", "-o", receipt);
+        Assert.True(proved == 0, provedOut + provedErr);
+
+        // The receipt proves the guest on the empty input: a request for the same guest on input 01 must not take it.
+        string other = market.Submit("--input-hex", "01");
+        market.Json("proving", "lock", other, "--account", "prover");
+        var before = await market.BalanceAsync("prover");
+        var (code, _, err) = market.Cli("proving", "fulfill", other, "--receipt", receipt, "--params", "insecure-test", "--account", "prover");
+        Assert.Equal(1, code);
+        Assert.Contains("the receipt is for another input than the request's", err);
+        Assert.Equal(before, await market.BalanceAsync("prover"));
+
+        string fromFile = market.Submit();
+        var price = Wei(market.Json("proving", "lock", fromFile, "--account", "prover"), "price");
+        market.Json("proving", "fulfill", fromFile, "--receipt", receipt, "--params", "insecure-test", "--account", "prover");
+        Assert.Equal(before + price, await market.BalanceAsync("prover"));
+
+        // An existing job's receipt (the job proved the request's guest and input on the node).
+        var (submitted, jobOut, jobErr) = InProcessCli.Run("job", "submit", market.Guest, "--wait", "--po2", "8", "--params", "insecure-test",
+            "--node", market.NodeUrl, "--api-key", MarketFixture.ApiKey, "-o", receipt, "--json");
+        Assert.True(submitted == 0, jobOut + jobErr);
+        using var job = JsonDocument.Parse(jobOut.Trim());
+        string fromJob = market.Submit();
+        price = Wei(market.Json("proving", "lock", fromJob, "--account", "prover2"), "price");
+        var before2 = await market.BalanceAsync("prover2");
+        market.Json("proving", "fulfill", fromJob, "--job", job.RootElement.GetProperty("job_id").GetString()!, "--account", "prover2", "--node", market.NodeUrl,
+            "--api-key", MarketFixture.ApiKey);
+        Assert.Equal(before2 + price, await market.BalanceAsync("prover2"));
+    }
+
     private async Task<string> Balances()
     {
         var parts = new List<string>();
