@@ -6,6 +6,7 @@ using Nethereum.Web3;
 using Verity.Chain.Contracts;
 using Verity.Chain.Transactions;
 using Account = Nethereum.Web3.Accounts.Account;
+using RevertData = Verity.Chain.Contracts.RevertData;
 
 namespace Verity.Chain.Tests.Contracts;
 
