@@ -15,15 +15,14 @@ public enum NonceRelease
 /// Hands out the nonces of one key on one chain, one after another under a lock, starting from the node's
 /// pending transaction count. Every nonce handed out ends in exactly one of <see cref="CompleteAsync"/> (used on
 /// chain), <see cref="ReleaseAsync"/> (definitely not used) or <see cref="AbandonAsync"/> (unknown: gave up
-/// waiting). After an unknown outcome the counter is read from the node again as soon as nothing is in flight,
-/// which recovers from dropped transactions without ever reusing a nonce that is still pending.
+/// waiting). Whenever nothing is in flight the counter is read from the node again, which recovers from dropped
+/// transactions and from other users of the key without ever reusing a nonce that is still pending.
 /// </summary>
 public sealed class NonceManager
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SortedSet<BigInteger> _inFlight = [];
     private BigInteger? _next;
-    private bool _resyncWhenIdle;
 
     internal NonceManager(BigInteger chainId, string address)
     {
@@ -40,10 +39,12 @@ public sealed class NonceManager
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (_next is null || (_resyncWhenIdle && _inFlight.Count == 0))
+            // With nothing in flight the node's count is the truth: it covers transactions sent by another process
+            // with this key, and a counter left from another chain that shares this chain id (two local devnets).
+            // While transactions are in flight the local counter rules, so concurrent senders never collide.
+            if (_next is null || _inFlight.Count == 0)
             {
                 _next = await pendingCount(ct).ConfigureAwait(false);
-                _resyncWhenIdle = false;
             }
             var nonce = _next.Value;
             _next = nonce + 1;
@@ -82,7 +83,6 @@ public sealed class NonceManager
     public Task AbandonAsync(BigInteger nonce) => Locked(() =>
     {
         _inFlight.Remove(nonce);
-        _resyncWhenIdle = true;
         return true;
     });
 

@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Text;
 using System.Text.RegularExpressions;
+using Nethereum.ABI.FunctionEncoding;
+using Nethereum.Contracts;
 using Nethereum.JsonRpc.Client;
 using Newtonsoft.Json.Linq;
 
@@ -11,6 +13,37 @@ public static partial class RevertData
 {
     private static readonly byte[] ErrorSelector = [0x08, 0xc3, 0x79, 0xa0];   // Error(string)
     private static readonly byte[] PanicSelector = [0x4e, 0x48, 0x7b, 0x71];   // Panic(uint256)
+
+    /// <summary>
+    /// The revert data anywhere in an exception chain (Nethereum's RPC and contract exceptions), or null when it
+    /// carries none (then it is no revert, or the node hid the data).
+    /// </summary>
+    public static byte[]? From(Exception exception)
+    {
+        for (var e = exception; e != null; e = e.InnerException)
+        {
+            var data = e switch
+            {
+                RpcResponseException { RpcError: { } error } => Extract(error),
+                SmartContractCustomErrorRevertException custom => ParseHex(custom.ExceptionEncodedData),
+                SmartContractRevertException revert => ParseHex(revert.EncodedData),
+                _ => null,
+            };
+            if (data != null) return data;
+        }
+        return null;
+    }
+
+    /// <summary>True when an exception chain says a call reverted, even with no data.</summary>
+    public static bool IsRevert(Exception exception)
+    {
+        for (var e = exception; e != null; e = e.InnerException)
+        {
+            if (e is SmartContractCustomErrorRevertException or SmartContractRevertException) return true;
+            if (e is RpcResponseException { RpcError: { } error } && IsRevert(error)) return true;
+        }
+        return false;
+    }
 
     /// <summary>Whether a JSON-RPC error is an execution revert (code 3, or "revert" in the message).</summary>
     public static bool IsRevert(RpcError error) =>
@@ -30,7 +63,12 @@ public static partial class RevertData
             _ => null,
         };
         if (hex == null && error.Message != null && HexInMessage().Match(error.Message) is { Success: true } m) hex = m.Value;
-        if (hex == null || !hex.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) return null;
+        return ParseHex(hex);
+    }
+
+    private static byte[]? ParseHex(string? hex)
+    {
+        if (hex == null || !hex.StartsWith("0x", StringComparison.OrdinalIgnoreCase) || hex.Length % 2 != 0) return null;
         try
         {
             return Convert.FromHexString(hex.AsSpan(2));

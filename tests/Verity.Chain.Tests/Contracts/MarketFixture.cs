@@ -1,7 +1,10 @@
 using System.Numerics;
 using Nethereum.Signer;
 using Nethereum.Web3;
+using Verity.Chain.Accounts;
 using Verity.Chain.Contracts;
+using Verity.Chain.Rpc;
+using Verity.Chain.Transactions;
 using Verity.Chain.Tests.Anvil;
 
 namespace Verity.Chain.Tests.Contracts;
@@ -14,6 +17,8 @@ namespace Verity.Chain.Tests.Contracts;
 public class MarketFixture : AnvilFixture, IAsyncLifetime
 {
     private int _index;
+    // This anvil's own nonce counters: other fixtures run other anvils with the same chain id and keys.
+    private readonly NonceManagers _nonces = new();
     private MarketAddresses? _addresses;
 
     public Web3 Web3 { get; private set; } = null!;
@@ -21,17 +26,17 @@ public class MarketFixture : AnvilFixture, IAsyncLifetime
     public ChainClock Clock { get; private set; } = null!;
     public MarketAddresses Addresses => _addresses ?? throw new InvalidOperationException("market not deployed");
 
-    public TestTransactionSender Deployer { get; private set; } = null!;
-    public TestTransactionSender Requestor { get; private set; } = null!;
-    public TestTransactionSender Prover { get; private set; } = null!;
-    public TestTransactionSender Prover2 { get; private set; } = null!;
-    public TestTransactionSender Stranger { get; private set; } = null!;
+    public TransactionSender Deployer { get; private set; } = null!;
+    public TransactionSender Requestor { get; private set; } = null!;
+    public TransactionSender Prover { get; private set; } = null!;
+    public TransactionSender Prover2 { get; private set; } = null!;
+    public TransactionSender Stranger { get; private set; } = null!;
     public EthECKey RequestorKey => new(DevKeys[1]);
     public EthECKey StrangerKey => new(DevKeys[4]);
 
-    public MarketContract Market(TestTransactionSender? sender = null) => new(Web3, Addresses.Market, sender);
-    public StakeTokenContract Token(TestTransactionSender? sender = null) => new(Web3, Addresses.StakeToken, sender);
-    public VerifierRouterContract Router(TestTransactionSender? sender = null) => new(Web3, Addresses.Router, sender);
+    public MarketContract Market(ITransactionSender? sender = null) => new(Web3, Addresses.Market, sender);
+    public StakeTokenContract Token(ITransactionSender? sender = null) => new(Web3, Addresses.StakeToken, sender);
+    public VerifierRouterContract Router(ITransactionSender? sender = null) => new(Web3, Addresses.Router, sender);
     public RequestDigest Digest => new(ChainIdValue, Addresses.Market);
 
     public uint NextIndex() => (uint)Interlocked.Increment(ref _index);
@@ -51,5 +56,6 @@ public class MarketFixture : AnvilFixture, IAsyncLifetime
             _addresses = await MarketDeployment.DeployAsync(Deployer);
     }
 
-    public TestTransactionSender Sender(int devAccount) => new(RpcUrl, DevKeys[devAccount], ChainIdValue);
+    public TransactionSender Sender(int devAccount) => new(ChainRpc.CreateWeb3(RpcUrl), ChainKey.Parse(DevKeys[devAccount], $"dev key #{devAccount}"),
+        ChainIdValue, describeRevert: MarketErrors.Describe, nonceManagers: _nonces);
 }
