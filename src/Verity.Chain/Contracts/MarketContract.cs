@@ -82,9 +82,66 @@ public sealed class MarketContract(IWeb3 web3, string address, ITransactionSende
     public Task<TransactionReceipt> LockRequestAsync(ProofRequest request, byte[] clientSignature, CancellationToken ct = default) =>
         Send(new LockRequestFunction { Request = request, ClientSignature = clientSignature }, $"lock {RequestId.Format(request.Id)}", 0, ct);
 
-    public Task<TransactionReceipt> FulfillAsync(IReadOnlyList<Fulfillment> fills, CancellationToken ct = default) =>
+    /// <summary>
+    /// Fulfils the batch and returns the fill's receipt. When any fill takes an open path (it pays its sender:
+    /// <see cref="FulfillmentCommitment.IsOpenPath"/>), first commits to exactly these fills from this sender, waits for
+    /// the commit's receipt, checks that no lock got in ahead of the commit, and only then publishes the seals in the
+    /// fill (mined in a later block than the commit: the next one on a real chain, a new one under anvil's automine).
+    /// </summary>
+    /// <exception cref="FillPreemptedException">a request was locked by someone else before the commit was mined:
+    /// nothing was published, and a fill now would pay that locker.</exception>
+    public async Task<TransactionReceipt> FulfillAsync(IReadOnlyList<Fulfillment> fills, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(fills);
+        var sender = RequireSender("fulfil");
+        var open = await OpenPathIdsAsync(fills, ct);
+        if (open.Count == 0) return await SendFulfillAsync(fills, ct);
+        await CommitFulfillmentAsync(open, FulfillmentCommitment.Compute(sender.Address, fills), ct);
+        // A lock mined before the commit (in its block or earlier) turns the fill into an in-time locked fill that pays
+        // the locker: stop before the seal is public. After the commit, lockRequest refuses these ids.
+        var stillOpen = await OpenPathIdsAsync(fills, ct);
+        foreach (var id in open.Where(id => !stillOpen.Contains(id)))
+        {
+            var state = await RequestLockAsync(id, ct);
+            throw new FillPreemptedException(id, state.Prover, state.FlagSet);
+        }
+        return await SendFulfillAsync(fills, ct);
+    }
+
+    /// <summary>
+    /// One fulfill transaction as given, without a commitment: for in-time fills of locked requests, or after
+    /// <see cref="CommitFulfillmentAsync"/> was mined in an earlier block. An open-path fill without one reverts
+    /// MissingFulfillmentCommitment.
+    /// </summary>
+    public Task<TransactionReceipt> SendFulfillAsync(IReadOnlyList<Fulfillment> fills, CancellationToken ct = default) =>
         Send(new FulfillFunction { Fills = [.. fills] }, fills.Count == 1
             ? $"fulfil {RequestId.Format(fills[0].Request.Id)}" : $"fulfil {fills.Count} requests", 0, ct);
+
+    /// <summary>
+    /// commitFulfillment(ids, commitment): <paramref name="commitment"/> is <see cref="FulfillmentCommitment.Compute"/> of
+    /// this sender and the exact fills it will send; <paramref name="ids"/> are refused to lockRequest for COMMIT_WINDOW blocks.
+    /// </summary>
+    public Task<TransactionReceipt> CommitFulfillmentAsync(IReadOnlyList<BigInteger> ids, byte[] commitment, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (commitment is not { Length: 32 })
+            throw new ArgumentException($"a fulfilment commitment is 32 bytes, not {commitment?.Length ?? 0}", nameof(commitment));
+        return Send(new CommitFulfillmentFunction { Ids = [.. ids], Commitment = commitment }, ids.Count == 1
+            ? $"commit fulfilment of {RequestId.Format(ids[0])}" : $"commit fulfilment of {ids.Count} requests", 0, ct);
+    }
+
+    /// <summary>The ids of the fills that would pay their sender if mined after the latest block, each once.</summary>
+    public async Task<List<BigInteger>> OpenPathIdsAsync(IReadOnlyList<Fulfillment> fills, CancellationToken ct = default)
+    {
+        var latest = await Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest())
+            .WaitAsync(ct);
+        // The fill is mined after the latest block, so at a later timestamp: decide at the earliest it can be.
+        var now = (ulong)latest.Timestamp.Value + 1;
+        var open = new List<BigInteger>();
+        foreach (var id in fills.Select(f => f.Request.Id).Distinct())
+            if (FulfillmentCommitment.IsOpenPath(await RequestLockAsync(id, ct), now)) open.Add(id);
+        return open;
+    }
 
     public Task<TransactionReceipt> SlashAsync(BigInteger requestId, CancellationToken ct = default) =>
         Send(new SlashFunction { RequestId = requestId }, $"slash {RequestId.Format(requestId)}", 0, ct);
@@ -96,6 +153,17 @@ public sealed class MarketContract(IWeb3 web3, string address, ITransactionSende
 
     public async Task<RequestStatus> RequestStatusAsync(BigInteger requestId, CancellationToken ct = default) =>
         (RequestStatus)await Query<RequestStatusFunction, byte>(new() { RequestId = requestId }, "requestStatus", ct);
+
+    /// <summary>The block the commitment was made in; 0 when none or used.</summary>
+    public Task<BigInteger> CommitmentBlockAsync(byte[] commitment, CancellationToken ct = default) =>
+        Query<CommitmentBlockFunction, BigInteger>(new() { Commitment = commitment }, "commitmentBlock", ct);
+
+    /// <summary>The last block in which lockRequest refuses the id (RequestIsCommitted); 0 when never committed.</summary>
+    public Task<BigInteger> LockBlockedUntilAsync(BigInteger requestId, CancellationToken ct = default) =>
+        Query<LockBlockedUntilFunction, BigInteger>(new() { RequestId = requestId }, "lockBlockedUntil", ct);
+
+    public Task<BigInteger> CommitWindowAsync(CancellationToken ct = default) =>
+        Query<CommitWindowFunction, BigInteger>(new(), "COMMIT_WINDOW", ct);
 
     public async Task<RequestLock> RequestLockAsync(BigInteger requestId, CancellationToken ct = default) =>
         (await ContractCaller.QueryDtoAsync<RequestLockFunction, RequestLockOutput>(Web3, Address,
@@ -133,6 +201,9 @@ public sealed class MarketContract(IWeb3 web3, string address, ITransactionSende
 
     public Task<List<EventLog<RequestFulfilledEvent>>> FulfilledLogsAsync(BigInteger requestId, BlockParameter? from = null, CancellationToken ct = default) =>
         Logs<RequestFulfilledEvent>(requestId, from, ct);
+
+    public Task<List<EventLog<FulfillmentCommittedEvent>>> CommittedLogsAsync(BigInteger requestId, BlockParameter? from = null, CancellationToken ct = default) =>
+        Logs<FulfillmentCommittedEvent>(requestId, from, ct);
 
     public Task<List<EventLog<ProverSlashedEvent>>> SlashedLogsAsync(BigInteger requestId, BlockParameter? from = null, CancellationToken ct = default) =>
         Logs<ProverSlashedEvent>(requestId, from, ct);
