@@ -95,15 +95,31 @@ public sealed class MarketContract(IWeb3 web3, string address, ITransactionSende
         ArgumentNullException.ThrowIfNull(fills);
         var sender = RequireSender("fulfil");
         var open = await OpenPathIdsAsync(fills, ct);
-        if (open.Count == 0) return await SendFulfillAsync(fills, ct);
+        if (open.Count == 0)
+        {
+            try
+            {
+                return await SendFulfillAsync(fills, ct);
+            }
+            catch (TransactionRevertedException e) when (e.TransactionHash is null
+                && MarketErrors.Name(e.RevertData) == "MissingFulfillmentCommitment")
+            {
+                // Refused before sending (nothing published): the node estimates at a later time than the latest block's,
+                // past a lock deadline, so the fill pays its sender. Commit for every fill that can still be open.
+                open = await OpenPathIdsAsync(fills, ulong.MaxValue, ct);
+                if (open.Count == 0) throw;
+            }
+        }
+        var neverLocked = new List<BigInteger>();
+        foreach (var id in open)
+            if (!(await RequestLockAsync(id, ct)).FlagSet.HasFlag(RequestLockFlags.Locked)) neverLocked.Add(id);
         await CommitFulfillmentAsync(open, FulfillmentCommitment.Compute(sender.Address, fills), ct);
-        // A lock mined before the commit (in its block or earlier) turns the fill into an in-time locked fill that pays
-        // the locker: stop before the seal is public. After the commit, lockRequest refuses these ids.
-        var stillOpen = await OpenPathIdsAsync(fills, ct);
-        foreach (var id in open.Where(id => !stillOpen.Contains(id)))
+        // A lock mined before the commit (in its block, or since the read above) turns the fill into an in-time locked
+        // fill that pays the locker: stop before the seal is public. After the commit, lockRequest refuses these ids.
+        foreach (var id in neverLocked)
         {
             var state = await RequestLockAsync(id, ct);
-            throw new FillPreemptedException(id, state.Prover, state.FlagSet);
+            if (state.FlagSet.HasFlag(RequestLockFlags.Locked)) throw new FillPreemptedException(id, state.Prover, state.FlagSet);
         }
         return await SendFulfillAsync(fills, ct);
     }
@@ -136,7 +152,11 @@ public sealed class MarketContract(IWeb3 web3, string address, ITransactionSende
         var latest = await Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest())
             .WaitAsync(ct);
         // The fill is mined after the latest block, so at a later timestamp: decide at the earliest it can be.
-        var now = (ulong)latest.Timestamp.Value + 1;
+        return await OpenPathIdsAsync(fills, (ulong)latest.Timestamp.Value + 1, ct);
+    }
+
+    private async Task<List<BigInteger>> OpenPathIdsAsync(IReadOnlyList<Fulfillment> fills, ulong now, CancellationToken ct)
+    {
         var open = new List<BigInteger>();
         foreach (var id in fills.Select(f => f.Request.Id).Distinct())
             if (FulfillmentCommitment.IsOpenPath(await RequestLockAsync(id, ct), now)) open.Add(id);
