@@ -28,6 +28,8 @@ contract VerityMarket is ReentrancyGuardTransient, EIP712 {
 
     uint256 public constant SLASH_BURN_BPS = 5000;
     uint256 public constant MAX_BATCH = 64;
+    /// @notice Blocks within which a commitment must be used, and for which it blocks locking its requests.
+    uint256 public constant COMMIT_WINDOW = 64;
 
     uint8 internal constant LOCKED = 1;
     uint8 internal constant FULFILLED = 2;
@@ -67,6 +69,10 @@ contract VerityMarket is ReentrancyGuardTransient, EIP712 {
     mapping(address => uint256) public balanceOf;
     mapping(address => uint256) public stakeBalanceOf;
     mapping(uint256 => StoredLock) internal _locks;
+    /// @dev keccak256(abi.encode(prover, fills)) => the block it was committed in (docs/MARKET.md, commit-reveal).
+    mapping(bytes32 => uint256) internal _commitments;
+    /// @dev request id => the last block in which lockRequest refuses it, because a fill for it is committed.
+    mapping(uint256 => uint256) internal _lockBlockedUntil;
 
     event Deposit(address indexed account, uint256 amount);
     event Withdrawal(address indexed account, uint256 amount);
@@ -90,6 +96,7 @@ contract VerityMarket is ReentrancyGuardTransient, EIP712 {
         bytes journal,
         bytes seal
     );
+    event FulfillmentCommitted(uint256 indexed requestId, address indexed prover, bytes32 commitment);
     event ProverSlashed(uint256 indexed requestId, address indexed prover, uint256 burned, uint256 bounty);
     event RequestRefunded(uint256 indexed requestId, address indexed requestor, uint256 price, uint256 bounty);
 
@@ -112,6 +119,8 @@ contract VerityMarket is ReentrancyGuardTransient, EIP712 {
     error BatchTooLarge(uint256 size, uint256 limit);
     error SelectorMismatch(uint256 requestId, bytes4 required, bytes4 given);
     error PredicateFailed(uint256 requestId);
+    error MissingFulfillmentCommitment(uint256 requestId);
+    error RequestIsCommitted(uint256 requestId, uint64 untilBlock);
 
     constructor(IERC20 stakeToken, VerityVerifierRouter router) EIP712("VerityMarket", "1") {
         STAKE_TOKEN = stakeToken;
@@ -129,6 +138,7 @@ contract VerityMarket is ReentrancyGuardTransient, EIP712 {
     }
 
     function withdraw(uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
         uint256 have = balanceOf[msg.sender];
         if (have < amount) revert InsufficientBalance(msg.sender, have, amount);
         balanceOf[msg.sender] = have - amount;
@@ -153,6 +163,7 @@ contract VerityMarket is ReentrancyGuardTransient, EIP712 {
     }
 
     function withdrawStake(uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
         uint256 have = stakeBalanceOf[msg.sender];
         if (have < amount) revert InsufficientStake(msg.sender, have, amount);
         stakeBalanceOf[msg.sender] = have - amount;
@@ -184,9 +195,28 @@ contract VerityMarket is ReentrancyGuardTransient, EIP712 {
         emit RequestLocked(request.id, msg.sender, price, digest, request, clientSignature);
     }
 
+    /// @notice Commits the caller to fulfilling `ids` with the fills whose hash is `commitment`
+    /// (keccak256(abi.encode(prover, fills)), prover = the address that will send the fill). A fill that pays its sender
+    /// (open path: never locked, or the lock deadline passed) needs one from an earlier block, so a copy of the fill sent
+    /// by anyone else finds none; and lockRequest refuses the ids for COMMIT_WINDOW blocks, so nobody can lock ahead of
+    /// the fill and be paid by it. Anyone may commit to any hash: that only blocks locks (an accepted griefing).
+    function commitFulfillment(uint256[] calldata ids, bytes32 commitment) external {
+        if (ids.length > MAX_BATCH) revert BatchTooLarge(ids.length, MAX_BATCH);
+        // A live commitment is not moved to this block: otherwise anyone who sees the pending fill (and so can compute
+        // its hash) could re-commit it in the fill's block, make the fill revert, and race the published seal.
+        uint256 committedAt = _commitments[commitment];
+        if (committedAt == 0 || block.number - committedAt > COMMIT_WINDOW) _commitments[commitment] = block.number;
+        uint256 until = block.number + COMMIT_WINDOW;
+        for (uint256 i = 0; i < ids.length; ++i) {
+            _lockBlockedUntil[ids[i]] = until;
+            emit FulfillmentCommitted(ids[i], msg.sender, commitment);
+        }
+    }
+
     /// @notice Fulfils up to MAX_BATCH requests; all or nothing. See docs/MARKET.md §2 for who is paid.
     function fulfill(Fulfillment[] calldata fills) external nonReentrant {
         if (fills.length > MAX_BATCH) revert BatchTooLarge(fills.length, MAX_BATCH);
+        _useCommitment(fills);
         uint256 burn;
         for (uint256 i = 0; i < fills.length; ++i) {
             burn += _fulfillOne(fills[i]);
@@ -236,6 +266,16 @@ contract VerityMarket is ReentrancyGuardTransient, EIP712 {
         if (flags & SLASHED != 0) return RequestStatus.Slashed;
         if (flags & LOCKED != 0) return RequestStatus.Locked;
         return RequestStatus.Unknown;
+    }
+
+    /// @notice The block a commitment was made in; 0 when none (or it was used).
+    function commitmentBlock(bytes32 commitment) external view returns (uint256) {
+        return _commitments[commitment];
+    }
+
+    /// @notice The last block in which lockRequest refuses the id because a fill for it is committed; 0 when never.
+    function lockBlockedUntil(uint256 id) external view returns (uint256) {
+        return _lockBlockedUntil[id];
     }
 
     function requestLock(uint256 id) external view returns (RequestLock memory) {
@@ -291,6 +331,8 @@ contract VerityMarket is ReentrancyGuardTransient, EIP712 {
         uint8 flags = _locks[id].flags;
         if (flags & FULFILLED != 0) revert RequestIsFulfilled(id);
         if (flags != 0) revert RequestIsLocked(id);
+        uint256 blockedUntil = _lockBlockedUntil[id];
+        if (blockedUntil >= block.number) revert RequestIsCommitted(id, uint64(blockedUntil));
         Offer calldata offer = request.offer;
         uint64 lockDeadline = offer.biddingStart + offer.lockTimeout;
         if (block.timestamp > lockDeadline) revert RequestLockIsExpired(id, lockDeadline);
@@ -314,6 +356,26 @@ contract VerityMarket is ReentrancyGuardTransient, EIP712 {
             flags: LOCKED,
             requestDigest: digest
         });
+    }
+
+    /// @dev When any fill takes an open path (it pays its sender), the sender must have committed to exactly these fills
+    /// in an earlier block, at most COMMIT_WINDOW blocks ago; the commitment is used up. In-time fills of locked requests
+    /// pay the locker whoever sends them and need none. Fulfilled requests are left to _fulfillOne's RequestIsFulfilled.
+    function _useCommitment(Fulfillment[] calldata fills) internal {
+        for (uint256 i = 0; i < fills.length; ++i) {
+            uint256 id = fills[i].request.id;
+            StoredLock storage lock = _locks[id];
+            uint8 flags = lock.flags;
+            if (flags & FULFILLED != 0) continue;
+            if (flags & LOCKED != 0 && block.timestamp <= lock.lockDeadline) continue;
+            bytes32 commitment = keccak256(abi.encode(msg.sender, fills));
+            uint256 committedAt = _commitments[commitment];
+            if (committedAt == 0 || committedAt >= block.number || block.number - committedAt > COMMIT_WINDOW) {
+                revert MissingFulfillmentCommitment(id);
+            }
+            delete _commitments[commitment];
+            return;
+        }
     }
 
     /// @dev Returns the stake to burn; the caller burns it after all state changes.
@@ -409,9 +471,10 @@ contract VerityMarket is ReentrancyGuardTransient, EIP712 {
 
     function _checkValid(ProofRequest calldata request) internal pure {
         Offer calldata o = request.offer;
+        // Requestor bits 0 would be the zero address's request; a lock without collateral is a free option.
         if (
-            request.id >> 192 != 0 || o.minPrice > o.maxPrice || o.maxPrice >= 1 << 96 || o.lockCollateral >= 1 << 96
-                || o.rampUpPeriod > o.lockTimeout || o.lockTimeout == 0 || o.lockTimeout > o.timeout
+            request.id >> 192 != 0 || request.id >> 32 == 0 || o.minPrice > o.maxPrice || o.maxPrice >= 1 << 96
+                || o.lockCollateral == 0 || o.lockCollateral >= 1 << 96 || o.rampUpPeriod > o.lockTimeout || o.lockTimeout == 0 || o.lockTimeout > o.timeout
                 || uint256(o.biddingStart) + o.timeout > type(uint64).max || request.requirements.selector == bytes4(0)
         ) revert InvalidRequest(request.id);
     }

@@ -82,9 +82,86 @@ public sealed class MarketContract(IWeb3 web3, string address, ITransactionSende
     public Task<TransactionReceipt> LockRequestAsync(ProofRequest request, byte[] clientSignature, CancellationToken ct = default) =>
         Send(new LockRequestFunction { Request = request, ClientSignature = clientSignature }, $"lock {RequestId.Format(request.Id)}", 0, ct);
 
-    public Task<TransactionReceipt> FulfillAsync(IReadOnlyList<Fulfillment> fills, CancellationToken ct = default) =>
+    /// <summary>
+    /// Fulfils the batch and returns the fill's receipt. When any fill takes an open path (it pays its sender:
+    /// <see cref="FulfillmentCommitment.IsOpenPath"/>), first commits to exactly these fills from this sender, waits for
+    /// the commit's receipt, checks that no lock got in ahead of the commit, and only then publishes the seals in the
+    /// fill (mined in a later block than the commit: the next one on a real chain, a new one under anvil's automine).
+    /// </summary>
+    /// <exception cref="FillPreemptedException">a request was locked by someone else before the commit was mined:
+    /// nothing was published, and a fill now would pay that locker.</exception>
+    public async Task<TransactionReceipt> FulfillAsync(IReadOnlyList<Fulfillment> fills, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(fills);
+        var sender = RequireSender("fulfil");
+        var open = await OpenPathIdsAsync(fills, ct);
+        if (open.Count == 0)
+        {
+            try
+            {
+                return await SendFulfillAsync(fills, ct);
+            }
+            catch (TransactionRevertedException e) when (e.TransactionHash is null
+                && MarketErrors.Name(e.RevertData) == "MissingFulfillmentCommitment")
+            {
+                // Refused before sending (nothing published): the node estimates at a later time than the latest block's,
+                // past a lock deadline, so the fill pays its sender. Commit for every fill that can still be open.
+                open = await OpenPathIdsAsync(fills, ulong.MaxValue, ct);
+                if (open.Count == 0) throw;
+            }
+        }
+        var neverLocked = new List<BigInteger>();
+        foreach (var id in open)
+            if (!(await RequestLockAsync(id, ct)).FlagSet.HasFlag(RequestLockFlags.Locked)) neverLocked.Add(id);
+        await CommitFulfillmentAsync(open, FulfillmentCommitment.Compute(sender.Address, fills), ct);
+        // A lock mined before the commit (in its block, or since the read above) turns the fill into an in-time locked
+        // fill that pays the locker: stop before the seal is public. After the commit, lockRequest refuses these ids.
+        foreach (var id in neverLocked)
+        {
+            var state = await RequestLockAsync(id, ct);
+            if (state.FlagSet.HasFlag(RequestLockFlags.Locked)) throw new FillPreemptedException(id, state.Prover, state.FlagSet);
+        }
+        return await SendFulfillAsync(fills, ct);
+    }
+
+    /// <summary>
+    /// One fulfill transaction as given, without a commitment: for in-time fills of locked requests, or after
+    /// <see cref="CommitFulfillmentAsync"/> was mined in an earlier block. An open-path fill without one reverts
+    /// MissingFulfillmentCommitment.
+    /// </summary>
+    public Task<TransactionReceipt> SendFulfillAsync(IReadOnlyList<Fulfillment> fills, CancellationToken ct = default) =>
         Send(new FulfillFunction { Fills = [.. fills] }, fills.Count == 1
             ? $"fulfil {RequestId.Format(fills[0].Request.Id)}" : $"fulfil {fills.Count} requests", 0, ct);
+
+    /// <summary>
+    /// commitFulfillment(ids, commitment): <paramref name="commitment"/> is <see cref="FulfillmentCommitment.Compute"/> of
+    /// this sender and the exact fills it will send; <paramref name="ids"/> are refused to lockRequest for COMMIT_WINDOW blocks.
+    /// </summary>
+    public Task<TransactionReceipt> CommitFulfillmentAsync(IReadOnlyList<BigInteger> ids, byte[] commitment, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (commitment is not { Length: 32 })
+            throw new ArgumentException($"a fulfilment commitment is 32 bytes, not {commitment?.Length ?? 0}", nameof(commitment));
+        return Send(new CommitFulfillmentFunction { Ids = [.. ids], Commitment = commitment }, ids.Count == 1
+            ? $"commit fulfilment of {RequestId.Format(ids[0])}" : $"commit fulfilment of {ids.Count} requests", 0, ct);
+    }
+
+    /// <summary>The ids of the fills that would pay their sender if mined after the latest block, each once.</summary>
+    public async Task<List<BigInteger>> OpenPathIdsAsync(IReadOnlyList<Fulfillment> fills, CancellationToken ct = default)
+    {
+        var latest = await Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest())
+            .WaitAsync(ct);
+        // The fill is mined after the latest block, so at a later timestamp: decide at the earliest it can be.
+        return await OpenPathIdsAsync(fills, (ulong)latest.Timestamp.Value + 1, ct);
+    }
+
+    private async Task<List<BigInteger>> OpenPathIdsAsync(IReadOnlyList<Fulfillment> fills, ulong now, CancellationToken ct)
+    {
+        var open = new List<BigInteger>();
+        foreach (var id in fills.Select(f => f.Request.Id).Distinct())
+            if (FulfillmentCommitment.IsOpenPath(await RequestLockAsync(id, ct), now)) open.Add(id);
+        return open;
+    }
 
     public Task<TransactionReceipt> SlashAsync(BigInteger requestId, CancellationToken ct = default) =>
         Send(new SlashFunction { RequestId = requestId }, $"slash {RequestId.Format(requestId)}", 0, ct);
@@ -96,6 +173,17 @@ public sealed class MarketContract(IWeb3 web3, string address, ITransactionSende
 
     public async Task<RequestStatus> RequestStatusAsync(BigInteger requestId, CancellationToken ct = default) =>
         (RequestStatus)await Query<RequestStatusFunction, byte>(new() { RequestId = requestId }, "requestStatus", ct);
+
+    /// <summary>The block the commitment was made in; 0 when none or used.</summary>
+    public Task<BigInteger> CommitmentBlockAsync(byte[] commitment, CancellationToken ct = default) =>
+        Query<CommitmentBlockFunction, BigInteger>(new() { Commitment = commitment }, "commitmentBlock", ct);
+
+    /// <summary>The last block in which lockRequest refuses the id (RequestIsCommitted); 0 when never committed.</summary>
+    public Task<BigInteger> LockBlockedUntilAsync(BigInteger requestId, CancellationToken ct = default) =>
+        Query<LockBlockedUntilFunction, BigInteger>(new() { RequestId = requestId }, "lockBlockedUntil", ct);
+
+    public Task<BigInteger> CommitWindowAsync(CancellationToken ct = default) =>
+        Query<CommitWindowFunction, BigInteger>(new(), "COMMIT_WINDOW", ct);
 
     public async Task<RequestLock> RequestLockAsync(BigInteger requestId, CancellationToken ct = default) =>
         (await ContractCaller.QueryDtoAsync<RequestLockFunction, RequestLockOutput>(Web3, Address,
@@ -133,6 +221,9 @@ public sealed class MarketContract(IWeb3 web3, string address, ITransactionSende
 
     public Task<List<EventLog<RequestFulfilledEvent>>> FulfilledLogsAsync(BigInteger requestId, BlockParameter? from = null, CancellationToken ct = default) =>
         Logs<RequestFulfilledEvent>(requestId, from, ct);
+
+    public Task<List<EventLog<FulfillmentCommittedEvent>>> CommittedLogsAsync(BigInteger requestId, BlockParameter? from = null, CancellationToken ct = default) =>
+        Logs<FulfillmentCommittedEvent>(requestId, from, ct);
 
     public Task<List<EventLog<ProverSlashedEvent>>> SlashedLogsAsync(BigInteger requestId, BlockParameter? from = null, CancellationToken ct = default) =>
         Logs<ProverSlashedEvent>(requestId, from, ct);

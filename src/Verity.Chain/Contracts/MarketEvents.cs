@@ -65,6 +65,15 @@ public class RequestFulfilledEvent : IEventDTO
     [Parameter("bytes", "seal", 7, false)] public byte[] Seal { get; set; } = [];
 }
 
+/// <summary>One per committed request id: a fill for it by <see cref="Prover"/> is committed; locks are refused a while.</summary>
+[Event("FulfillmentCommitted")]
+public class FulfillmentCommittedEvent : IEventDTO
+{
+    [Parameter("uint256", "requestId", 1, true)] public BigInteger RequestId { get; set; }
+    [Parameter("address", "prover", 2, true)] public string Prover { get; set; } = "";
+    [Parameter("bytes32", "commitment", 3, false)] public byte[] Commitment { get; set; } = new byte[32];
+}
+
 [Event("ProverSlashed")]
 public class ProverSlashedEvent : IEventDTO
 {

@@ -62,6 +62,13 @@ public class FulfillFunction : FunctionMessage
     [Parameter("tuple[]", "fills", 1)] public List<Fulfillment> Fills { get; set; } = [];
 }
 
+[Function("commitFulfillment")]
+public class CommitFulfillmentFunction : FunctionMessage
+{
+    [Parameter("uint256[]", "ids", 1)] public List<BigInteger> Ids { get; set; } = [];
+    [Parameter("bytes32", "commitment", 2)] public byte[] Commitment { get; set; } = new byte[32];
+}
+
 [Function("slash")]
 public class SlashFunction : FunctionMessage
 {
@@ -88,6 +95,18 @@ public class StakeBalanceOfFunction : FunctionMessage
 
 [Function("requestStatus", "uint8")]
 public class RequestStatusFunction : FunctionMessage
+{
+    [Parameter("uint256", "id", 1)] public BigInteger RequestId { get; set; }
+}
+
+[Function("commitmentBlock", "uint256")]
+public class CommitmentBlockFunction : FunctionMessage
+{
+    [Parameter("bytes32", "commitment", 1)] public byte[] Commitment { get; set; } = new byte[32];
+}
+
+[Function("lockBlockedUntil", "uint256")]
+public class LockBlockedUntilFunction : FunctionMessage
 {
     [Parameter("uint256", "id", 1)] public BigInteger RequestId { get; set; }
 }
@@ -122,3 +141,4 @@ public class HashRequestFunction : FunctionMessage
 [Function("ROUTER", "address")] public class RouterAddressFunction : FunctionMessage { }
 [Function("SLASH_BURN_BPS", "uint256")] public class SlashBurnBpsFunction : FunctionMessage { }
 [Function("MAX_BATCH", "uint256")] public class MaxBatchFunction : FunctionMessage { }
+[Function("COMMIT_WINDOW", "uint256")] public class CommitWindowFunction : FunctionMessage { }

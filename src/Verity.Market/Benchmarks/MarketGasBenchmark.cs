@@ -9,10 +9,19 @@ using Verity.Chain.Transactions;
 namespace Verity.Market.Benchmarks;
 
 /// <summary>Gas used per market operation (verification by the development verifier included; it is cheap).</summary>
+/// <param name="FulfillSingle">gas of an in-time fill of one locked request (no commitment needed).</param>
 /// <param name="FulfillBatch8PerFill">gas of one fulfill of 8 locked requests, divided by 8.</param>
+/// <param name="CommitFulfillment">gas of commitFulfillment for one request: an unlocked (open-path) fill needs it in an
+/// earlier block, so an unlocked fill costs <paramref name="CommitFulfillment"/> + <paramref name="FulfillUnlocked"/>.</param>
+/// <param name="FulfillUnlocked">gas of the fill of one never-locked request after its commitment (the commitment's
+/// storage is cleared, which refunds part of it).</param>
 public sealed record MarketGasReport(
     long Deposit, long SubmitRequest, long LockRequest, long FulfillSingle,
-    long FulfillBatch8PerFill, long FulfillBatch32PerFill, long Slash, long Refund);
+    long FulfillBatch8PerFill, long FulfillBatch32PerFill, long CommitFulfillment, long FulfillUnlocked, long Slash, long Refund)
+{
+    /// <summary>What an unlocked fill costs in all: the commit and the fill.</summary>
+    public long UnlockedTotal => CommitFulfillment + FulfillUnlocked;
+}
 
 /// <summary>
 /// Deploys a fresh market on an anvil chain (it uses anvil's well-known development keys #0 and #1 and moves the chain's
@@ -92,13 +101,23 @@ public static class MarketGasBenchmark
         var batch8 = await FulfillLocked(8);
         var batch32 = await FulfillLocked(32);
 
+        // An unlocked fill: commit (one block), then the fill (a later block).
+        var (open, openSig, openJournal) = await NewRequest();
+        Fulfillment[] openFills = [new Fulfillment
+        {
+            Request = open, ClientSignature = openSig, Journal = openJournal,
+            Seal = DevelopmentSeal.Create(open.Requirements.ImageId, openJournal),
+        }];
+        var commit = Gas(await asProver.CommitFulfillmentAsync([open.Id], FulfillmentCommitment.Compute(prover.Address, openFills), ct));
+        var unlocked = Gas(await asProver.SendFulfillAsync(openFills, ct));
+
         // `locked` is never fulfilled: slash it after its lock deadline, refund it after its deadline.
         await IncreaseTimeAsync(web3, 1001, ct);
         var slash = Gas(await asRequestor.SlashAsync(locked.Id, ct));
         await IncreaseTimeAsync(web3, 1000, ct);
         var refund = Gas(await asRequestor.RefundAsync(locked.Id, ct));
 
-        return new MarketGasReport(Gas(deposit), Gas(submit), lockGas, single, batch8, batch32, slash, refund);
+        return new MarketGasReport(Gas(deposit), Gas(submit), lockGas, single, batch8, batch32, commit, unlocked, slash, refund);
     }
 
     private static long Gas(TransactionReceipt receipt) => (long)receipt.GasUsed.Value;

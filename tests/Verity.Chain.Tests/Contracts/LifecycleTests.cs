@@ -188,9 +188,12 @@ public class LifecycleTests(MarketFixture chain) : IClassFixture<MarketFixture>
         await _s.FundAsync(Eth, 0);
         var (request, sig, journal) = await _s.NewRequestAsync(startOffset: -10);
         var at = request.Offer.BiddingStart + 37;
+        // Commit first (docs/MARKET.md commit-reveal), so that the pinned timestamp is the fill's.
+        Fulfillment[] fills = [Requests.Fill(request, journal, sig)];
+        await chain.Market(chain.Prover2).CommitFulfillmentAsync([request.Id], FulfillmentCommitment.Compute(chain.Prover2.Address, fills));
         var before = await BalanceSnapshot.TakeAsync(chain);
         await chain.Clock.SetNextAsync(at);
-        await chain.Market(chain.Prover2).FulfillAsync([Requests.Fill(request, journal, sig)]);
+        await chain.Market(chain.Prover2).SendFulfillAsync(fills);
         var after = await BalanceSnapshot.TakeAsync(chain);
         var price = request.Offer.PriceAt(at);
         Assert.Equal(1370 * Requests.Gwei, price);

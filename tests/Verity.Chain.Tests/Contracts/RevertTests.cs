@@ -22,6 +22,8 @@ public class RevertTests(MarketFixture chain) : IClassFixture<MarketFixture>
         await Refused("ZeroAmount", () => m.DepositAsync(0));
         await Refused("ZeroAmount", () => m.DepositToAsync(chain.Requestor.Address, 0));
         await m.DepositAsync(Eth);
+        await Refused("ZeroAmount", () => m.WithdrawAsync(0));
+        await Refused("ZeroAmount", () => m.WithdrawStakeAsync(0));
         var e = await Refused("InsufficientBalance", async () => await m.WithdrawAsync(await m.BalanceOfAsync(chain.Stranger.Address) + 1));
         Assert.Equal(chain.Stranger.Address, (string)e["account"]!, ignoreCase: true);
 
@@ -61,7 +63,7 @@ public class RevertTests(MarketFixture chain) : IClassFixture<MarketFixture>
         Nethereum.Util.Sha3Keccack.Current.CalculateHash(System.Text.Encoding.ASCII.GetBytes(signature))[..4];
 
     public static TheoryData<string> InvalidOffers => ["minAboveMax", "maxPrice2^96", "collateral2^96", "rampAboveLock", "lockZero",
-        "lockAboveTimeout", "selectorZero", "idHighBits", "deadlineOverflow"];
+        "lockAboveTimeout", "selectorZero", "idHighBits", "deadlineOverflow", "collateralZero", "requestorZero"];
 
     private static void MakeInvalid(ProofRequest r, string how)
     {
@@ -76,6 +78,9 @@ public class RevertTests(MarketFixture chain) : IClassFixture<MarketFixture>
             case "selectorZero": r.Requirements.Selector = new byte[4]; break;
             case "idHighBits": r.Id |= BigInteger.One << 200; break;
             case "deadlineOverflow": r.Offer.BiddingStart = ulong.MaxValue - 10; break;
+            // A lock without collateral is a free option; requestor bits 0 name the zero address.
+            case "collateralZero": r.Offer.LockCollateral = 0; break;
+            case "requestorZero": r.Id &= uint.MaxValue; break;
         }
     }
 
