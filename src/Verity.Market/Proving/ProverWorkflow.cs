@@ -47,7 +47,8 @@ public static class ProverWorkflow
     /// Fulfils the proved requests in one transaction with development seals. Refused unless the deployment is a
     /// development one: no STARK verifier exists on chain yet, and a development seal proves nothing to anyone else.
     /// </summary>
-    public static async Task<string?> FulfillAsync(MarketSession session, IReadOnlyList<ProvedRequest> proved, CancellationToken ct)
+    public static async Task<string?> FulfillAsync(MarketSession session, IReadOnlyList<ProvedRequest> proved, CancellationToken ct,
+        bool unlockedAtRisk = false)
     {
         RequireDevelopment(session);
         var now = await session.ChainTimeAsync(ct).ConfigureAwait(false);
@@ -55,7 +56,7 @@ public static class ProverWorkflow
         foreach (var p in proved)
         {
             var request = p.Found.Request;
-            await CheckFulfillableAsync(session, request, now, ct).ConfigureAwait(false);
+            await CheckFulfillableAsync(session, request, now, ct, unlockedAtRisk).ConfigureAwait(false);
             fills.Add(new Fulfillment
             {
                 Request = request,
@@ -64,20 +65,39 @@ public static class ProverWorkflow
                 Seal = DevelopmentSeal.Create(request.Requirements.ImageId, p.Journal),
             });
         }
-        var receipt = await session.Market.FulfillAsync(fills, ct).ConfigureAwait(false);
-        return receipt.TransactionHash;
+        try
+        {
+            // Open-path fills are committed first (commit-reveal, docs/MARKET.md): a copy of the fill pays nobody else.
+            var receipt = await session.Market.FulfillAsync(fills, ct).ConfigureAwait(false);
+            return receipt.TransactionHash;
+        }
+        catch (FillPreemptedException e)
+        {
+            throw new MarketActionException(
+                $"request {RequestId.Format(e.RequestId)} was locked by {e.Locker} before this prover's fulfilment commitment was mined; " +
+                "the fill was not sent (it would have paid the locker), so the proof stays private (RequestIsCommitted race lost)");
+        }
     }
 
     /// <summary>
     /// Why the market would refuse a fill of this request now (already fulfilled or refunded, past its deadline, a
     /// selector no verifier here serves), thrown before anything is proved or sent.
     /// </summary>
-    public static async Task CheckFulfillableAsync(MarketSession session, ProofRequest request, ulong chainTime, CancellationToken ct)
+    /// <param name="unlockedAtRisk">
+    /// fulfil a request nobody locked although it pays a price: the market pays it only if the requestor still has the
+    /// price when the fill is mined, and a fill that reverts publishes the proof (docs/MARKET.md, "Accepted risks").
+    /// </param>
+    public static async Task CheckFulfillableAsync(MarketSession session, ProofRequest request, ulong chainTime, CancellationToken ct,
+        bool unlockedAtRisk = false)
     {
         var id = RequestId.Format(request.Id);
         var status = await session.Market.RequestStatusAsync(request.Id, ct).ConfigureAwait(false);
         if (status is RequestStatus.Fulfilled or RequestStatus.Refunded)
             throw new MarketActionException($"request {id} cannot be fulfilled: it is already {status.ToString().ToLowerInvariant()} (RequestIs{status})");
+        if (status == RequestStatus.Unknown && !unlockedAtRisk && request.Offer.PriceAt(chainTime + 1) > 0)
+            throw new MarketActionException(
+                $"request {id} is not locked: an unlocked fill is paid only if the requestor still has the price when it is mined, " +
+                "and a fill that reverts publishes the proof. Lock it first (`verity proving lock`), or pass --unlocked-at-risk.");
         // The next block is at least one second later.
         if (chainTime + 1 > request.Offer.Deadline)
             throw new MarketActionException($"request {id} cannot be fulfilled: its deadline {request.Offer.Deadline} has passed (chain time {chainTime}; RequestIsExpired)");

@@ -154,6 +154,34 @@ public sealed class MarketLifecycleTests(MarketFixture market) : IClassFixture<M
     }
 
     [Fact]
+    public async Task An_unlocked_request_is_fulfilled_only_at_the_provers_stated_risk_and_then_through_a_commitment()
+    {
+        string id = market.Submit();
+        var balances = await Balances();
+        string[] fulfil = ["proving", "fulfill", id, "--account", "prover2", "--node", market.NodeUrl, "--api-key", MarketFixture.ApiKey,
+            "--po2", "8", "--params", "insecure-test"];
+
+        // Never locked and paying a price: refused before anything is proved or sent.
+        var (refused, _, refusedErr) = market.Cli(fulfil);
+        Assert.Equal(1, refused);
+        Assert.Contains("is not locked", refusedErr);
+        Assert.Contains("--unlocked-at-risk", refusedErr);
+        Assert.Equal(balances, await Balances());
+
+        // At the prover's risk: committed in one block, revealed in the next, paid the auction price of that block.
+        var requestorBefore = await market.BalanceAsync("requestor");
+        var proverBefore = await market.BalanceAsync("prover2");
+        var fill = market.Json([.. fulfil, "--unlocked-at-risk"]);
+        var filled = Assert.Single(fill.GetProperty("fulfilled").EnumerateArray());
+        var payment = Wei(filled, "payment");
+        Assert.True(payment > 0);
+        Assert.Equal(proverBefore + payment, await market.BalanceAsync("prover2"));
+        Assert.Equal(requestorBefore - payment, await market.BalanceAsync("requestor"));
+        var committed = await market.Market.CommittedLogsAsync(Verity.Chain.Contracts.RequestId.TryParse(id, out var rid) ? rid : throw new FormatException(id));
+        Assert.Single(committed);
+    }
+
+    [Fact]
     public async Task Development_seals_are_refused_for_a_deployment_that_is_not_a_development_one()
     {
         string id = market.Submit();

@@ -29,10 +29,14 @@ internal static class ProvingFulfillCommand
         var receiptFile = new Option<FileInfo?>("--receipt") { Description = "use this receipt file instead of proving (one request)" };
         var po2 = SegmentPo2Option.Create();
         var parameters = new Option<string>("--params") { Description = "STARK parameter set for new proofs and for --receipt (see `verity params`)", DefaultValueFactory = _ => StarkParameters.Default.Name };
+        var unlockedAtRisk = new Option<bool>("--unlocked-at-risk")
+        {
+            Description = "fulfil requests nobody locked although they pay a price: paid only if the requestor still has the price when the fill is mined (lock first instead)",
+        };
         var node = new NodeClientOptions();
         var cmd = new Command("fulfill", "Prove requests through a node (or take a job's receipt or a file), verify them here, and fulfil them in one transaction.");
         cmd.Arguments.Add(ids);
-        foreach (var o in new Option[] { requestIds, job, receiptFile, po2, parameters }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { requestIds, job, receiptFile, po2, parameters, unlockedAtRisk }) cmd.Options.Add(o);
         node.AddTo(cmd);
         options.AddTo(cmd);
         cmd.SetAction((r, ct) => MarketCommandErrors.RunAsync(async () =>
@@ -60,7 +64,7 @@ internal static class ProvingFulfillCommand
             foreach (var id in all)
             {
                 var f = await RequestLookup.RequireAsync(session, id, lookup, ct);
-                await ProverWorkflow.CheckFulfillableAsync(session, f.Request, now, ct);
+                await ProverWorkflow.CheckFulfillableAsync(session, f.Request, now, ct, r.GetValue(unlockedAtRisk));
                 found.Add(f);
             }
 
@@ -94,7 +98,7 @@ internal static class ProvingFulfillCommand
                     proved.Add(new ProvedRequest(f, journal));
                 }
 
-                var transaction = await ProverWorkflow.FulfillAsync(session, proved, ct);
+                var transaction = await ProverWorkflow.FulfillAsync(session, proved, ct, r.GetValue(unlockedAtRisk));
                 var fills = new List<RequestFulfilledEvent>();
                 foreach (var p in proved)
                     fills.Add((await session.Market.FulfilledLogsAsync(p.Found.Request.Id, session.FromBlock, ct)).Last().Event);
