@@ -9,7 +9,8 @@ namespace Verity.Market.Devnet;
 
 /// <summary>
 /// Sets up a fresh devnet chain: deploys the market with anvil's dev account #0, then funds the roles — #1 requestor
-/// (an ETH deposit in the market), #2 prover and #3 prover2 (stake tokens from the faucet, in their wallets).
+/// (an ETH deposit in the market), #2 prover and #3 prover2 (stake tokens from the faucet, part of them deposited in the
+/// market as stake so that `verity proving lock` works at once).
 /// </summary>
 public static class DevnetSetup
 {
@@ -24,6 +25,7 @@ public static class DevnetSetup
 
     public static readonly BigInteger RequestorDeposit = BigInteger.Pow(10, 18) * 10;   // 10 ETH
     public static readonly BigInteger ProverStakeTokens = BigInteger.Pow(10, 18) * 1000; // 1000 VSTK
+    public static readonly BigInteger ProverStakeDeposit = BigInteger.Pow(10, 18) * 100; // 100 VSTK of them staked
 
     public static async Task<DevnetDeployment> DeployAsync(string rpcUrl, CancellationToken ct)
     {
@@ -42,7 +44,11 @@ public static class DevnetSetup
             var sender = Sender(i + 1);
             roles[names[i]] = new DevnetAccount(sender.Address, DevKeys[i + 1]);
             if (i == 0) await new MarketContract(web3, addresses.Market, sender).DepositAsync(RequestorDeposit, ct).ConfigureAwait(false);
-            else await new StakeTokenContract(web3, addresses.StakeToken, sender).FaucetAsync(ProverStakeTokens, ct).ConfigureAwait(false);
+            else
+            {
+                await new StakeTokenContract(web3, addresses.StakeToken, sender).FaucetAsync(ProverStakeTokens, ct).ConfigureAwait(false);
+                await new MarketContract(web3, addresses.Market, sender).DepositStakeAsync(ProverStakeDeposit, ct).ConfigureAwait(false);
+            }
         }
         return new DevnetDeployment(rpcUrl, (long)chainId,
             new DevnetAddresses(Checksum(addresses.StakeToken), Checksum(addresses.Router), Checksum(addresses.DevelopmentVerifier!), Checksum(addresses.Market)),

@@ -111,11 +111,14 @@ public sealed class MarketSettings
         else if (Env(PrivateKeyVariable) is { } ek) (key, keyFrom) = (ek, PrivateKeyVariable);
         else if (config?.PrivateKeyFile is { } ckf) (key, keyFrom) = (ReadKeyFile(ckf, $"privateKeyFile in {configName}"), $"privateKeyFile in {configName}");
         else if (config?.PrivateKey is { } ck) (key, keyFrom) = (ck, $"privateKey in {configName}");
-        if (key != null) key = CheckKey(key, keyFrom!);
 
         // The deployment describes this market only when the addresses agree: development mode is never inferred for another one.
         var applies = deployment != null && market != null
             && string.Equals(deployment.Addresses.Market, market, StringComparison.OrdinalIgnoreCase) ? deployment : null;
+        // No key given anywhere: on the devnet itself, the command's own role signs (a devnet's keys are anvil's public ones).
+        if (key is null && flags.DefaultRole is { } defaultRole && applies?.Accounts.TryGetValue(defaultRole, out var roleAccount) == true)
+            (key, keyFrom) = (roleAccount!.Key, $"the devnet's {defaultRole} account (default; --account picks another)");
+        if (key != null) key = CheckKey(key, keyFrom!);
         return new MarketSettings(rpc, market, stream, key, keyFrom, applies);
     }
 

@@ -11,12 +11,17 @@ namespace Verity.Cli.Commands.Market;
 /// <c>--order-stream</c>), who signs (<c>--account</c>, <c>--private-key-file</c>), the files they may come from
 /// (<c>--config</c>, <c>--deployment</c>) and <c>--json</c>. The environment and the files fill what the flags leave out.
 /// </summary>
-internal sealed class MarketOptions
+/// <param name="defaultRole">the devnet role that signs when no key is given (requestor, prover), or null.</param>
+internal sealed class MarketOptions(string? defaultRole = null)
 {
     public Option<string?> RpcUrl { get; } = new("--rpc-url") { Description = $"Ethereum JSON-RPC URL (default: ${MarketSettings.RpcUrlVariable}, the config file, the devnet)" };
     public Option<string?> Market { get; } = new("--market") { Description = $"the market contract's address (default: ${MarketSettings.MarketAddressVariable}, the config file, the devnet)" };
     public Option<string?> OrderStream { get; } = new("--order-stream") { Description = $"the order stream's URL (default: ${MarketSettings.OrderStreamUrlVariable}, the config file)" };
-    public Option<string?> Account { get; } = new("--account") { Description = "sign as this devnet account: requestor, prover or prover2 (keys from the deployment file)" };
+    public Option<string?> Account { get; } = new("--account")
+    {
+        Description = "sign as this devnet account: requestor, prover or prover2 (keys from the deployment file)"
+            + (defaultRole is null ? "" : $"; default on the devnet: {defaultRole}"),
+    };
     public Option<FileInfo?> PrivateKeyFile { get; } = new("--private-key-file") { Description = $"a file holding the private key in hex (default: ${MarketSettings.PrivateKeyVariable})" };
     public Option<FileInfo?> Config { get; } = new("--config") { Description = "a JSON file with rpcUrl, marketAddress, orderStreamUrl, privateKey or privateKeyFile" };
     public Option<FileInfo?> Deployment { get; } = new("--deployment") { Description = "a devnet deployment file (default: the one `verity devnet up` wrote, when it exists)" };
@@ -33,6 +38,7 @@ internal sealed class MarketOptions
         MarketAddress = r.GetValue(Market),
         OrderStreamUrl = r.GetValue(OrderStream),
         Account = r.GetValue(Account),
+        DefaultRole = defaultRole,
         PrivateKeyFile = r.GetValue(PrivateKeyFile)?.FullName,
         ConfigFile = r.GetValue(Config)?.FullName,
         DeploymentFile = r.GetValue(Deployment)?.FullName,

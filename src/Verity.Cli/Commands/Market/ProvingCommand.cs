@@ -21,7 +21,7 @@ internal static class ProvingCommand
 
     private static Command CreateLock()
     {
-        var options = new MarketOptions();
+        var options = new MarketOptions("prover");
         var id = MarketOptions.RequestIdArgument();
         var cmd = new Command("lock", "Lock a request at its current price, putting up its collateral from your stake (checked first).");
         cmd.Arguments.Add(id);
@@ -51,7 +51,7 @@ internal static class ProvingCommand
 
     private static Command CreatePrice()
     {
-        var options = new MarketOptions();
+        var options = new MarketOptions("prover");
         var id = MarketOptions.RequestIdArgument();
         var cmd = new Command("price", "Show what locking a request pays now, and its auction.");
         cmd.Arguments.Add(id);
@@ -93,7 +93,7 @@ internal static class ProvingCommand
 
     private static Command CreateSlash()
     {
-        var options = new MarketOptions();
+        var options = new MarketOptions("prover");
         var id = MarketOptions.RequestIdArgument();
         var cmd = new Command("slash", "Slash a lock whose prover missed its lock deadline: half its collateral is burned, half is the bounty for whoever fulfils before the deadline.");
         cmd.Arguments.Add(id);

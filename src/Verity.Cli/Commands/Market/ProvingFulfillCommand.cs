@@ -22,7 +22,7 @@ internal static class ProvingFulfillCommand
 {
     public static Command Create()
     {
-        var options = new MarketOptions();
+        var options = new MarketOptions("prover");
         var ids = new Argument<string[]>("id") { Description = "the request ids (several: one transaction for all)", Arity = ArgumentArity.ZeroOrMore };
         var requestIds = new Option<string?>("--request-ids") { Description = "more request ids, comma-separated" };
         var job = new Option<string?>("--job") { Description = "use this node job's receipt instead of proving (one request)" };

@@ -17,7 +17,7 @@ internal static class RequestStatusCommands
 
     public static Command CreateStatus()
     {
-        var options = new MarketOptions();
+        var options = new MarketOptions("requestor");
         var id = MarketOptions.RequestIdArgument();
         var cmd = new Command("status", "Show a request's state: open, locked (by whom, until when), fulfilled, slashed, refunded, expired.");
         cmd.Arguments.Add(id);
@@ -66,7 +66,7 @@ internal static class RequestStatusCommands
 
     public static Command CreateWait()
     {
-        var options = new MarketOptions();
+        var options = new MarketOptions("requestor");
         var id = MarketOptions.RequestIdArgument();
         var cmd = new Command("wait", "Wait until a request is fulfilled, check the journal against its predicate and the seal through the router, and print the journal.");
         cmd.Arguments.Add(id);
@@ -123,7 +123,7 @@ internal static class RequestStatusCommands
 
     public static Command CreateList()
     {
-        var options = new MarketOptions();
+        var options = new MarketOptions("requestor");
         var requestor = new Option<string?>("--requestor") { Description = "whose requests (default: the signer's address)" };
         var cmd = new Command("list", "List a requestor's requests (from the chain's events and the order stream) with their state.");
         cmd.Options.Add(requestor);
@@ -173,7 +173,7 @@ internal static class RequestStatusCommands
 
     public static Command CreateRefund()
     {
-        var options = new MarketOptions();
+        var options = new MarketOptions("requestor");
         var id = MarketOptions.RequestIdArgument();
         var cmd = new Command("refund", "After the deadline of a locked request nobody fulfilled: return its price to the requestor's balance (anyone may send it).");
         cmd.Arguments.Add(id);

@@ -14,7 +14,7 @@ internal static class RequestSubmitCommand
 {
     public static Command Create()
     {
-        var options = new MarketOptions();
+        var options = new MarketOptions("requestor");
         var elf = new Argument<FileInfo>("elf") { Description = "the guest program: a static RV32IM ELF" };
         var input = new GuestInputOptions();
         var inputUrl = new Option<string?>("--input-url") { Description = "the request carries this URL (http, https, file) instead of the input bytes; fetched here for the local run" };
