@@ -88,6 +88,24 @@ public sealed class MarketSettingsTests : IDisposable
     }
 
     [Fact]
+    public void A_commands_own_devnet_role_signs_only_when_no_key_is_given_and_only_for_the_deployments_market()
+    {
+        var deployment = Deployment();
+        var byDefault = MarketSettings.Resolve(new MarketSettingsSources { DefaultRole = "prover", DeploymentFile = deployment }, Env());
+        Assert.Equal(Key2, byDefault.RequirePrivateKey());
+        Assert.Contains("devnet's prover account", byDefault.KeySource);
+
+        // A key given anywhere wins over the default role.
+        Assert.Equal(Key1, MarketSettings.Resolve(new MarketSettingsSources { DefaultRole = "prover", DeploymentFile = deployment },
+            Env((MarketSettings.PrivateKeyVariable, Key1))).RequirePrivateKey());
+        // Another market than the deployment's: the devnet's keys are never used for it.
+        var other = MarketSettings.Resolve(new MarketSettingsSources { DefaultRole = "prover", DeploymentFile = deployment, MarketAddress = MarketB }, Env());
+        Assert.False(other.HasPrivateKey);
+        // A role the deployment does not have: no key, and the usual error when one is needed.
+        Assert.False(MarketSettings.Resolve(new MarketSettingsSources { DefaultRole = "requestor", DeploymentFile = deployment }, Env()).HasPrivateKey);
+    }
+
+    [Fact]
     public void Missing_settings_name_the_flag_and_the_variable()
     {
         var empty = MarketSettings.Resolve(new MarketSettingsSources(), Env());
