@@ -300,34 +300,9 @@ public class CliTests
         finally { File.Delete(elf); File.Delete(receipt); }
     }
 
-    /// <summary>A minimal static RV32 ELF: a0 = 7, a7 = 93 (exit), ecall; plus a write of "hi" to the journal.</summary>
-    private static string TinyGuest(uint[]? program = null)
-    {
-        uint[] code = program ??
-        [
-            0x00010537, // lui a0, 0x10         (a0 = 0x10000, the start of the image)
-            0x07850593, // addi a1, a0, 0x78    (a1 = address of "hi": after 84 bytes of headers and 36 of code)
-            0x00100513, // addi a0, x0, 1       (fd 1 = journal)
-            0x00200613, // addi a2, x0, 2       (length)
-            0x04000893, // addi a7, x0, 64      (write)
-            0x00000073, // ecall
-            0x00700513, // addi a0, x0, 7
-            0x05d00893, // addi a7, x0, 93      (exit)
-            0x00000073, // ecall
-        ];
-        const int headers = 52 + 32;
-        var file = new byte[headers + code.Length * 4 + 4];
-        var w = new BinaryWriter(new MemoryStream(file));
-        w.Write([0x7f, (byte)'E', (byte)'L', (byte)'F', 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        w.Write((ushort)2); w.Write((ushort)243); w.Write(1u); w.Write(0x10000u + headers); w.Write(52u); w.Write(0u); w.Write(0u);
-        w.Write((ushort)52); w.Write((ushort)32); w.Write((ushort)1); w.Write((ushort)40); w.Write((ushort)0); w.Write((ushort)0);
-        w.Write(1u); w.Write(0u); w.Write(0x10000u); w.Write(0x10000u); w.Write((uint)file.Length); w.Write((uint)file.Length); w.Write(5u); w.Write(0x1000u);
-        foreach (var c in code) w.Write(c);
-        w.Write((byte)'h'); w.Write((byte)'i');
-        var path = Path.Combine(Path.GetTempPath(), $"verity-tiny-{Guid.NewGuid():N}.elf");
-        File.WriteAllBytes(path, file);
-        return path;
-    }
+    /// <summary>A minimal static RV32 ELF (<see cref="TinyElf"/>) that writes "hi" to the journal and exits 7.</summary>
+    private static string TinyGuest(uint[]? program = null) =>
+        TinyElf.Write(Path.Combine(Path.GetTempPath(), $"verity-tiny-{Guid.NewGuid():N}.elf"), exitCode: 7, program);
 
     [Fact]
     public void Execute_reports_exit_code_cycles_and_journal()

@@ -124,31 +124,6 @@ public sealed class MarketFixture : IAsyncLifetime
 /// <summary>The smallest guest: writes "hi" to the journal and exits with 0 (a hand-assembled RV32IM ELF).</summary>
 internal static class TinyGuest
 {
-    public static string Write(string dir)
-    {
-        uint[] code =
-        [
-            0x00010537, // lui a0, 0x10         (a0 = 0x10000, the start of the image)
-            0x07850593, // addi a1, a0, 0x78    (a1 = address of "hi": after 84 bytes of headers and 36 of code)
-            0x00100513, // addi a0, x0, 1       (fd 1 = journal)
-            0x00200613, // addi a2, x0, 2       (length)
-            0x04000893, // addi a7, x0, 64      (write)
-            0x00000073, // ecall
-            0x00000513, // addi a0, x0, 0       (exit code 0: only that fulfils a request)
-            0x05d00893, // addi a7, x0, 93      (exit)
-            0x00000073, // ecall
-        ];
-        const int headers = 52 + 32;
-        var file = new byte[headers + code.Length * 4 + 4];
-        var w = new BinaryWriter(new MemoryStream(file));
-        w.Write([0x7f, (byte)'E', (byte)'L', (byte)'F', 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        w.Write((ushort)2); w.Write((ushort)243); w.Write(1u); w.Write(0x10000u + headers); w.Write(52u); w.Write(0u); w.Write(0u);
-        w.Write((ushort)52); w.Write((ushort)32); w.Write((ushort)1); w.Write((ushort)40); w.Write((ushort)0); w.Write((ushort)0);
-        w.Write(1u); w.Write(0u); w.Write(0x10000u); w.Write(0x10000u); w.Write((uint)file.Length); w.Write((uint)file.Length); w.Write(5u); w.Write(0x1000u);
-        foreach (var c in code) w.Write(c);
-        w.Write((byte)'h'); w.Write((byte)'i');
-        var path = Path.Combine(dir, "hi.elf");
-        File.WriteAllBytes(path, file);
-        return path;
-    }
+    /// <summary>Writes "hi" to the journal and exits 0 (only exit code 0 fulfils a request).</summary>
+    public static string Write(string dir) => TinyElf.Write(Path.Combine(dir, "hi.elf"), exitCode: 0);
 }
