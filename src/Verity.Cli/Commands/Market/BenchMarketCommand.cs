@@ -23,7 +23,7 @@ internal static class BenchMarketCommand
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var orders = new Option<int>("--orders") { Description = "orders the order stream benchmark posts", DefaultValueFactory = _ => new OrderStreamBenchmarkSettings().Orders };
         var clients = new Option<int>("--clients") { Description = "concurrent order stream clients", DefaultValueFactory = _ => new OrderStreamBenchmarkSettings().Clients };
-        var cmd = new Command("market", "Benchmark the market: gas per operation (deposit, submit, lock, fulfil single and batched, slash, refund) and the order stream's accepted orders per second.");
+        var cmd = new Command("market", "Benchmark the market: gas per operation (deposit, submit, lock, fulfil single and batched, commit-reveal of an unlocked fill, slash, refund) and the order stream's accepted orders per second.");
         foreach (var o in new Option[] { rpc, json, orders, clients }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => MarketCommandErrors.RunAsync(async () =>
         {
@@ -68,6 +68,9 @@ internal static class BenchMarketCommand
                         fulfill_single = gas.FulfillSingle,
                         fulfill_batch8_per_fill = gas.FulfillBatch8PerFill,
                         fulfill_batch32_per_fill = gas.FulfillBatch32PerFill,
+                        commit_fulfillment = gas.CommitFulfillment,
+                        fulfill_unlocked = gas.FulfillUnlocked,
+                        unlocked_total = gas.UnlockedTotal,
                         slash = gas.Slash,
                         refund = gas.Refund,
                     },
@@ -89,6 +92,8 @@ internal static class BenchMarketCommand
                     $"  fulfill (1 request)        {gas.FulfillSingle,10:N0}",
                     $"  fulfill (8), per request   {gas.FulfillBatch8PerFill,10:N0}",
                     $"  fulfill (32), per request  {gas.FulfillBatch32PerFill,10:N0}",
+                    $"  commitFulfillment          {gas.CommitFulfillment,10:N0}",
+                    $"  fulfill unlocked (reveal)  {gas.FulfillUnlocked,10:N0}  (commit + reveal {gas.UnlockedTotal:N0})",
                     $"  slash                      {gas.Slash,10:N0}",
                     $"  refund                     {gas.Refund,10:N0}",
                     $"order stream: {stream}",
