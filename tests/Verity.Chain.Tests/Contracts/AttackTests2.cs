@@ -79,6 +79,10 @@ public class AttackTests2(MarketFixture chain) : IClassFixture<MarketFixture>
         {
             await _pool.RpcAsync("evm_setAutomine", true);
         }
+        // The copy was refused (RequestCommittedByOther: the prover committed first). Anvil dropped the underpriced
+        // honest fill; the prover sends it again, still within its commitment's window and first-commit hold.
+        if (await chain.Web3.Eth.Transactions.GetTransactionByHash.SendRequestAsync(honest) is null)
+            await chain.Market(chain.Prover).SendFulfillAsync(fills);
 
         var after = await BalanceSnapshot.TakeAsync(chain);
         var proverGot = after[$"eth {chain.Prover.Address}"] - before[$"eth {chain.Prover.Address}"];
