@@ -73,6 +73,14 @@ contract VerityMarket is ReentrancyGuardTransient, EIP712 {
     mapping(bytes32 => uint256) internal _commitments;
     /// @dev request id => the last block in which lockRequest refuses it, because a fill for it is committed.
     mapping(uint256 => uint256) internal _lockBlockedUntil;
+    /// @dev request id => its first live committer and the block of its (latest) commitment: only that committer may
+    /// send an open-path fill of the id while block <= committedAt + COMMIT_WINDOW (docs/MARKET.md, commit-reveal).
+    mapping(uint256 => FirstCommit) internal _firstCommit;
+
+    struct FirstCommit {
+        address committer;
+        uint64 blockNumber;
+    }
 
     event Deposit(address indexed account, uint256 amount);
     event Withdrawal(address indexed account, uint256 amount);
@@ -121,6 +129,7 @@ contract VerityMarket is ReentrancyGuardTransient, EIP712 {
     error PredicateFailed(uint256 requestId);
     error MissingFulfillmentCommitment(uint256 requestId);
     error RequestIsCommitted(uint256 requestId, uint64 untilBlock);
+    error RequestCommittedByOther(uint256 requestId, address committer, uint64 untilBlock);
 
     constructor(IERC20 stakeToken, VerityVerifierRouter router) EIP712("VerityMarket", "1") {
         STAKE_TOKEN = stakeToken;
@@ -208,8 +217,17 @@ contract VerityMarket is ReentrancyGuardTransient, EIP712 {
         if (committedAt == 0 || block.number - committedAt > COMMIT_WINDOW) _commitments[commitment] = block.number;
         uint256 until = block.number + COMMIT_WINDOW;
         for (uint256 i = 0; i < ids.length; ++i) {
-            _lockBlockedUntil[ids[i]] = until;
-            emit FulfillmentCommitted(ids[i], msg.sender, commitment);
+            uint256 id = ids[i];
+            _lockBlockedUntil[id] = until;
+            // The first live committer keeps the id: a copier who sees a pending fill and commits to it in the next
+            // block gets no priority, so a fill that misses a block is still the honest prover's. The holder's own
+            // later commits renew its hold (its new commitment lives COMMIT_WINDOW blocks).
+            FirstCommit storage first = _firstCommit[id];
+            address holder = first.committer;
+            if (holder == msg.sender || holder == address(0) || first.blockNumber + COMMIT_WINDOW < block.number) {
+                _firstCommit[id] = FirstCommit({committer: msg.sender, blockNumber: uint64(block.number)});
+            }
+            emit FulfillmentCommitted(id, msg.sender, commitment);
         }
     }
 
@@ -271,6 +289,13 @@ contract VerityMarket is ReentrancyGuardTransient, EIP712 {
     /// @notice The block a commitment was made in; 0 when none (or it was used).
     function commitmentBlock(bytes32 commitment) external view returns (uint256) {
         return _commitments[commitment];
+    }
+
+    /// @notice The id's first live committer (the only sender of an open-path fill of it) and the block of its latest
+    /// commitment; it holds the id up to block + COMMIT_WINDOW. (0, 0) when never committed; may name an expired holder.
+    function firstCommit(uint256 id) external view returns (address, uint64) {
+        FirstCommit storage first = _firstCommit[id];
+        return (first.committer, first.blockNumber);
     }
 
     /// @notice The last block in which lockRequest refuses the id because a fill for it is committed; 0 when never.
@@ -359,22 +384,31 @@ contract VerityMarket is ReentrancyGuardTransient, EIP712 {
     }
 
     /// @dev When any fill takes an open path (it pays its sender), the sender must have committed to exactly these fills
-    /// in an earlier block, at most COMMIT_WINDOW blocks ago; the commitment is used up. In-time fills of locked requests
-    /// pay the locker whoever sends them and need none. Fulfilled requests are left to _fulfillOne's RequestIsFulfilled.
+    /// in an earlier block, at most COMMIT_WINDOW blocks ago (the commitment is used up), and be the live first committer
+    /// of every open-path id. In-time fills of locked requests pay the locker whoever sends them and need neither.
+    /// Fulfilled requests are left to _fulfillOne's RequestIsFulfilled.
     function _useCommitment(Fulfillment[] calldata fills) internal {
+        bool used;
         for (uint256 i = 0; i < fills.length; ++i) {
             uint256 id = fills[i].request.id;
             StoredLock storage lock = _locks[id];
             uint8 flags = lock.flags;
             if (flags & FULFILLED != 0) continue;
             if (flags & LOCKED != 0 && block.timestamp <= lock.lockDeadline) continue;
-            bytes32 commitment = keccak256(abi.encode(msg.sender, fills));
-            uint256 committedAt = _commitments[commitment];
-            if (committedAt == 0 || committedAt >= block.number || block.number - committedAt > COMMIT_WINDOW) {
-                revert MissingFulfillmentCommitment(id);
+            if (!used) {
+                bytes32 commitment = keccak256(abi.encode(msg.sender, fills));
+                uint256 committedAt = _commitments[commitment];
+                if (committedAt == 0 || committedAt >= block.number || block.number - committedAt > COMMIT_WINDOW) {
+                    revert MissingFulfillmentCommitment(id);
+                }
+                delete _commitments[commitment];
+                used = true;
             }
-            delete _commitments[commitment];
-            return;
+            FirstCommit storage first = _firstCommit[id];
+            uint256 until = uint256(first.blockNumber) + COMMIT_WINDOW;
+            if (first.committer != msg.sender || until < block.number) {
+                revert RequestCommittedByOther(id, first.committer, uint64(until));
+            }
         }
     }
 

@@ -20,7 +20,7 @@ public sealed class MarketContract(IWeb3 web3, string address, ITransactionSende
     public ITransactionSender? Sender { get; } = sender;
 
     /// <summary>The same market, writing through another key.</summary>
-    public MarketContract With(ITransactionSender other) => new(Web3, Address, other);
+    public MarketContract With(ITransactionSender other) => new(Web3, Address, other) { CommitMarginSeconds = CommitMarginSeconds };
 
     // ---- ETH balances ----
 
@@ -83,19 +83,52 @@ public sealed class MarketContract(IWeb3 web3, string address, ITransactionSende
         Send(new LockRequestFunction { Request = request, ClientSignature = clientSignature }, $"lock {RequestId.Format(request.Id)}", 0, ct);
 
     /// <summary>
-    /// Fulfils the batch and returns the fill's receipt. When any fill takes an open path (it pays its sender:
-    /// <see cref="FulfillmentCommitment.IsOpenPath"/>), first commits to exactly these fills from this sender, waits for
-    /// the commit's receipt, checks that no lock got in ahead of the commit, and only then publishes the seals in the
-    /// fill (mined in a later block than the commit: the next one on a real chain, a new one under anvil's automine).
+    /// Seconds of chain time before a lock deadline within which <see cref="FulfillAsync"/> commits also for an in-time
+    /// fill: it may be mined past the deadline (a later block than the latest), where it takes the open path and, without
+    /// a commitment, reverts with its seal public. A commitment costs an in-time fill nothing.
+    /// </summary>
+    public ulong CommitMarginSeconds { get; init; } = DefaultCommitMarginSeconds;
+
+    public const ulong DefaultCommitMarginSeconds = 120;
+
+    /// <summary>
+    /// Fulfils the batch and returns the fill's receipt. Refuses (<see cref="FillPaysLockerException"/>, nothing sent)
+    /// an in-time fill of a request locked by someone else, which pays that locker, unless <paramref name="payLocker"/>.
+    /// When any fill takes an open path (it pays its sender: <see cref="FulfillmentCommitment.IsOpenPath"/>) or is a lock
+    /// within <see cref="CommitMarginSeconds"/> of its deadline, first commits to exactly these fills from this sender,
+    /// waits for the commit's receipt, checks that no lock got in ahead of the commit and that this sender is the first
+    /// committer of every open-path id, and only then publishes the seals in the fill (mined in a later block than the
+    /// commit: the next one on a real chain, a new one under anvil's automine).
     /// </summary>
     /// <exception cref="FillPreemptedException">a request was locked by someone else before the commit was mined:
     /// nothing was published, and a fill now would pay that locker.</exception>
-    public async Task<TransactionReceipt> FulfillAsync(IReadOnlyList<Fulfillment> fills, CancellationToken ct = default)
+    /// <exception cref="FillPaysLockerException">an in-time fill would pay someone else's lock; nothing was published.</exception>
+    /// <exception cref="FillCommittedByOtherException">another address holds an open-path id (firstCommit); nothing was
+    /// published.</exception>
+    public async Task<TransactionReceipt> FulfillAsync(IReadOnlyList<Fulfillment> fills, CancellationToken ct = default,
+        bool payLocker = false)
     {
         ArgumentNullException.ThrowIfNull(fills);
         var sender = RequireSender("fulfil");
-        var open = await OpenPathIdsAsync(fills, ct);
-        if (open.Count == 0)
+        var ids = fills.Select(f => f.Request.Id).Distinct().ToList();
+        var latest = await LatestBlockAsync(ct);
+        // The fill is mined after the latest block, so at a later timestamp: decide at the earliest it can be.
+        var now = (ulong)latest.Timestamp.Value + 1;
+        var commit = new List<BigInteger>();
+        var neverLocked = new List<BigInteger>();
+        foreach (var id in ids)
+        {
+            var state = await RequestLockAsync(id, ct);
+            var flags = state.FlagSet;
+            var nearDeadline = flags.HasFlag(RequestLockFlags.Locked) && !flags.HasFlag(RequestLockFlags.Fulfilled)
+                && state.LockDeadline < now - 1 + CommitMarginSeconds;
+            // Someone else's lock near its deadline may have passed it by the time the fill is mined (then the fill pays
+            // this sender): commit, and decide again after the commit is mined.
+            if (!payLocker && !nearDeadline) RefuseIfPaysLocker(id, state, sender.Address, now);
+            if (!flags.HasFlag(RequestLockFlags.Locked)) neverLocked.Add(id);
+            if (nearDeadline || FulfillmentCommitment.IsOpenPath(state, now)) commit.Add(id);
+        }
+        if (commit.Count == 0)
         {
             try
             {
@@ -106,23 +139,45 @@ public sealed class MarketContract(IWeb3 web3, string address, ITransactionSende
             {
                 // Refused before sending (nothing published): the node estimates at a later time than the latest block's,
                 // past a lock deadline, so the fill pays its sender. Commit for every fill that can still be open.
-                open = await OpenPathIdsAsync(fills, ulong.MaxValue, ct);
-                if (open.Count == 0) throw;
+                commit = await OpenPathIdsAsync(fills, ulong.MaxValue, ct);
+                if (commit.Count == 0) throw;
             }
         }
-        var neverLocked = new List<BigInteger>();
-        foreach (var id in open)
-            if (!(await RequestLockAsync(id, ct)).FlagSet.HasFlag(RequestLockFlags.Locked)) neverLocked.Add(id);
-        await CommitFulfillmentAsync(open, FulfillmentCommitment.Compute(sender.Address, fills), ct);
-        // A lock mined before the commit (in its block, or since the read above) turns the fill into an in-time locked
-        // fill that pays the locker: stop before the seal is public. After the commit, lockRequest refuses these ids.
-        foreach (var id in neverLocked)
+        await CommitFulfillmentAsync(commit, FulfillmentCommitment.Compute(sender.Address, fills), ct);
+
+        // Checked again right before the seal is public: a lock mined before the commit (in its block, or since the reads
+        // above) turns the fill into an in-time locked fill that pays the locker; after the commit lockRequest refuses
+        // these ids. And an open-path fill pays only the id's first live committer: a copier's fill is refused, ours too.
+        latest = await LatestBlockAsync(ct);
+        now = (ulong)latest.Timestamp.Value + 1;
+        var nextBlock = (ulong)latest.Number.Value + 1;
+        foreach (var id in ids)
         {
             var state = await RequestLockAsync(id, ct);
-            if (state.FlagSet.HasFlag(RequestLockFlags.Locked)) throw new FillPreemptedException(id, state.Prover, state.FlagSet);
+            if (neverLocked.Contains(id) && state.FlagSet.HasFlag(RequestLockFlags.Locked)
+                && !string.Equals(state.Prover, sender.Address, StringComparison.OrdinalIgnoreCase))
+                throw new FillPreemptedException(id, state.Prover, state.FlagSet);
+            if (!payLocker) RefuseIfPaysLocker(id, state, sender.Address, now);
+            if (!FulfillmentCommitment.IsOpenPath(state, now)) continue;
+            var (committer, committedAt) = await FirstCommitAsync(id, ct);
+            var until = committedAt + (ulong)await CommitWindowAsync(ct);
+            if (!string.Equals(committer, sender.Address, StringComparison.OrdinalIgnoreCase) || until < nextBlock)
+                throw new FillCommittedByOtherException(id, committer, until);
         }
         return await SendFulfillAsync(fills, ct);
     }
+
+    /// <summary>An in-time fill of a lock held by another address pays that address: refuse it.</summary>
+    private static void RefuseIfPaysLocker(BigInteger id, RequestLock state, string sender, ulong now)
+    {
+        var flags = state.FlagSet;
+        if (flags.HasFlag(RequestLockFlags.Locked) && !flags.HasFlag(RequestLockFlags.Fulfilled) && now <= state.LockDeadline
+            && !string.Equals(state.Prover, sender, StringComparison.OrdinalIgnoreCase))
+            throw new FillPaysLockerException(id, state.Prover, state.LockDeadline);
+    }
+
+    private Task<BlockWithTransactionHashes> LatestBlockAsync(CancellationToken ct) =>
+        Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest()).WaitAsync(ct);
 
     /// <summary>
     /// One fulfill transaction as given, without a commitment: for in-time fills of locked requests, or after
@@ -149,8 +204,7 @@ public sealed class MarketContract(IWeb3 web3, string address, ITransactionSende
     /// <summary>The ids of the fills that would pay their sender if mined after the latest block, each once.</summary>
     public async Task<List<BigInteger>> OpenPathIdsAsync(IReadOnlyList<Fulfillment> fills, CancellationToken ct = default)
     {
-        var latest = await Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest())
-            .WaitAsync(ct);
+        var latest = await LatestBlockAsync(ct);
         // The fill is mined after the latest block, so at a later timestamp: decide at the earliest it can be.
         return await OpenPathIdsAsync(fills, (ulong)latest.Timestamp.Value + 1, ct);
     }
@@ -181,6 +235,17 @@ public sealed class MarketContract(IWeb3 web3, string address, ITransactionSende
     /// <summary>The last block in which lockRequest refuses the id (RequestIsCommitted); 0 when never committed.</summary>
     public Task<BigInteger> LockBlockedUntilAsync(BigInteger requestId, CancellationToken ct = default) =>
         Query<LockBlockedUntilFunction, BigInteger>(new() { RequestId = requestId }, "lockBlockedUntil", ct);
+
+    /// <summary>
+    /// firstCommit(id): the id's first committer, the only sender of an open-path fill of it up to block
+    /// <c>BlockNumber + COMMIT_WINDOW</c>, and the block of its latest commitment; (0x0…, 0) when never committed.
+    /// </summary>
+    public async Task<(string Committer, ulong BlockNumber)> FirstCommitAsync(BigInteger requestId, CancellationToken ct = default)
+    {
+        var output = await ContractCaller.QueryDtoAsync<FirstCommitFunction, FirstCommitOutput>(Web3, Address,
+            new FirstCommitFunction { RequestId = requestId }, "firstCommit", ct);
+        return (output.Committer, output.BlockNumber);
+    }
 
     public Task<BigInteger> CommitWindowAsync(CancellationToken ct = default) =>
         Query<CommitWindowFunction, BigInteger>(new(), "COMMIT_WINDOW", ct);

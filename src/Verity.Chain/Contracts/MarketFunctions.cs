@@ -142,3 +142,17 @@ public class HashRequestFunction : FunctionMessage
 [Function("SLASH_BURN_BPS", "uint256")] public class SlashBurnBpsFunction : FunctionMessage { }
 [Function("MAX_BATCH", "uint256")] public class MaxBatchFunction : FunctionMessage { }
 [Function("COMMIT_WINDOW", "uint256")] public class CommitWindowFunction : FunctionMessage { }
+
+[Function("firstCommit", typeof(FirstCommitOutput))]
+public class FirstCommitFunction : FunctionMessage
+{
+    [Parameter("uint256", "id", 1)] public BigInteger RequestId { get; set; }
+}
+
+/// <summary>firstCommit(id): the id's first live committer and the block of its latest commitment; (0x0, 0) when never.</summary>
+[FunctionOutput]
+public class FirstCommitOutput : IFunctionOutputDTO
+{
+    [Parameter("address", "", 1)] public string Committer { get; set; } = "";
+    [Parameter("uint64", "", 2)] public ulong BlockNumber { get; set; }
+}

@@ -77,6 +77,16 @@ public static class ProverWorkflow
                 $"request {RequestId.Format(e.RequestId)} was locked by {e.Locker} before this prover's fulfilment commitment was mined; " +
                 "the fill was not sent (it would have paid the locker), so the proof stays private (RequestIsCommitted race lost)");
         }
+        catch (FillPaysLockerException e)
+        {
+            throw new MarketActionException(LockedByOther(RequestId.Format(e.RequestId), e.Locker, e.LockDeadline));
+        }
+        catch (FillCommittedByOtherException e)
+        {
+            throw new MarketActionException(
+                $"request {RequestId.Format(e.RequestId)}: {e.Committer} committed to fulfilling it first and holds it until block {e.UntilBlock} " +
+                "(RequestCommittedByOther); the fill was not sent, so the proof stays private. Retry after that block.");
+        }
     }
 
     /// <summary>
@@ -98,12 +108,23 @@ public static class ProverWorkflow
             throw new MarketActionException(
                 $"request {id} is not locked: an unlocked fill is paid only if the requestor still has the price when it is mined, " +
                 "and a fill that reverts publishes the proof. Lock it first (`verity proving lock`), or pass --unlocked-at-risk.");
+        if (status == RequestStatus.Locked)
+        {
+            // An in-time fill of someone else's lock pays that locker the price and its collateral for this prover's proof.
+            var state = await session.Market.RequestLockAsync(request.Id, ct).ConfigureAwait(false);
+            if (chainTime + 1 <= state.LockDeadline && !string.Equals(state.Prover, session.Address, StringComparison.OrdinalIgnoreCase))
+                throw new MarketActionException(LockedByOther(id, state.Prover, state.LockDeadline));
+        }
         // The next block is at least one second later.
         if (chainTime + 1 > request.Offer.Deadline)
             throw new MarketActionException($"request {id} cannot be fulfilled: its deadline {request.Offer.Deadline} has passed (chain time {chainTime}; RequestIsExpired)");
         if (!request.Requirements.Selector.AsSpan().SequenceEqual(DevelopmentSeal.Selector))
             throw new MarketActionException($"request {id} wants verifier selector 0x{Convert.ToHexStringLower(request.Requirements.Selector)}; only the development verifier (0xdeadc0de) exists (SelectorMismatch)");
     }
+
+    private static string LockedByOther(string id, string locker, ulong lockDeadline) =>
+        $"request {id} is locked by {locker} until {lockDeadline} (chain time): a fill before then pays the locker, not you. " +
+        "Fulfil it after the lock deadline (the locker is slashed and the fill pays you its bounty).";
 
     public static void RequireDevelopment(MarketSession session)
     {

@@ -29,7 +29,7 @@ public class AdversarialTests(MarketFixture chain) : IClassFixture<MarketFixture
         await chain.Market(chain.Prover).LockRequestAsync(a, sigA);
         await Reverts.AssertUnchangedAsync(chain, "RequestIsLocked", () => chain.Market(chain.Prover2).LockRequestAsync(b, sigB));
         await Reverts.AssertUnchangedAsync(chain, "RequestDigestMismatch",
-            () => chain.Market(chain.Prover2).FulfillAsync([Requests.Fill(b, journal, sigB)]));
+            () => chain.Market(chain.Prover2).FulfillAsync([Requests.Fill(b, journal, sigB)], payLocker: true));
         await chain.Market(chain.Prover).FulfillAsync([Requests.Fill(a, journal)]);
         await Reverts.AssertUnchangedAsync(chain, "RequestIsFulfilled", () => chain.Market(chain.Prover2).FulfillAsync([Requests.Fill(b, journal, sigB)]));
         await Reverts.AssertUnchangedAsync(chain, "RequestIsFulfilled", () => chain.Market(chain.Prover).FulfillAsync([Requests.Fill(a, journal)]));

@@ -75,7 +75,7 @@ public class LifecycleTests(MarketFixture chain) : IClassFixture<MarketFixture>
         Assert.Equal(lockReceipt.TransactionHash, locked.Log.TransactionHash);
 
         // Sent by a stranger: the locker is paid all the same.
-        await chain.Market(chain.Stranger).FulfillAsync([Requests.Fill(request, journal)]);
+        await chain.Market(chain.Stranger).FulfillAsync([Requests.Fill(request, journal)], payLocker: true);
         var afterFill = await BalanceSnapshot.TakeAsync(chain);
         AssertDelta(afterLock, afterFill, new()
         {
@@ -97,7 +97,7 @@ public class LifecycleTests(MarketFixture chain) : IClassFixture<MarketFixture>
         await chain.Market(chain.Prover).LockRequestAsync(a.Request, a.Signature);
         await chain.Market(chain.Prover2).LockRequestAsync(b.Request, b.Signature);
         var before = await BalanceSnapshot.TakeAsync(chain);
-        await chain.Market(chain.Prover).FulfillAsync([Requests.Fill(a.Request, a.Journal), Requests.Fill(b.Request, b.Journal)]);
+        await chain.Market(chain.Prover).FulfillAsync([Requests.Fill(a.Request, a.Journal), Requests.Fill(b.Request, b.Journal)], payLocker: true);
         var after = await BalanceSnapshot.TakeAsync(chain);
         AssertDelta(before, after, new()
         {

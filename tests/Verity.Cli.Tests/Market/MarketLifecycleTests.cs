@@ -182,6 +182,23 @@ public sealed class MarketLifecycleTests(MarketFixture market) : IClassFixture<M
     }
 
     [Fact]
+    public async Task A_request_locked_by_another_prover_is_refused_before_proving()
+    {
+        string id = market.Submit();
+        market.Json("proving", "lock", id, "--account", "prover");
+        var locker = (await market.Market.RequestLockAsync(Verity.Chain.Contracts.RequestId.TryParse(id, out var rid) ? rid : throw new FormatException(id))).Prover;
+        var balances = await Balances();
+        // An in-time fill of someone else's lock pays the locker for this prover's proof: refused, nothing proved or sent.
+        var (code, _, err) = market.Cli("proving", "fulfill", id, "--account", "prover2", "--node", market.NodeUrl, "--api-key", MarketFixture.ApiKey,
+            "--po2", "8", "--params", "insecure-test", "--unlocked-at-risk");
+        Assert.Equal(1, code);
+        Assert.Contains($"is locked by {locker}", err, StringComparison.OrdinalIgnoreCase);
+        Assert.Single(InProcessCli.Lines(err));
+        Assert.Equal(balances, await Balances());
+        Assert.Equal("locked", market.Json("request", "status", id).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Development_seals_are_refused_for_a_deployment_that_is_not_a_development_one()
     {
         string id = market.Submit();
