@@ -71,7 +71,7 @@ public class Offer
         var limit = BigInteger.One << 96;
         if (MinPrice < 0 || MinPrice > MaxPrice) return "minPrice must be between 0 and maxPrice";
         if (MaxPrice >= limit) return "maxPrice must be below 2^96 wei";
-        if (LockCollateral < 0 || LockCollateral >= limit) return "lockCollateral must be below 2^96";
+        if (LockCollateral <= 0 || LockCollateral >= limit) return "lockCollateral must be positive (a lock without collateral is a free option) and below 2^96";
         if (LockTimeout == 0) return "lockTimeout must be positive";
         if (RampUpPeriod > LockTimeout) return "rampUpPeriod must not exceed lockTimeout";
         if (LockTimeout > Timeout) return "lockTimeout must not exceed timeout";

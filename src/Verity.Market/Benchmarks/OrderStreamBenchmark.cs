@@ -78,7 +78,7 @@ public static class OrderStreamBenchmark
             Input = new RequestInput { InputType = (byte)InputType.Inline, Data = new byte[256] },
             Offer = new Offer
             {
-                MinPrice = 1, MaxPrice = 1000, BiddingStart = biddingStart, RampUpPeriod = 60, LockTimeout = 3600, Timeout = 7200, LockCollateral = 0,
+                MinPrice = 1, MaxPrice = 1000, BiddingStart = biddingStart, RampUpPeriod = 60, LockTimeout = 3600, Timeout = 7200, LockCollateral = 1,
             },
         };
         return new SignedOrder(request, domain.Sign(request, key));

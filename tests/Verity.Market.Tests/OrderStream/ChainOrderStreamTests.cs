@@ -14,7 +14,8 @@ using Verity.Market.OrderStream.Validation;
 
 namespace Verity.Market.Tests.OrderStream;
 
-/// <summary>anvil with the market deployed (account #0), account #1 a requestor with 1 ETH deposited, #2 a prover,
+/// <summary>anvil with the market deployed (account #0), account #1 a requestor with 1 ETH deposited, #2 a prover with
+/// 100 stake units in the market,
 /// and an order stream checking orders against that chain through <see cref="ChainMarketState"/>.</summary>
 public sealed class ChainOrderStreamFixture : AnvilFixture, IAsyncLifetime
 {
@@ -49,6 +50,9 @@ public sealed class ChainOrderStreamFixture : AnvilFixture, IAsyncLifetime
         Market = new MarketContract(Web3, addresses.Market);
         Domain = new RequestDigest(ChainIdValue, addresses.Market);
         await Market.With(Sender(1)).DepositAsync(BigInteger.Pow(10, 18));
+        var prover = Sender(2);
+        await new StakeTokenContract(Web3, addresses.StakeToken, prover).FaucetAsync(100);
+        await Market.With(prover).DepositStakeAsync(100);
         Store = await OrderStores.OpenAsync(_dataDir, postgres: null);
         Server = await OrderStreamServer.StartAsync(new OrderStreamOptions { Listen = "http://127.0.0.1:0" }, Store,
             new OrderValidator(Domain, new ChainMarketState(Web3, Market), new OrderLimits()));
@@ -119,7 +123,7 @@ public sealed class ChainOrderStreamTests(ChainOrderStreamFixture chain) : IClas
     [Fact]
     public async Task RefusesARequestAlreadyLockedOnChain()
     {
-        var order = await OrderAsync(chain.Requestor, collateral: 0);
+        var order = await OrderAsync(chain.Requestor, collateral: 1);
         await chain.Market.With(chain.Sender(2)).LockRequestAsync(order.Request, order.Signature);
         Assert.Equal(RequestStatus.Locked, await chain.Market.RequestStatusAsync(order.Request.Id));
         Assert.EndsWith("is already locked on chain", await RefusedAsync(order, 400), StringComparison.Ordinal);
