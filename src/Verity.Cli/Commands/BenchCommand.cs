@@ -34,7 +34,7 @@ internal static class BenchCommand
 
     private static Command CreateExecute()
     {
-        var elf = LoopGuest.ElfOption("guest to run (built by `make -C guest`)");
+        var elf = LoopGuest.ElfOption("guest to run");
         var iterations = new Option<uint>("--iterations") { Description = "the loop guest's input: iteration count (u32, little-endian)", DefaultValueFactory = _ => 2_000_000 };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var cmd = new Command("execute", "Benchmark the RV32IM executor: preflight and trace-recording speed on the loop guest.");
@@ -43,23 +43,22 @@ internal static class BenchCommand
         cmd.Options.Add(json);
         cmd.SetAction(r => CliErrors.Run(() =>
         {
-            var file = r.GetValue(elf)!;
-            LoopGuest.RequireBuilt(file);
+            var (elfBytes, elfName) = LoopGuest.Load(r.GetValue(elf));
             Vm.ProgramImage image;
-            try { image = Vm.ElfLoader.Load(File.ReadAllBytes(file.FullName)); }
-            catch (Vm.ElfFormatException e) { throw new CliException($"{file.Name}: {e.Message}"); }
+            try { image = Vm.ElfLoader.Load(elfBytes); }
+            catch (Vm.ElfFormatException e) { throw new CliException($"{elfName}: {e.Message}"); }
             var input = LoopGuest.Input(r.GetValue(iterations));
             long cycles = Vm.Executor.Run(image, input).Cycles;
             double preflight = Vm.VmBenchmarks.PreflightMhz(image, input);
             double trace = Vm.VmBenchmarks.TraceMhz(image, input);
             if (r.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new { machine = StarkBenchmark.MachineDescription(), elf = file.Name, cycles, preflight_mhz = preflight, trace_mhz = trace }));
+                Console.WriteLine(JsonSerializer.Serialize(new { machine = StarkBenchmark.MachineDescription(), elf = elfName, cycles, preflight_mhz = preflight, trace_mhz = trace }));
                 return 0;
             }
             var t = new Table().Border(TableBorder.Rounded).AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
             t.AddRow("machine", Markup.Escape(StarkBenchmark.MachineDescription()));
-            t.AddRow("guest", Markup.Escape($"{file.Name}, {cycles:N0} cycles"));
+            t.AddRow("guest", Markup.Escape($"{elfName}, {cycles:N0} cycles"));
             t.AddRow("[bold]preflight[/]", $"{preflight:F1} MHz");
             t.AddRow("trace recording", $"{trace:F1} MHz");
             AnsiConsole.Write(t);

@@ -7,6 +7,7 @@ using Verity.Stark.Air.Parameters;
 using Verity.Stark.Verifier;
 using Verity.Zkvm.Proving;
 using Verity.Zkvm.Receipts;
+using Verity.Vm;
 using Verity.Zkvm.Verification;
 
 namespace Verity.Cli.Commands;
@@ -16,21 +17,23 @@ internal static class BenchProveCommand
 {
     public static Command Create()
     {
-        var elf = LoopGuest.ElfOption("guest to prove (built by `make -C guest`)");
+        var elf = LoopGuest.ElfOption("guest to prove");
         var iterations = new Option<uint>("--iterations") { Description = "the loop guest's input: iteration count", DefaultValueFactory = _ => 50_000 };
         var po2s = new Option<string>("--po2") { Description = "comma-separated segment sizes to measure", DefaultValueFactory = _ => "18,20" };
         var paramsName = new Option<string>("--params") { Description = "parameter set (see `verity params`)", DefaultValueFactory = _ => StarkParameters.Default.Name };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var cmd = new Command("prove", "Benchmark the zkVM: prove and verify the loop guest; kHz, memory, receipt size, cells per cycle.");
         foreach (var o in new Option[] { elf, iterations, po2s, paramsName, json }) cmd.Options.Add(o);
-        cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(elf)!, r.GetValue(iterations), r.GetValue(po2s)!, r.GetValue(paramsName)!, r.GetValue(json))));
+        cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(elf), r.GetValue(iterations), r.GetValue(po2s)!, r.GetValue(paramsName)!, r.GetValue(json))));
         return cmd;
     }
 
-    private static int Run(FileInfo elf, uint iterations, string po2List, string paramsName, bool json)
+    private static int Run(FileInfo? elf, uint iterations, string po2List, string paramsName, bool json)
     {
-        LoopGuest.RequireBuilt(elf);
-        var image = ProveCommand.LoadImage(elf);
+        var (elfBytes, elfName) = LoopGuest.Load(elf);
+        ProgramImage image;
+        try { image = ElfLoader.Load(elfBytes); }
+        catch (ElfFormatException e) { throw new CliException($"{elfName}: {e.Message}"); }
         var parameters = StarkParameters.FromName(paramsName);
         int[] po2s;
         try { po2s = [.. po2List.Split(',').Select(s => int.Parse(s.Trim(), System.Globalization.CultureInfo.InvariantCulture))]; }
@@ -45,7 +48,7 @@ internal static class BenchProveCommand
         bool allValid = true;
         foreach (int po2 in po2s)
         {
-            if (!json) AnsiConsole.MarkupLine($"[grey]proving {Markup.Escape(elf.Name)} ({iterations} iterations) at po2 {po2}…[/]");
+            if (!json) AnsiConsole.MarkupLine($"[grey]proving {Markup.Escape(elfName)} ({iterations} iterations) at po2 {po2}…[/]");
             GC.Collect();
             var report = new ProvingReport();
             var sw = Stopwatch.StartNew();
@@ -93,7 +96,7 @@ internal static class BenchProveCommand
         }
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { machine = StarkBenchmark.MachineDescription(), elf = elf.Name, iterations, parameters = parameters.Name, runs }));
+            Console.WriteLine(JsonSerializer.Serialize(new { machine = StarkBenchmark.MachineDescription(), elf = elfName, iterations, parameters = parameters.Name, runs }));
             return allValid ? 0 : 1;
         }
         var t = new Table().Border(TableBorder.Rounded);

@@ -21,7 +21,7 @@ internal static class ClusterBenchCommand
     public static void AddTo(Command bench)
     {
         var iterations = new Option<uint?>("--iterations", "-c") { Description = "prove the loop guest with this many iterations (about 18 cycles each) through a node" };
-        var elf = LoopGuest.ElfOption("loop guest (built by `make -C guest`)");
+        var elf = LoopGuest.ElfOption("loop guest");
         var po2 = SegmentPo2Option.Create();
         var paramsName = new Option<string>("--params") { Description = "STARK parameter set (see `verity params`)", DefaultValueFactory = _ => StarkParameters.Default.Name };
         var json = new Option<bool>("--json") { Description = "print one JSON object (no progress display)" };
@@ -35,17 +35,15 @@ internal static class ClusterBenchCommand
                 throw new CliException("give -c N (prove the loop guest with N iterations through a node) or a subcommand: stark, execute, prove.");
             if (n == 0) throw new CliException("-c must be at least 1.");
             int segmentPo2 = SegmentPo2Option.Check(r.GetValue(po2));
-            var file = r.GetValue(elf)!;
-            LoopGuest.RequireBuilt(file);
+            var (elfBytes, elfName) = LoopGuest.Load(r.GetValue(elf));
             var parameters = StarkParameters.FromName(r.GetValue(paramsName)!);
             bool asJson = r.GetValue(json);
-            byte[] elfBytes = await File.ReadAllBytesAsync(file.FullName, ct);
             var url = node.ParseNode(r);
 
             await using var embedded = url == null ? await StartEmbeddedAsync(asJson, ct) : null;
             using var client = embedded != null ? new NodeClient(embedded.BaseAddress, embedded.ApiKey) : node.CreateClient(r);
             string where = embedded != null ? "embedded (SQLite, filesystem blobs, 1 agent)" : client.Node.ToString();
-            return await RunAsync(client, where, elfBytes, file.Name, n, segmentPo2, parameters, asJson, ct);
+            return await RunAsync(client, where, elfBytes, elfName, n, segmentPo2, parameters, asJson, ct);
         }));
     }
 

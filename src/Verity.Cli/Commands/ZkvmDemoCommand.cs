@@ -37,14 +37,7 @@ internal static class DemoCommand
 
     public static ProgramImage EmbeddedGuest() => ElfLoader.Load(EmbeddedGuestBytes());
 
-    public static byte[] EmbeddedGuestBytes()
-    {
-        using var stream = typeof(DemoCommand).Assembly.GetManifestResourceStream("guest.sha256.elf")
-            ?? throw new CliException("the embedded demo guest is missing from this build");
-        using var ms = new MemoryStream();
-        stream.CopyTo(ms);
-        return ms.ToArray();
-    }
+    public static byte[] EmbeddedGuestBytes() => Verity.Guests.ExampleGuests.Sha256;
 
     private static async Task<int> RunAsync(string text, int po2, string paramsName, CancellationToken ct)
     {
