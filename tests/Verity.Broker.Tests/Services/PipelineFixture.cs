@@ -91,6 +91,20 @@ public sealed class PipelineFixture : IAsyncLifetime
             Development = true,
         }, (_, _) => evaluator, Logs, CancellationToken.None);
 
+    /// <summary>A broker through the public entry point: the real evaluator (preflight on the node, built-in quote policy).</summary>
+    public Task<RunningBroker> StartRealBrokerAsync(string role, IBrokerStore store, BrokerConfigSource config) =>
+        BrokerHost.StartAsync(new BrokerOptions
+        {
+            RpcUrls = ["http://127.0.0.1:1/", RpcUrl], // a dead primary: the broker runs on the fallback
+            PrivateKey = Deployment.Accounts[role].Key,
+            MarketAddress = Deployment.Addresses.Market,
+            Config = config,
+            Store = store,
+            Cluster = Cluster(config),
+            Development = true,
+            CacheDir = Path.Combine(_dir, "cache-" + role),
+        }, Logs, CancellationToken.None);
+
     /// <summary>Builds, signs and submits an on-chain request for the tiny guest as the requestor; the evaluator takes it.</summary>
     public async Task<ProofRequest> SubmitAsync(params AcceptingEvaluator[] takers) => await SubmitAsync(600, 1200, takers);
 
