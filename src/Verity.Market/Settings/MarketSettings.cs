@@ -31,7 +31,10 @@ public sealed class MarketSettings
         Deployment = deployment;
     }
 
+    /// <summary>The (first) JSON-RPC URL.</summary>
     public string? RpcUrl { get; }
+    /// <summary>Every JSON-RPC URL given (comma-separated), in the order to try them; empty when none.</summary>
+    public IReadOnlyList<string> RpcUrls { get; init; } = [];
     public string? MarketAddress { get; }
     public string? OrderStreamUrl { get; }
     /// <summary>Where the key came from ("--account prover", "VERITY_PRIVATE_KEY", …), for messages; never the key.</summary>
@@ -60,7 +63,7 @@ public sealed class MarketSettings
     public MarketSettings WithOrderStream(string url, string from)
     {
         CheckUrl(url, from, ["http", "https"]);
-        return new MarketSettings(RpcUrl, MarketAddress, url, _privateKey, KeySource, Deployment);
+        return new MarketSettings(RpcUrl, MarketAddress, url, _privateKey, KeySource, Deployment) { RpcUrls = RpcUrls };
     }
 
     public static MarketSettings Resolve(MarketSettingsSources flags) => Resolve(flags, Environment.GetEnvironmentVariable);
@@ -78,7 +81,10 @@ public sealed class MarketSettings
         var (rpc, rpcFrom) = First(
             (flags.RpcUrl, "--rpc-url"), (Env(RpcUrlVariable), RpcUrlVariable),
             (config?.RpcUrl, $"rpcUrl in {configName}"), (deployment?.RpcUrl, $"rpcUrl in {deploymentName}"));
-        if (rpc != null) CheckUrl(rpc, rpcFrom!, ["http", "https", "ws", "wss"]);
+        // Several URLs, comma-separated, are fallbacks tried in order (the broker); single-call commands use the first.
+        string[] rpcUrls = rpc?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+        if (rpc != null && rpcUrls.Length == 0) throw new MarketSettingsException($"{rpcFrom}: '{rpc}' holds no URL");
+        foreach (var url in rpcUrls) CheckUrl(url, rpcFrom!, ["http", "https", "ws", "wss"]);
 
         var (market, marketFrom) = First(
             (flags.MarketAddress, "--market"), (Env(MarketAddressVariable), MarketAddressVariable),
@@ -119,7 +125,7 @@ public sealed class MarketSettings
         if (key is null && flags.DefaultRole is { } defaultRole && applies?.Accounts.TryGetValue(defaultRole, out var roleAccount) == true)
             (key, keyFrom) = (roleAccount!.Key, $"the devnet's {defaultRole} account (default; --account picks another)");
         if (key != null) key = CheckKey(key, keyFrom!);
-        return new MarketSettings(rpc, market, stream, key, keyFrom, applies);
+        return new MarketSettings(rpcUrls.FirstOrDefault(), market, stream, key, keyFrom, applies) { RpcUrls = rpcUrls };
     }
 
     private static (string? Value, string? From) First(params (string? Value, string From)[] candidates)

@@ -31,6 +31,9 @@ public sealed record NodeComponents
     /// </summary>
     public Func<NodeOptions, ClusterMetrics, IDisposable?>? StartOtlp { get; init; }
 
+    /// <summary>Components hosted beside the cluster (the market broker): their routes and metrics join the node's.</summary>
+    public IReadOnlyList<INodeExtension> Extensions { get; init; } = [];
+
     /// <summary>The clock of the broker, the job service and the lifecycle.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

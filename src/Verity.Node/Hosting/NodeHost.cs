@@ -60,7 +60,7 @@ public static class NodeHost
             if (requeued > 0) nodeLog.LogWarning("requeued {Count} task(s) this node's embedded agents held when it stopped", requeued);
             var health = new NodeHealth(store, blobs, options.DataDir, options.Agents);
 
-            app = BuildApp(options, loggerFactory, services =>
+            app = BuildApp(options, loggerFactory, components.Extensions, services =>
             {
                 services.AddSingleton(options);
                 services.AddSingleton(components.Time);
@@ -72,6 +72,7 @@ public static class NodeHost
                 services.AddSingleton(jobs);
                 services.AddSingleton(lifecycle);
                 services.AddSingleton(health);
+                services.AddSingleton(components.Extensions);
                 services.AddSingleton<RpcDispatcher>();
                 services.AddSingleton(new AgentAuthenticator(
                     options.SharedAgentToken ? new SecretMatch([options.AgentToken!]) : null, store as IAgentCredentialStore, components.Time));
@@ -129,7 +130,8 @@ public static class NodeHost
         }
     }
 
-    private static WebApplication BuildApp(NodeOptions options, ILoggerFactory loggerFactory, Action<IServiceCollection> register)
+    private static WebApplication BuildApp(NodeOptions options, ILoggerFactory loggerFactory, IReadOnlyList<INodeExtension> extensions,
+        Action<IServiceCollection> register)
     {
         // The empty builder reads no appsettings.json or ASPNETCORE_ variables: the node's configuration is NodeOptions.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Verity.Node", ContentRootPath = options.DataDir });
@@ -159,6 +161,7 @@ public static class NodeHost
         AgentRpcEndpoint.Map(app);
         BlobProxyRoutes.Map(app);
         AgentAdminRoutes.Map(app, apiKeys);
+        foreach (var extension in extensions) extension.Map(app.MapGroup("/v1").AddEndpointFilter(new ApiKeyFilter(apiKeys)));
         HealthEndpoint.Map(app);
         MetricsEndpoint.Map(app);
         // "{**path}" rather than the default "{*path:nonfile}", so paths that look like files get the JSON 404 too.

@@ -12,7 +12,7 @@ internal static class MetricsEndpoint
     public static void Map(IEndpointRouteBuilder app) => app.MapGet("/metrics", RenderAsync);
 
     private static async Task<IResult> RenderAsync(HttpContext http, ITaskStore store, ClusterMetrics cluster, NodeMetrics node,
-        TimeProvider time, ILoggerFactory logs, NodeHealth health)
+        TimeProvider time, ILoggerFactory logs, NodeHealth health, IReadOnlyList<INodeExtension> extensions)
     {
         string clusterText;
         bool storeUp;
@@ -31,6 +31,15 @@ internal static class MetricsEndpoint
         }
         if (clusterText.Length > 0 && !clusterText.EndsWith('\n')) clusterText += "\n";
         var report = await health.CheckAsync(http.RequestAborted).ConfigureAwait(false);
-        return Results.Text(clusterText + node.RenderPrometheus(storeUp, report), ContentType);
+        var text = new System.Text.StringBuilder(clusterText).Append(node.RenderPrometheus(storeUp, report));
+        foreach (var extension in extensions)
+        {
+            try { text.Append(await extension.RenderMetricsAsync(http.RequestAborted).ConfigureAwait(false)); }
+            catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
+            {
+                logs.CreateLogger("Verity.Node.Metrics").LogWarning("metrics: {Extension} did not answer: {Error}", extension.GetType().Name, e.Message);
+            }
+        }
+        return Results.Text(text.ToString(), ContentType);
     }
 }

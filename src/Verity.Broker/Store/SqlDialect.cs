@@ -1,0 +1,20 @@
+namespace Verity.Broker.Store;
+
+/// <summary>
+/// The few places where the broker's SQL differs between SQLite and PostgreSQL. Amounts are decimal TEXT in SQLite and
+/// NUMERIC(78,0) in PostgreSQL (so it can sum them); PostgreSQL needs them cast on the way in and out.
+/// </summary>
+internal sealed record SqlDialect(bool Postgres)
+{
+    public static readonly SqlDialect Sqlite = new(false);
+    public static readonly SqlDialect Pg = new(true);
+
+    /// <summary>A parameter holding an amount as decimal text.</summary>
+    public string BigIn(string parameter) => Postgres ? $"CAST(@{parameter} AS NUMERIC)" : $"@{parameter}";
+
+    /// <summary>An amount column read back as decimal text.</summary>
+    public string BigOut(string column) => Postgres ? $"CAST({column} AS TEXT)" : column;
+
+    /// <summary>Row locks for a read-then-write inside a transaction (SQLite's write transaction already locks the file).</summary>
+    public string ForUpdate => Postgres ? " FOR UPDATE" : "";
+}
