@@ -88,7 +88,7 @@ public abstract class SqlBrokerStore : IBrokerStore
     {
         ArgumentNullException.ThrowIfNull(states);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        string where = states.Count == 0 ? "" : " WHERE state IN @States";
+        string where = states.Count == 0 ? "" : $" WHERE {_d.In("state", "States")}";
         return ReadAsync("list orders", c => OrdersAsync(c, null,
             $"{_selectOrders}{where} ORDER BY observed_at DESC, id DESC LIMIT @Limit",
             new { States = states.Select(s => s.Name()).Distinct().ToArray(), Limit = limit }, ct), ct);
@@ -164,13 +164,13 @@ public abstract class SqlBrokerStore : IBrokerStore
     public Task<int> PruneAsync(DateTimeOffset before, CancellationToken ct = default)
     {
         var args = new { Ended = new[] { OrderState.Skipped.Name(), OrderState.Lost.Name() }, Before = before.ToUnixTimeMilliseconds() };
-        const string Old = "state IN @Ended AND updated_at < @Before";
+        string old = $"{_d.In("state", "Ended")} AND updated_at < @Before";
         return WriteAsync("prune skipped and lost orders", async (c, tx) =>
         {
             await c.ExecuteAsync(new CommandDefinition(
-                $"DELETE FROM {BrokerSchema.Events} WHERE order_id IN (SELECT id FROM {BrokerSchema.Orders} WHERE {Old})",
+                $"DELETE FROM {BrokerSchema.Events} WHERE order_id IN (SELECT id FROM {BrokerSchema.Orders} WHERE {old})",
                 args, tx, cancellationToken: ct)).ConfigureAwait(false);
-            return await c.ExecuteAsync(new CommandDefinition($"DELETE FROM {BrokerSchema.Orders} WHERE {Old}", args, tx, cancellationToken: ct))
+            return await c.ExecuteAsync(new CommandDefinition($"DELETE FROM {BrokerSchema.Orders} WHERE {old}", args, tx, cancellationToken: ct))
                 .ConfigureAwait(false);
         }, ct);
     }
@@ -186,7 +186,7 @@ public abstract class SqlBrokerStore : IBrokerStore
         return WriteAsync("create a batch", async (c, tx) =>
         {
             var states = (await c.QueryAsync<(string Id, string State)>(new CommandDefinition(
-                    $"SELECT id, state FROM {BrokerSchema.Orders} WHERE id IN @Ids{_d.ForUpdate}", new { Ids = ids }, tx, cancellationToken: ct))
+                    $"SELECT id, state FROM {BrokerSchema.Orders} WHERE {_d.In("id", "Ids")}{_d.ForUpdate}", new { Ids = ids }, tx, cancellationToken: ct))
                 .ConfigureAwait(false)).ToDictionary(r => r.Id, r => r.State, StringComparer.Ordinal);
             foreach (var id in ids)
             {
@@ -201,7 +201,7 @@ public abstract class SqlBrokerStore : IBrokerStore
                 .ConfigureAwait(false);
             await InsertBatchOrdersAsync(c, tx, batchId, ids, ct).ConfigureAwait(false);
             int moved = await c.ExecuteAsync(new CommandDefinition(
-                $"UPDATE {BrokerSchema.Orders} SET state = @Submitting, batch_id = @BatchId, updated_at = @Now WHERE id IN @Ids AND state = @Proved",
+                $"UPDATE {BrokerSchema.Orders} SET state = @Submitting, batch_id = @BatchId, updated_at = @Now WHERE {_d.In("id", "Ids")} AND state = @Proved",
                 new
                 {
                     Submitting = OrderState.Submitting.Name(), Proved = OrderState.Proved.Name(), BatchId = batchId,
@@ -246,7 +246,7 @@ public abstract class SqlBrokerStore : IBrokerStore
     public Task<IReadOnlyList<Batch>> ListBatchesAsync(IReadOnlyCollection<BatchState> states, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(states);
-        string where = states.Count == 0 ? "" : " WHERE state IN @States";
+        string where = states.Count == 0 ? "" : $" WHERE {_d.In("state", "States")}";
         return ReadAsync("list batches", c => BatchesAsync(c, where, new { States = states.Select(BatchStateName).Distinct().ToArray() }, ct), ct);
     }
 
@@ -264,14 +264,14 @@ public abstract class SqlBrokerStore : IBrokerStore
         return orders;
     }
 
-    private static async Task<IReadOnlyList<Batch>> BatchesAsync(DbConnection c, string where, object args, CancellationToken ct)
+    private async Task<IReadOnlyList<Batch>> BatchesAsync(DbConnection c, string where, object args, CancellationToken ct)
     {
         var rows = (await c.QueryAsync<(long Id, string State, long CreatedAt, int Attempts, string? Transaction, string? Error)>(
             new CommandDefinition($"SELECT id, state, created_at, attempts, tx_hash, error FROM {BrokerSchema.Batches}{where} ORDER BY id", args,
                 cancellationToken: ct)).ConfigureAwait(false)).ToList();
         if (rows.Count == 0) return [];
         var members = (await c.QueryAsync<(long BatchId, string OrderId)>(new CommandDefinition(
-                $"SELECT batch_id, order_id FROM {BrokerSchema.BatchOrders} WHERE batch_id IN @Ids ORDER BY batch_id, position",
+                $"SELECT batch_id, order_id FROM {BrokerSchema.BatchOrders} WHERE {_d.In("batch_id", "Ids")} ORDER BY batch_id, position",
                 new { Ids = rows.Select(r => r.Id).ToArray() }, cancellationToken: ct)).ConfigureAwait(false))
             .ToLookup(m => m.BatchId, m => m.OrderId);
         return [.. rows.Select(r => new Batch

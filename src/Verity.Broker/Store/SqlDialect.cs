@@ -15,6 +15,10 @@ internal sealed record SqlDialect(bool Postgres)
     /// <summary>An amount column read back as decimal text.</summary>
     public string BigOut(string column) => Postgres ? $"CAST({column} AS TEXT)" : column;
 
+    /// <summary>"<paramref name="column"/> is one of the array parameter": Dapper expands lists for SQLite but hands
+    /// Npgsql the array itself, which PostgreSQL takes only through ANY.</summary>
+    public string In(string column, string parameter) => Postgres ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
+
     /// <summary>Row locks for a read-then-write inside a transaction (SQLite's write transaction already locks the file).</summary>
     public string ForUpdate => Postgres ? " FOR UPDATE" : "";
 }

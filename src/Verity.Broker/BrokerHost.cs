@@ -1,0 +1,112 @@
+using Microsoft.Extensions.Logging;
+using Verity.Broker.Metrics;
+using Verity.Broker.Pricing;
+using Verity.Broker.Services;
+using Verity.Chain.Accounts;
+using Verity.Chain.Anvil;
+using Verity.Chain.Contracts;
+using Verity.Chain.Rpc;
+using Verity.Chain.Transactions;
+using Verity.Market.Proving;
+
+namespace Verity.Broker;
+
+/// <summary>
+/// Starts a broker (docs/BROKER.md §1, §6): checks the options and the chain (a contract at the market address;
+/// development seals only on a devnet), migrates the store, and runs the pipeline services under a
+/// <see cref="ServiceSupervisor"/>: discovery (chain events; the order stream when given), evaluator, committer with
+/// the locker, prover, submitter and reaper.
+/// </summary>
+public static class BrokerHost
+{
+    public static Task<RunningBroker> StartAsync(BrokerOptions options, ILoggerFactory logs, CancellationToken ct) =>
+        StartAsync(options, DefaultEvaluator, logs, ct);
+
+    /// <summary>The evaluator of docs/BROKER.md §4 (preflight on the cluster, quote policy).</summary>
+    private static IOrderEvaluator DefaultEvaluator(BrokerOptions options, BrokerContext ctx) =>
+        throw new InvalidOperationException("the broker's order evaluator (Pricing/OrderEvaluator) is not part of this build yet");
+
+    /// <summary>Starts a broker with the given evaluator (tests).</summary>
+    internal static async Task<RunningBroker> StartAsync(BrokerOptions options, Func<BrokerOptions, BrokerContext, IOrderEvaluator> evaluator,
+        ILoggerFactory logs, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logs);
+        if (options.RpcUrls is not { Count: > 0 })
+            throw new ArgumentException("the broker needs at least one Ethereum RPC URL (--rpc-url or VERITY_RPC_URL)", nameof(options));
+        if (!Nethereum.Util.AddressUtil.Current.IsValidEthereumAddressHexFormat(options.MarketAddress))
+            throw new ArgumentException($"the market address '{options.MarketAddress}' is not an address (0x and 40 hex digits)", nameof(options));
+        Uri? orderStream = null;
+        if (options.OrderStreamUrl is { } os && (!Uri.TryCreate(os, UriKind.Absolute, out orderStream) || orderStream.Scheme is not ("http" or "https")))
+            throw new ArgumentException($"the order stream URL '{os}' is not an http(s) URL", nameof(options));
+        ChainKey key;
+        try { key = ChainKey.Parse(options.PrivateKey, "the broker's private key"); }
+        catch (FormatException e) { throw new ArgumentException(e.Message, nameof(options)); }
+
+        var logger = logs.CreateLogger("Verity.Broker");
+        var web3 = FallbackRpcClient.CreateWeb3(options.RpcUrls, logger: logs.CreateLogger("Verity.Broker.Rpc"));
+        var chainId = await ChainRpc.GetChainIdAsync(web3).WaitAsync(ct).ConfigureAwait(false);
+        var code = await web3.Eth.GetCode.SendRequestAsync(options.MarketAddress).WaitAsync(ct).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(code) || code == "0x")
+            throw new InvalidOperationException($"no contract at the market address {options.MarketAddress} on chain {chainId}");
+        if (!options.ListenOnly && !(options.Development && chainId == AnvilProcess.DevelopmentChainId))
+            throw new InvalidOperationException(
+                $"refusing to prove for the market on chain {chainId}: no on-chain STARK verifier exists yet, and development seals are sent " +
+                "only to a devnet (chain 31337, a development deployment). Run with --listen-only to watch and price without sending.");
+        await options.Store.MigrateAsync(ct).ConfigureAwait(false);
+
+        var ctx = new BrokerContext
+        {
+            Web3 = web3,
+            Market = new MarketContract(web3, options.MarketAddress),
+            Address = key.Address,
+            ChainId = chainId,
+            Digest = new RequestDigest(chainId, options.MarketAddress),
+            Store = options.Store,
+            Cluster = options.Cluster,
+            Config = options.Config,
+            Metrics = new BrokerMetrics(),
+            Logs = logs,
+            ListenOnly = options.ListenOnly,
+            Development = options.Development,
+            CacheDir = options.CacheDir,
+        };
+        ctx.Metrics.SetStates(await options.Store.CountsAsync(ct).ConfigureAwait(false));
+        var http = new HttpClient();
+        var fetcher = new ResourceFetcher(http);
+        var discovery = new DiscoveryService(ctx);
+        var evaluatorService = new EvaluatorService(ctx, evaluator(options, ctx));
+        ITransactionSender Sender(Func<TransactionProgress, CancellationToken, Task>? progress) =>
+            new TransactionSender(web3, key, chainId, new TransactionOptions
+            {
+                TransactionTimeout = TimeSpan.FromSeconds(Math.Max(1, options.Config.Current.Batcher.TxnTimeoutSeconds)),
+            }, describeRevert: MarketErrors.Describe, logger: logs.CreateLogger("Verity.Broker.Transactions")) { OnProgress = progress };
+        var locker = new LockerService(ctx, p => Sender(p));
+        var committer = new CommitterService(ctx, locker);
+        var prover = new ProverService(ctx, fetcher);
+        var submitter = new SubmitterService(ctx, Sender(null));
+        var reaper = new ReaperService(ctx);
+
+        var supervisor = new ServiceSupervisor(logger, () => options.Config.Current.Prover.MaxCriticalTaskRetries);
+        Func<CancellationToken, Task> Every(Func<TimeSpan> interval, WakeSignal? wake = null) =>
+            token => wake is null ? Task.Delay(interval(), token) : wake.WaitAsync(interval(), token);
+        var config = options.Config;
+        supervisor.Start("discovery", critical: true, discovery.PollChainAsync,
+            Every(() => TimeSpan.FromMilliseconds(Math.Max(50, config.Current.Market.EventsPollMilliseconds))));
+        if (orderStream is not null)
+            supervisor.Start("order-stream", critical: false, token => discovery.FollowOrderStreamAsync(orderStream, token),
+                Every(() => TimeSpan.FromSeconds(1)));
+        supervisor.Start("evaluator", critical: false, evaluatorService.StepAsync, Every(() => TimeSpan.FromSeconds(1), ctx.WakeEvaluator));
+        supervisor.Start("locker", critical: true, committer.StepAsync,
+            Every(() => TimeSpan.FromMilliseconds(Math.Max(50, config.Current.Market.EventsPollMilliseconds)), ctx.WakeCommitter));
+        supervisor.Start("prover", critical: true, prover.StepAsync,
+            Every(() => TimeSpan.FromMilliseconds(Math.Max(50, config.Current.Prover.StatusPollMilliseconds)), ctx.WakeProver));
+        supervisor.Start("submitter", critical: true, submitter.StepAsync,
+            Every(() => TimeSpan.FromMilliseconds(Math.Max(50, config.Current.Batcher.BatchPollTimeMilliseconds)), ctx.WakeSubmitter));
+        supervisor.Start("reaper", critical: false, reaper.StepAsync,
+            Every(() => TimeSpan.FromSeconds(Math.Max(1, config.Current.Prover.ReaperIntervalSeconds))));
+        logger.LogInformation("broker started as {Address} on chain {ChainId}, market {Market}{Mode}", key.Address, chainId, options.MarketAddress,
+            options.ListenOnly ? " (listen-only: no transaction is sent)" : "");
+        return new RunningBroker(ctx, supervisor, evaluatorService, http);
+    }
+}
