@@ -58,35 +58,35 @@ public sealed class RequestorBot
                 ? (ExampleGuests.Get("loop"), ExampleGuests.U32Input(_options.ImpossibleLoopIterations))
                 : DrawGuestAndInput();
             BigInteger maxPrice = Between(_options.MinMaxPrice, _options.MaxMaxPrice);
+            BigInteger minPrice = maxPrice / Between(5, 20);
+            BigInteger collateral = Between(_options.MinCollateral, _options.MaxCollateral);
+            uint biddingDelay, rampUp, lockTimeout, timeout;
+            if (impossible)
+            {
+                // The auction opens at once and the whole request lasts a few seconds: far less than the loop's
+                // millions of cycles take any prover here (RequestorBotOptions.ImpossibleHz).
+                (biddingDelay, rampUp, lockTimeout, timeout) = (0, 0, _options.ImpossibleWindowSeconds, _options.ImpossibleWindowSeconds);
+            }
+            else
+            {
+                lockTimeout = (uint)_random.NextInt64(_options.MinLockTimeoutSeconds, (long)_options.MaxLockTimeoutSeconds + 1);
+                timeout = lockTimeout + (uint)_random.NextInt64(_options.MinExtraTimeoutSeconds, (long)_options.MaxExtraTimeoutSeconds + 1);
+                (biddingDelay, rampUp) = (_options.BiddingDelaySeconds, Math.Min(_options.RampUpSeconds, lockTimeout));
+            }
             var plan = new RequestPlan
             {
                 Elf = guest.Elf,
                 ImageUrl = _imageUrls[guest.Name],
                 Input = input,
-                MinPrice = maxPrice / Between(5, 20),
+                MinPrice = minPrice,
                 MaxPrice = maxPrice,
-                LockCollateral = Between(_options.MinCollateral, _options.MaxCollateral),
+                LockCollateral = collateral,
                 Selector = DevelopmentSeal.Selector,
+                BiddingDelaySeconds = biddingDelay,
+                RampUpSeconds = rampUp,
+                LockTimeoutSeconds = lockTimeout,
+                TimeoutSeconds = timeout,
             };
-            if (impossible)
-            {
-                // The auction opens at once and the whole request lasts a few seconds: far less than the loop's
-                // millions of cycles take any prover here (RequestorBotOptions.ImpossibleHz).
-                uint window = _options.ImpossibleWindowSeconds;
-                plan = plan with { BiddingDelaySeconds = 0, RampUpSeconds = 0, LockTimeoutSeconds = window, TimeoutSeconds = window };
-            }
-            else
-            {
-                uint lockTimeout = (uint)_random.NextInt64(_options.MinLockTimeoutSeconds, (long)_options.MaxLockTimeoutSeconds + 1);
-                uint extra = (uint)_random.NextInt64(_options.MinExtraTimeoutSeconds, (long)_options.MaxExtraTimeoutSeconds + 1);
-                plan = plan with
-                {
-                    BiddingDelaySeconds = _options.BiddingDelaySeconds,
-                    RampUpSeconds = Math.Min(_options.RampUpSeconds, lockTimeout),
-                    LockTimeoutSeconds = lockTimeout,
-                    TimeoutSeconds = lockTimeout + extra,
-                };
-            }
             return new BotRequest(RequestBuilder.Build(plan, requestor, chainTime), guest.Name, impossible, offChain, chainTime);
         }
     }
