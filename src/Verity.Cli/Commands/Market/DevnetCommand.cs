@@ -24,7 +24,8 @@ internal static class DevnetCommand
         var json = new Option<bool>("--json") { Description = "print only the summary, as one JSON object (needs --orders)" };
         var seed = new Option<int>("--seed") { Description = "seeds the requestor bot and the fault schedule", DefaultValueFactory = _ => 1 };
         foreach (var o in new Option[] { dir, orders, rate, faults, json, seed }) devnet.Options.Add(o);
-        devnet.SetAction((r, ct) => MarketCommandErrors.RunAsync(() =>
+        // Bad flags are usage errors (exit 2, CliErrors); what goes wrong while running is a market error (exit 1).
+        devnet.SetAction((r, ct) => CliErrors.RunAsync(() =>
         {
             int? n = r.GetValue(orders);
             double perMinute = r.GetValue(rate);
@@ -32,7 +33,8 @@ internal static class DevnetCommand
             if (perMinute is <= 0 or > 600 || double.IsNaN(perMinute)) throw new CliException($"--rate must be in (0, 600] requests per minute, got {perMinute}.");
             if (r.GetValue(json) && n is null) throw new CliException("--json prints the summary at the end: give --orders N too.");
             string d = r.GetValue(dir)?.FullName ?? Path.Combine(DevnetDeployment.DefaultDirectory(), "live");
-            return Devnet.DevnetRun.RunAsync(new Devnet.DevnetRunOptions(d, n, perMinute, r.GetValue(faults), r.GetValue(json), r.GetValue(seed)), ct);
+            var options = new Devnet.DevnetRunOptions(d, n, perMinute, r.GetValue(faults), r.GetValue(json), r.GetValue(seed));
+            return MarketCommandErrors.RunAsync(() => Devnet.DevnetRun.RunAsync(options, ct));
         }));
         devnet.Subcommands.Add(CreateUp());
         devnet.Subcommands.Add(CreateDown());

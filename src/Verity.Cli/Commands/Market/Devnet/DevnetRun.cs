@@ -82,8 +82,15 @@ internal static class DevnetRun
                 view.Note($"starting {role}: node + broker, mcycle_price {MarketOutput.Eth(price)}");
                 var proverLogs = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(log.For(role)));
                 loggerFactories.Add(proverLogs);
-                provers.Add(await DevnetProver.StartAsync(role, deployment.Accounts[role], Path.Combine(o.Dir, role), brokerRpc, market,
-                    orderStream.BaseAddress, price, proverLogs, line => log.Write(role, line), ct).ConfigureAwait(false));
+                try
+                {
+                    provers.Add(await DevnetProver.StartAsync(role, deployment.Accounts[role], Path.Combine(o.Dir, role), brokerRpc, market,
+                        orderStream.BaseAddress, price, proverLogs, line => log.Write(role, line), ct).ConfigureAwait(false));
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw new CliFailureException($"{role} did not start: {e.Message}");
+                }
             }
             return await RunMarketAsync(o, deploymentFile, deployment, web3, orderStream.BaseAddress, guests, provers, proxy, view, ct).ConfigureAwait(false);
         }
