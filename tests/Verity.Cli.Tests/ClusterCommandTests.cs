@@ -123,7 +123,7 @@ public sealed class ClusterCommandTests : IDisposable
     [Theory]
     [InlineData("", "give -c N")]
     [InlineData("-c 0", "-c must be at least 1")]
-    [InlineData("-c 10 --elf /nonexistent/loop.elf", "make -C guest")]
+    [InlineData("-c 10 --elf /nonexistent/loop.elf", "leave --elf out to use the embedded loop guest")]
     [InlineData("-c 10 --elf ELF --po2 3", "--po2 must be in 4..24")]
     [InlineData("-c 10 --elf ELF --node localhost:8547", "not an absolute http:// or https:// URL")]
     [InlineData("-c -5", "Cannot parse argument '-5'")]
@@ -156,6 +156,23 @@ public sealed class ClusterCommandTests : IDisposable
         var phases = root.GetProperty("phases_ms");
         Assert.True(phases.TryGetProperty("execute", out _) && phases.TryGetProperty("prove", out _) && phases.TryGetProperty("finalize", out _), phases.GetRawText());
         Assert.Contains(node.BaseAddress, root.GetProperty("node").GetString());
+    }
+
+    [Fact]
+    public void Bench_c_without_elf_proves_the_embedded_loop_guest_with_no_guest_build_directory()
+    {
+        // The CLI runs in an empty directory: no guest/build/loop.elf anywhere it could look. Real proving on an
+        // embedded node (insecure-test parameters keep it to seconds); cycles ≈ 18 per iteration shows it ran the loop.
+        Assert.False(Directory.Exists(Path.Combine(_home, "guest")));
+        var (code, output, err) = Run("bench", "-c", "200", "--po2", "14", "--params", "insecure-test", "--json");
+
+        Assert.True(code == 0, output + err);
+        using var doc = JsonDocument.Parse(output.Trim());
+        var root = doc.RootElement;
+        Assert.Equal("succeeded", root.GetProperty("state").GetString());
+        Assert.Contains("embedded", root.GetProperty("elf").GetString());
+        long cycles = root.GetProperty("cycles").GetInt64();
+        Assert.InRange(cycles, 18 * 200, 18 * 200 + 20_000);
     }
 
     [Fact]

@@ -13,7 +13,29 @@ internal static class DevnetCommand
 
     public static Command Create()
     {
-        var devnet = new Command("devnet", "A local development market: anvil, the market's contracts and funded accounts (requestor, prover, prover2).");
+        var devnet = new Command("devnet",
+            "A local development market. Without a subcommand: anvil, the market, an order stream, two provers (node + broker) at " +
+            "different prices and a requestor bot, in the foreground with a live table (docs/BROKER.md §8). " +
+            "`up` / `down`: a detached chain with the market and funded accounts (requestor, prover, prover2).");
+        var dir = new Option<DirectoryInfo?>("--dir") { Description = $"the devnet's directory: deployment.json, devnet.log, the provers' and the order stream's data (default: {Path.Combine(DevnetDeployment.DefaultDirectory(), "live")})" };
+        var orders = new Option<int?>("--orders") { Description = "stop after this many requests are submitted and all have ended (fulfilled, expired, slashed), then print the summary" };
+        var rate = new Option<double>("--rate") { Description = "requests per minute", DefaultValueFactory = _ => 6 };
+        var faults = new Option<bool>("--faults") { Description = "the brokers' RPC goes through a fault proxy (seeded errors, 5xx, timeouts, dropped connections) and one broker is restarted mid-run" };
+        var json = new Option<bool>("--json") { Description = "print only the summary, as one JSON object (needs --orders)" };
+        var seed = new Option<int>("--seed") { Description = "seeds the requestor bot and the fault schedule", DefaultValueFactory = _ => 1 };
+        foreach (var o in new Option[] { dir, orders, rate, faults, json, seed }) devnet.Options.Add(o);
+        // Bad flags are usage errors (exit 2, CliErrors); what goes wrong while running is a market error (exit 1).
+        devnet.SetAction((r, ct) => CliErrors.RunAsync(() =>
+        {
+            int? n = r.GetValue(orders);
+            double perMinute = r.GetValue(rate);
+            if (n is < 1) throw new CliException($"--orders must be at least 1, got {n}.");
+            if (perMinute is <= 0 or > 600 || double.IsNaN(perMinute)) throw new CliException($"--rate must be in (0, 600] requests per minute, got {perMinute}.");
+            if (r.GetValue(json) && n is null) throw new CliException("--json prints the summary at the end: give --orders N too.");
+            string d = r.GetValue(dir)?.FullName ?? Path.Combine(DevnetDeployment.DefaultDirectory(), "live");
+            var options = new Devnet.DevnetRunOptions(d, n, perMinute, r.GetValue(faults), r.GetValue(json), r.GetValue(seed));
+            return MarketCommandErrors.RunAsync(() => Devnet.DevnetRun.RunAsync(options, ct));
+        }));
         devnet.Subcommands.Add(CreateUp());
         devnet.Subcommands.Add(CreateDown());
         return devnet;
