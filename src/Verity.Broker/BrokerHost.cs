@@ -62,7 +62,7 @@ public static class BrokerHost
         catch (FormatException e) { throw new ArgumentException(e.Message, nameof(options)); }
 
         var logger = logs.CreateLogger("Verity.Broker");
-        var web3 = FallbackRpcClient.CreateWeb3(options.RpcUrls, logger: logs.CreateLogger("Verity.Broker.Rpc"));
+        var web3 = FallbackRpcClient.CreateWeb3(options.RpcUrls, options.RpcPolicy, logger: logs.CreateLogger("Verity.Broker.Rpc"));
         var chainId = await ChainRpc.GetChainIdAsync(web3).WaitAsync(ct).ConfigureAwait(false);
         var code = await web3.Eth.GetCode.SendRequestAsync(options.MarketAddress).WaitAsync(ct).ConfigureAwait(false);
         if (string.IsNullOrEmpty(code) || code == "0x")

@@ -23,4 +23,6 @@ public sealed record BrokerOptions
     public bool Development { get; init; }
     /// <summary>Where fetched images and inputs are cached; null = none.</summary>
     public string? CacheDir { get; init; }
+    /// <summary>How each RPC endpoint's transient failures are retried and how long one request may take; null = the default.</summary>
+    public Verity.Chain.Rpc.RpcRetryPolicy? RpcPolicy { get; init; }
 }

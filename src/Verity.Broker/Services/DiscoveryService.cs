@@ -18,7 +18,7 @@ namespace Verity.Broker.Services;
 /// head − lookback_blocks), and the order stream's feed. Inserts <c>new</c> orders (idempotently); another prover's
 /// lock makes our uncommitted lock order of the request lost (L-001) and creates a secondary order when
 /// <c>secondary_fulfillment</c> is on; another prover's fill ends our uncommitted orders (L-002); a slash of our lock
-/// fails the order (F-003).
+/// fails the order (F-003). A reorg (the cursor rewinds) is handed to <see cref="ReorgRecovery"/>.
 /// </summary>
 public sealed class DiscoveryService
 {
@@ -29,12 +29,14 @@ public sealed class DiscoveryService
 
     private readonly BrokerContext _ctx;
     private readonly ILogger _logger;
+    private readonly ReorgRecovery _reorg;
     private EventCursor? _cursor;
 
     public DiscoveryService(BrokerContext ctx)
     {
         _ctx = ctx;
         _logger = ctx.Logs.CreateLogger("Verity.Broker.Discovery");
+        _reorg = new ReorgRecovery(ctx);
     }
 
     private static string Topic<T>() where T : IEventDTO => "0x" + ABITypedRegistry.GetEvent<T>().Sha3Signature.Replace("0x", "");
@@ -51,7 +53,7 @@ public sealed class DiscoveryService
             LookbackBlocks = (ulong)Math.Max(0, config.LookbackBlocks),
             MaxBlockRange = (ulong)Math.Max(1, config.EventsPollBlocks),
         }, _ctx.Store.Cursor("market"), _logger);
-        await _cursor.PollAsync(OnLogsAsync, null, ct).ConfigureAwait(false);
+        await _cursor.PollAsync(OnLogsAsync, _reorg.OnRewindAsync, ct).ConfigureAwait(false);
     }
 
     private async Task OnLogsAsync(IReadOnlyList<FilterLog> logs, CancellationToken ct)

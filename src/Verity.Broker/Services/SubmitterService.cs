@@ -23,7 +23,6 @@ public sealed class SubmitterService
     private readonly BrokerContext _ctx;
     private readonly MarketContract _market;
     private readonly ILogger _logger;
-    private bool _recovered;
 
     public SubmitterService(BrokerContext ctx, ITransactionSender sender)
     {
@@ -34,12 +33,11 @@ public sealed class SubmitterService
 
     public async Task StepAsync(CancellationToken ct)
     {
-        if (!_recovered)
-        {
-            foreach (var batch in await _ctx.Store.ListBatchesAsync([BatchState.Open, BatchState.Submitting], ct).ConfigureAwait(false))
-                await RecoverAsync(batch, ct).ConfigureAwait(false);
-            _recovered = true;
-        }
+        // This step is the only sender of batches: one still open or submitting when a step begins was interrupted, by a
+        // restart or by a step that failed midway (an RPC error while sending). Not only at start: its orders would
+        // stay submitting for good.
+        foreach (var batch in await _ctx.Store.ListBatchesAsync([BatchState.Open, BatchState.Submitting], ct).ConfigureAwait(false))
+            await RecoverAsync(batch, ct).ConfigureAwait(false);
         var config = _ctx.Config.Current.Batcher;
         var proved = await _ctx.Store.ListOrdersAsync([OrderState.Proved], 100_000, ct).ConfigureAwait(false);
         if (proved.Count == 0) return;
@@ -176,7 +174,7 @@ public sealed class SubmitterService
         _logger.LogInformation("batch {Batch}: {Count} order(s) fulfilled in {Tx}", batch.Id, orders.Count, receipt.TransactionHash);
     }
 
-    /// <summary>A batch a previous run left open or submitting: orders the chain shows fulfilled by us are recorded, the rest go back to proved.</summary>
+    /// <summary>A batch a restart or a failed step left open or submitting: orders the chain shows fulfilled by us are recorded, the rest go back to proved.</summary>
     private async Task RecoverAsync(Batch batch, CancellationToken ct)
     {
         foreach (var id in batch.OrderIds)
@@ -199,8 +197,8 @@ public sealed class SubmitterService
             }
             else
                 await _ctx.MoveAsync(o with { State = OrderState.Proved, BatchId = null }, OrderState.Submitting, "submit",
-                    "its batch was interrupted by a restart: batched again", ct).ConfigureAwait(false);
+                    "its batch was interrupted (a restart or a failed step): batched again", ct).ConfigureAwait(false);
         }
-        await _ctx.Store.UpdateBatchAsync(batch with { State = BatchState.Failed, Error = "interrupted by a restart" }, ct).ConfigureAwait(false);
+        await _ctx.Store.UpdateBatchAsync(batch with { State = BatchState.Failed, Error = "interrupted (a restart or a failed step)" }, ct).ConfigureAwait(false);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -59,10 +60,13 @@ public sealed partial class AnvilProcess : IAsyncDisposable
     /// <summary>Starts anvil on a free loopback port and waits until it listens.</summary>
     /// <param name="binary">the anvil executable (<see cref="Locate"/> when null).</param>
     /// <param name="chainId">another chain id than 31337 (to test what refuses to run elsewhere).</param>
-    /// <param name="extraArgs">more anvil flags, e.g. <c>--no-mining</c>.</param>
+    /// <param name="extraArgs">more anvil flags, e.g. <c>--no-mining</c>, <c>--state FILE</c>.</param>
+    /// <param name="port">a loopback port (0: a free one), e.g. the port of an anvil stopped to be started again.</param>
     public static async Task<AnvilProcess> StartAsync(string? binary = null, long? chainId = null,
-        IEnumerable<string>? extraArgs = null, CancellationToken ct = default)
+        IEnumerable<string>? extraArgs = null, CancellationToken ct = default, int port = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
         binary ??= Locate() ?? throw new FileNotFoundException(
             "anvil not found: set VERITY_ANVIL, run scripts/install-chain-tools.sh, or put anvil on PATH");
         var psi = new ProcessStartInfo(binary)
@@ -71,7 +75,7 @@ public sealed partial class AnvilProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "--host", "127.0.0.1", "--port", "0" }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
         if (chainId is { } id) { psi.ArgumentList.Add("--chain-id"); psi.ArgumentList.Add(id.ToString()); }
         foreach (var a in extraArgs ?? []) psi.ArgumentList.Add(a);
 
@@ -95,8 +99,8 @@ public sealed partial class AnvilProcess : IAsyncDisposable
         try
         {
             // A hang guard only: anvil listens within about a second.
-            var port = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
-            return new AnvilProcess(process, log, port);
+            var listeningPort = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
+            return new AnvilProcess(process, log, listeningPort);
         }
         catch
         {
@@ -105,6 +109,34 @@ public sealed partial class AnvilProcess : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Stops anvil the way an operator does (SIGTERM on Unix), so that <c>--state</c> / <c>--dump-state</c> writes
+    /// the chain to disk before it exits; killed when it has not exited after <paramref name="grace"/> (a hang guard).
+    /// </summary>
+    public async Task StopAsync(TimeSpan? grace = null)
+    {
+        if (_process.HasExited) return;
+        if (OperatingSystem.IsWindows() || SysKill(_process.Id, SigTerm) != 0)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        try { await _process.WaitForExitAsync().WaitAsync(grace ?? TimeSpan.FromSeconds(60)); }
+        catch (TimeoutException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            throw new InvalidOperationException($"anvil did not exit within {(grace ?? TimeSpan.FromSeconds(60)).TotalSeconds} s of SIGTERM; killed");
+        }
+    }
+
+    /// <summary>Whether the process has exited (stopped, or crashed).</summary>
+    public bool HasExited => _process.HasExited;
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int signal);
 
     public async ValueTask DisposeAsync()
     {

@@ -23,7 +23,7 @@ namespace Verity.Broker.Tests.Services;
 /// real node with one embedded agent that proves for real (the tiny guest, 2^8 segments, the insecure test
 /// parameters: a proof takes a moment). Brokers are started against it with their own SQLite stores.
 /// </summary>
-public sealed class PipelineFixture : IAsyncLifetime
+public class PipelineFixture : IAsyncLifetime
 {
     public const string ApiKey = "broker-pipeline-key-0123456789abcdef";
     public static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(120);
@@ -43,7 +43,7 @@ public sealed class PipelineFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         if (AnvilProcess.Locate() is null) throw new InvalidOperationException(Verity.Chain.Tests.Anvil.AnvilFixture.Missing);
-        _anvil = await AnvilProcess.StartAsync();
+        _anvil = await AnvilProcess.StartAsync(extraArgs: AnvilArgs);
         Deployment = await DevnetSetup.DeployAsync(_anvil.RpcUrl, CancellationToken.None);
         Market = new MarketContract(ChainRpc.CreateWeb3(_anvil.RpcUrl), Deployment.Addresses.Market);
         GuestPath = Verity.Cli.Tests.TinyElf.Write(Path.Combine(_dir, "hi.elf"), exitCode: 0);
@@ -51,6 +51,31 @@ public sealed class PipelineFixture : IAsyncLifetime
         {
             DataDir = Path.Combine(_dir, "node"), Db = "sqlite", Blobs = "fs", Agents = 1, Listen = "http://127.0.0.1:0", ApiKeys = [ApiKey],
         }, DefaultComponents.Create(), _ => { });
+    }
+
+    /// <summary>More anvil flags for a derived fixture (e.g. <c>--state FILE</c> to keep the chain across a restart).</summary>
+    protected virtual IEnumerable<string> AnvilArgs => [];
+
+    /// <summary>Stops anvil with SIGTERM (it dumps its state when started with --state) and starts it again on the same port.</summary>
+    public async Task RestartAnvilAsync(Func<Task>? whileDown = null)
+    {
+        var port = _anvil!.Port;
+        await _anvil.StopAsync();
+        await _anvil.DisposeAsync();
+        if (whileDown != null) await whileDown();
+        _anvil = await AnvilProcess.StartAsync(extraArgs: AnvilArgs, port: port);
+    }
+
+    /// <summary>One JSON-RPC call to anvil itself (not through any proxy); its result as JSON text. An error answer fails the test.</summary>
+    public async Task<string> AnvilRpcAsync(string method, string paramsJson = "[]")
+    {
+        using var http = new HttpClient();
+        var body = $$"""{"jsonrpc":"2.0","id":1,"method":"{{method}}","params":{{paramsJson}}}""";
+        var response = await http.PostAsync(RpcUrl, new StringContent(body, Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        using var json = System.Text.Json.JsonDocument.Parse(text);
+        if (json.RootElement.TryGetProperty("error", out var error)) throw new InvalidOperationException($"{method}: {error}");
+        return json.RootElement.GetProperty("result").GetRawText();
     }
 
     public async Task DisposeAsync()
@@ -78,10 +103,11 @@ public sealed class PipelineFixture : IAsyncLifetime
     public IProvingCluster Cluster(BrokerConfigSource config) => new NodeCluster(new NodeClient(NodeUrl, ApiKey), config);
 
     public Task<RunningBroker> StartBrokerAsync(string role, IBrokerStore store, BrokerConfigSource config, AcceptingEvaluator evaluator,
-        bool listenOnly = false) =>
+        bool listenOnly = false, string? rpcUrl = null, RpcRetryPolicy? rpcPolicy = null) =>
         BrokerHost.StartAsync(new BrokerOptions
         {
-            RpcUrls = [RpcUrl],
+            RpcUrls = [rpcUrl ?? RpcUrl],
+            RpcPolicy = rpcPolicy,
             PrivateKey = Deployment.Accounts[role].Key,
             MarketAddress = Deployment.Addresses.Market,
             Config = config,
