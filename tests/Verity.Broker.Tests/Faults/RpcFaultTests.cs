@@ -27,13 +27,17 @@ public class RpcFaultTests(PipelineFixture f) : IClassFixture<PipelineFixture>
         var taker = new AcceptingEvaluator();
         await using var proxy = RpcFaultProxy.Start(f.RpcUrl, new RpcFaultSchedule
         {
-            Seed = 1302, JsonRpcErrorRate = 0.03, RateLimitedRate = 0.03, HttpErrorRate = 0.04, TimeoutRate = 0.004, DropRate = 0.04,
+            Seed = 1302, JsonRpcErrorRate = 0.03, RateLimitedRate = 0.03, HttpErrorRate = 0.04, TimeoutRate = 0.01, DropRate = 0.04,
         });
         await using var store = await f.StoreAsync("rpc-faults.db");
         var config = new BrokerConfigSource(FaultConfig(maxConcurrentProofs: 2));
         await using var broker = await f.StartBrokerAsync("prover", store, config, taker, rpcUrl: proxy.Url, rpcPolicy: QuickRpc);
         var requests = new List<Verity.Chain.Contracts.ProofRequest>();
         for (int i = 0; i < 4; i++) requests.Add(await f.SubmitAsync(taker));
+        // The seeded draws depend on how the services' requests interleave; one of each kind on top, while the requests
+        // are in the pipeline, makes sure every kind is met whatever the interleaving.
+        foreach (var kind in new[] { RpcFault.Timeout, RpcFault.Drop, RpcFault.JsonRpcError, RpcFault.HttpError, RpcFault.RateLimited })
+            proxy.Inject(kind);
 
         foreach (var request in requests)
         {
