@@ -253,12 +253,16 @@ public sealed class RpcFaultProxy : IAsyncDisposable
     /// <summary>Closes with a TCP reset (linger 0), as a crashed server or a middlebox dropping the connection would.</summary>
     private static void Reset(TcpClient client)
     {
-        try
+        // The connection's own task may have disposed the TcpClient already (its Client is then null): nothing to reset.
+        if (client.Client is { } socket)
         {
-            client.LingerState = new LingerOption(true, 0);
-            client.Client.Close();
+            try
+            {
+                socket.LingerState = new LingerOption(true, 0);
+                socket.Close();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
         client.Dispose();
     }
 
