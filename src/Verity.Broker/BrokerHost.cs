@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Verity.Broker.Metrics;
+using Verity.Broker.Preflight;
 using Verity.Broker.Pricing;
 using Verity.Broker.Services;
 using Verity.Chain.Accounts;
@@ -22,12 +23,29 @@ public static class BrokerHost
     public static Task<RunningBroker> StartAsync(BrokerOptions options, ILoggerFactory logs, CancellationToken ct) =>
         StartAsync(options, DefaultEvaluator, logs, ct);
 
-    /// <summary>The evaluator of docs/BROKER.md §4 (preflight on the cluster, quote policy).</summary>
-    private static IOrderEvaluator DefaultEvaluator(BrokerOptions options, BrokerContext ctx) =>
-        throw new InvalidOperationException("the broker's order evaluator (Pricing/OrderEvaluator) is not part of this build yet");
+    /// <summary>
+    /// The evaluator of docs/BROKER.md §4: preflight on the cluster (fetched images and inputs cached on disk under
+    /// the cache directory: the options', else [market] cache_dir, else one under the temporary directory), the
+    /// on-chain status, the quote policy.
+    /// </summary>
+    private static IOrderEvaluator DefaultEvaluator(BrokerOptions options, BrokerContext ctx, List<IDisposable> owned)
+    {
+        var cacheDir = options.CacheDir ?? options.Config.Current.Market.CacheDir
+            ?? Path.Combine(Path.GetTempPath(), "verity-broker-cache", ctx.Address.ToLowerInvariant());
+        var http = new HttpClient();
+        owned.Add(http);
+        var runner = new PreflightRunner(options.Cluster, new ResourceCache(new ResourceFetcher(http), cacheDir));
+        owned.Add(runner);
+        return new OrderEvaluator(runner, new ContractMarketReader(ctx.Market));
+    }
 
     /// <summary>Starts a broker with the given evaluator (tests).</summary>
-    internal static async Task<RunningBroker> StartAsync(BrokerOptions options, Func<BrokerOptions, BrokerContext, IOrderEvaluator> evaluator,
+    internal static Task<RunningBroker> StartAsync(BrokerOptions options, Func<BrokerOptions, BrokerContext, IOrderEvaluator> evaluator,
+        ILoggerFactory logs, CancellationToken ct) =>
+        StartAsync(options, (o, c, _) => evaluator(o, c), logs, ct);
+
+    private static async Task<RunningBroker> StartAsync(BrokerOptions options,
+        Func<BrokerOptions, BrokerContext, List<IDisposable>, IOrderEvaluator> evaluator,
         ILoggerFactory logs, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -73,9 +91,10 @@ public static class BrokerHost
         };
         ctx.Metrics.SetStates(await options.Store.CountsAsync(ct).ConfigureAwait(false));
         var http = new HttpClient();
+        List<IDisposable> owned = [http];
         var fetcher = new ResourceFetcher(http);
         var discovery = new DiscoveryService(ctx);
-        var evaluatorService = new EvaluatorService(ctx, evaluator(options, ctx));
+        var evaluatorService = new EvaluatorService(ctx, evaluator(options, ctx, owned));
         ITransactionSender Sender(Func<TransactionProgress, CancellationToken, Task>? progress) =>
             new TransactionSender(web3, key, chainId, new TransactionOptions
             {
@@ -107,6 +126,6 @@ public static class BrokerHost
             Every(() => TimeSpan.FromSeconds(Math.Max(1, config.Current.Prover.ReaperIntervalSeconds))));
         logger.LogInformation("broker started as {Address} on chain {ChainId}, market {Market}{Mode}", key.Address, chainId, options.MarketAddress,
             options.ListenOnly ? " (listen-only: no transaction is sent)" : "");
-        return new RunningBroker(ctx, supervisor, evaluatorService, http);
+        return new RunningBroker(ctx, supervisor, evaluatorService, owned);
     }
 }

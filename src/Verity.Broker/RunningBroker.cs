@@ -12,15 +12,15 @@ public sealed class RunningBroker : IAsyncDisposable
     private readonly BrokerContext _ctx;
     private readonly ServiceSupervisor _supervisor;
     private readonly EvaluatorService _evaluator;
-    private readonly HttpClient _http;
+    private readonly IReadOnlyList<IDisposable> _owned;
     private int _disposed;
 
-    internal RunningBroker(BrokerContext ctx, ServiceSupervisor supervisor, EvaluatorService evaluator, HttpClient http)
+    internal RunningBroker(BrokerContext ctx, ServiceSupervisor supervisor, EvaluatorService evaluator, IReadOnlyList<IDisposable> owned)
     {
         _ctx = ctx;
         _supervisor = supervisor;
         _evaluator = evaluator;
-        _http = http;
+        _owned = owned;
     }
 
     public string Address => _ctx.Address;
@@ -60,6 +60,6 @@ public sealed class RunningBroker : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _supervisor.DisposeAsync().ConfigureAwait(false);
         await _evaluator.DrainAsync().ConfigureAwait(false);
-        _http.Dispose();
+        foreach (var d in _owned) d.Dispose();
     }
 }

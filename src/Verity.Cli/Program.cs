@@ -42,6 +42,8 @@ public static class Program
         root.Subcommands.Add(JobCommand.Create());
         root.Subcommands.Add(AgentCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
+        root.Subcommands.Add(Commands.Broker.BrokerCommand.Create());
+        root.Subcommands.Add(Commands.Broker.OrdersCommand.Create());
         root.Subcommands.Add(Commands.Market.DevnetCommand.Create());
         root.Subcommands.Add(Commands.Market.RequestCommand.Create());
         root.Subcommands.Add(Commands.Market.AccountCommand.Create());

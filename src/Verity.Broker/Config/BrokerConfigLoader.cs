@@ -127,8 +127,11 @@ public static partial class BrokerConfigLoader
         {
             case ConfigValueKind.Integer:
                 if (value is not IntegerValueSyntax i) return (null, $"must be an integer, not {Describe(value)}");
+                // A maximum that is only the property type's limit is not worth naming until it is passed.
+                bool bounded = key.Max < int.MaxValue;
                 if (i.Value < key.Min || i.Value > key.Max)
-                    return (null, key.Max == long.MaxValue ? $"must be ≥ {key.Min}, not {i.Value}" : $"must be between {key.Min} and {key.Max}, not {i.Value}");
+                    return (null, bounded ? $"must be between {key.Min} and {key.Max}, not {i.Value}"
+                        : i.Value < key.Min ? $"must be ≥ {key.Min}, not {i.Value}" : $"must be ≤ {key.Max}, not {i.Value}");
                 return (Convert.ChangeType(i.Value, type, CultureInfo.InvariantCulture), null);
             case ConfigValueKind.PositiveNumber:
                 double d = value switch { IntegerValueSyntax n => n.Value, FloatValueSyntax f => f.Value, _ => double.NaN };

@@ -46,13 +46,8 @@ public sealed class BrokerContext
 
     public bool IsUs(string? address) => string.Equals(address, Address, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The latest block's timestamp: the market judges deadlines by it, and so does the broker.</summary>
-    public async Task<ulong> ChainTimeAsync(CancellationToken ct)
-    {
-        var block = await Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest())
-            .WaitAsync(ct).ConfigureAwait(false);
-        return (ulong)block.Timestamp.Value;
-    }
+    /// <summary>The market's clock now: the latest block's timestamp, or the wall clock when an idle chain lags it (<see cref="Verity.Chain.Rpc.ChainClock"/>).</summary>
+    public Task<ulong> ChainTimeAsync(CancellationToken ct) => Verity.Chain.Rpc.ChainClock.NowAsync(Web3, ct: ct);
 
     public async Task<BigInteger> GasPriceAsync(CancellationToken ct) =>
         (await Web3.Eth.GasPrice.SendRequestAsync().WaitAsync(ct).ConfigureAwait(false)).Value;

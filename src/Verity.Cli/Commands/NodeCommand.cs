@@ -1,5 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Verity.Broker.Config;
+using Verity.Cli.Commands.Broker;
+using Verity.Market.Settings;
 using Verity.Node.Configuration;
 using Verity.Node.Hosting;
 
@@ -14,6 +17,13 @@ namespace Verity.Cli.Commands;
 internal static class NodeCommand
 {
     private const string ConfigFlag = "--config";
+
+    /// <summary>`--broker broker.toml`: run the market broker beside the cluster (docs/BROKER.md §1).</summary>
+    private static readonly Option<FileInfo?> BrokerFlag = new("--broker") { Description = "run the market broker beside the cluster, configured by this broker.toml (docs/BROKER.md)" };
+    private static readonly BrokerChainOptions Chain = new();
+
+    /// <summary>Options that are the broker's, not node settings.</summary>
+    private static readonly HashSet<string> BrokerOptionNames = [BrokerFlag.Name, .. Chain.All.Select(o => o.Name)];
 
     /// <summary>What each flag of <see cref="NodeConfiguration.FlagKeys"/> is, for --help.</summary>
     private static readonly Dictionary<string, string> Help = new(StringComparer.Ordinal)
@@ -51,7 +61,10 @@ internal static class NodeCommand
                 ? new Option<bool>(flag) { Description = description }
                 : new Option<string?>(flag) { Description = description });
         }
+        cmd.Options.Add(BrokerFlag);
+        Chain.AddTo(cmd);
         cmd.Subcommands.Add(NodeAgentsCommand.Create());
+        cmd.Subcommands.Add(NodeDrainCommand.Create());
         cmd.SetAction((r, ct) => RunAsync(r, ct));
         return cmd;
     }
@@ -66,6 +79,7 @@ internal static class NodeCommand
         var args = new List<string>();
         foreach (var option in r.CommandResult.Command.Options)
         {
+            if (BrokerOptionNames.Contains(option.Name)) continue;
             switch (option)
             {
                 case Option<string?> text when r.GetValue(text) is { } value:
@@ -95,8 +109,37 @@ internal static class NodeCommand
             return 2;
         }
 
+        // The broker's settings are checked before anything starts: a bad broker.toml is exit 2 with every problem.
+        var brokerFile = r.GetValue(BrokerFlag);
+        BrokerConfig? brokerConfig = null;
+        MarketSettings? market = null;
+        BrokerNodeExtension? extension = null;
+        if (brokerFile != null)
+        {
+            try
+            {
+                brokerConfig = BrokerLauncher.LoadConfig(brokerFile.FullName, Log);
+                market = Chain.Resolve(r);
+                market.RequireRpcUrl();
+                market.RequireMarketAddress();
+                market.RequirePrivateKey();
+            }
+            catch (BrokerConfigException e)
+            {
+                foreach (string problem in e.Problems) Console.Error.WriteLine($"error: {problem}");
+                return 2;
+            }
+            catch (Exception e) when (e is MarketSettingsException or CliException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
+            extension = new BrokerNodeExtension();
+        }
+
         RunningNode node;
-        try { node = await NodeHost.StartAsync(options, DefaultComponents.Create(), Log, ct); }
+        var components = DefaultComponents.Create() with { Extensions = extension is null ? [] : [extension] };
+        try { node = await NodeHost.StartAsync(options, components, Log, ct); }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             Console.Error.WriteLine("interrupted");
@@ -122,8 +165,20 @@ internal static class NodeCommand
                 ? $"API key and agent token: {secrets} (`verity job` and `verity agent` read it with --data-dir {options.DataDir})"
                 : "API keys and agent token: from the configuration");
             Log("Ctrl-C stops the node");
-            try { await node.WaitForShutdownAsync(ct); }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+            if (extension != null)
+            {
+                int? brokerExit = await EmbeddedBroker.RunAsync(node, brokerFile!.FullName, brokerConfig!, market!, r.GetValue(Chain.ListenOnly), extension, Log, ct);
+                if (brokerExit is { } code)
+                {
+                    await node.StopAsync();
+                    return code;
+                }
+            }
+            else
+            {
+                try { await node.WaitForShutdownAsync(ct); }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+            }
             Log("stopping: embedded agents hand back their tasks…");
             await node.StopAsync();
             Log("stopped");

@@ -63,13 +63,8 @@ public sealed class MarketSession
         catch (FormatException e) { throw new MarketSettingsException(e.Message); }
     }
 
-    /// <summary>The latest block's timestamp: the market's clock (anvil's can be moved ahead of the wall clock).</summary>
-    public async Task<ulong> ChainTimeAsync(CancellationToken ct)
-    {
-        var block = await Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber
-            .SendRequestAsync(BlockParameter.CreateLatest()).WaitAsync(ct).ConfigureAwait(false);
-        return (ulong)block.Timestamp.Value;
-    }
+    /// <summary>The market's clock now: the latest block's timestamp, or the wall clock when an idle chain lags it (<see cref="ChainClock"/>).</summary>
+    public Task<ulong> ChainTimeAsync(CancellationToken ct) => ChainClock.NowAsync(Web3, ct: ct);
 
     /// <summary>The signer's signature over the request's EIP-712 digest for this market and chain.</summary>
     public byte[] Sign(ProofRequest request) => Key.SignDigest(new RequestDigest(ChainId, Market.Address).Hash(request));

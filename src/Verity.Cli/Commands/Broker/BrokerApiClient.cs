@@ -1,0 +1,57 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Verity.Broker.Api;
+using Verity.Cluster.Protocol;
+
+namespace Verity.Cli.Commands.Broker;
+
+/// <summary>The broker routes of a node (docs/BROKER.md §7) for `verity orders` and `verity node drain`.</summary>
+internal sealed class BrokerApiClient(Uri node, string apiKey) : IDisposable
+{
+    private readonly HttpClient _http = new() { BaseAddress = node, Timeout = TimeSpan.FromSeconds(30) };
+
+    public Uri Node => node;
+
+    public Task<JsonElement> StatusAsync(CancellationToken ct) => GetAsync("v1/broker/status", ct);
+
+    public Task<JsonElement> OrdersAsync(string? states, int limit, CancellationToken ct) =>
+        GetAsync($"v1/broker/orders?limit={limit}" + (states is null ? "" : "&state=" + Uri.EscapeDataString(states)), ct);
+
+    public Task<JsonElement> OrderAsync(string orderId, CancellationToken ct) => GetAsync($"v1/broker/orders/{Uri.EscapeDataString(orderId)}", ct);
+
+    public Task<JsonElement> RequestOrdersAsync(string requestId, CancellationToken ct) => GetAsync($"v1/broker/requests/{Uri.EscapeDataString(requestId)}", ct);
+
+    public async Task DrainAsync(CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/broker/drain");
+        request.Headers.Add(JobApi.ApiKeyHeader, apiKey);
+        using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
+        await EnsureAsync(response, ct).ConfigureAwait(false);
+    }
+
+    private async Task<JsonElement> GetAsync(string path, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add(JobApi.ApiKeyHeader, apiKey);
+        using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
+        await EnsureAsync(response, ct).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(BrokerJson.Options, ct).ConfigureAwait(false);
+    }
+
+    private async Task EnsureAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode) return;
+        string message = $"HTTP {(int)response.StatusCode}";
+        try
+        {
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct).ConfigureAwait(false);
+            if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("error", out var e)) message = e.GetString() ?? message;
+        }
+        catch (JsonException) { }
+        if ((int)response.StatusCode == 404 && message.StartsWith("no route", StringComparison.Ordinal))
+            message = $"{node} runs no broker (start it with `verity node --broker broker.toml`)";
+        throw new CliFailureException($"{node}: {message}");
+    }
+
+    public void Dispose() => _http.Dispose();
+}
