@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Verity.Broker;
 using Verity.Broker.Cluster;
 using Verity.Broker.Config;
+using Verity.Broker.Orders;
 using Verity.Broker.Store;
 using Verity.Cluster.Client;
 using Verity.Market.Devnet;
@@ -81,6 +82,18 @@ internal sealed class DevnetProver : IAsyncDisposable
             await node.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Preflight and proving seconds of every order this prover's broker fulfilled, from its store.</summary>
+    public async Task<IReadOnlyList<BrokerOrderTiming>> FulfilledTimingsAsync(CancellationToken ct)
+    {
+        var timings = new List<BrokerOrderTiming>();
+        foreach (var order in await _store.ListOrdersAsync([OrderState.Fulfilled], 100_000, ct).ConfigureAwait(false))
+        {
+            var history = await _store.EventsAsync(order.Id, ct).ConfigureAwait(false);
+            timings.Add(new BrokerOrderTiming(order.RequestId, Address, OrderTimings.PreflightSeconds(history), OrderTimings.ProvingSeconds(order)));
+        }
+        return timings;
     }
 
     /// <summary>Stops the broker without draining (as a crash would) and starts it again on the same database.</summary>
