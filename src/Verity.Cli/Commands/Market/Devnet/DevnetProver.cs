@@ -84,11 +84,14 @@ internal sealed class DevnetProver : IAsyncDisposable
         }
     }
 
-    /// <summary>Preflight and proving seconds of every order this prover's broker fulfilled, from its store.</summary>
+    /// <summary>
+    /// Preflight and proving seconds of every order this prover's broker proved, from its store: any state with a
+    /// ProvedAt, since the chain may show a fill before the broker stored "fulfilled", and a late fill ends failed (F-003).
+    /// </summary>
     public async Task<IReadOnlyList<BrokerOrderTiming>> FulfilledTimingsAsync(CancellationToken ct)
     {
         var timings = new List<BrokerOrderTiming>();
-        foreach (var order in await _store.ListOrdersAsync([OrderState.Fulfilled], 100_000, ct).ConfigureAwait(false))
+        foreach (var order in (await _store.ListOrdersAsync([], 100_000, ct).ConfigureAwait(false)).Where(o => o.ProvedAt is not null))
         {
             var history = await _store.EventsAsync(order.Id, ct).ConfigureAwait(false);
             timings.Add(new BrokerOrderTiming(order.RequestId, Address, OrderTimings.PreflightSeconds(history), OrderTimings.ProvingSeconds(order)));
