@@ -7,7 +7,7 @@ using Verity.Broker.Store;
 namespace Verity.Broker;
 
 /// <summary>A started broker: its state, draining, status; disposing stops every service (without draining).</summary>
-public sealed class RunningBroker : IAsyncDisposable
+public sealed class RunningBroker : IAsyncDisposable, Api.IBrokerView
 {
     private readonly BrokerContext _ctx;
     private readonly ServiceSupervisor _supervisor;

@@ -23,7 +23,7 @@ public static class BrokerRoutes
 {
     public const int MaxListLimit = 10_000;
 
-    public static void Map(RouteGroupBuilder v1, Func<RunningBroker?> broker, Action onDrainRequested)
+    public static void Map(RouteGroupBuilder v1, Func<IBrokerView?> broker, Action onDrainRequested)
     {
         var group = v1.MapGroup("/broker");
         group.MapGet("/status", async (CancellationToken ct) =>

@@ -4,16 +4,17 @@ using System.Numerics;
 namespace Verity.Chain.Transactions;
 
 /// <summary>
-/// One <see cref="NonceManager"/> per (chain id, address). <see cref="Shared"/> is the process-wide registry every
-/// sender uses by default, so two senders for the same key never hand out the same nonce. Tests that run several
-/// anvils with the same chain id and keys give each its own registry.
+/// One <see cref="NonceManager"/> per (chain id, genesis block, address). <see cref="Shared"/> is the process-wide
+/// registry every sender uses by default, so two senders for the same key on the same chain never hand out the same
+/// nonce, while two devnets with the same chain id and keys (anvil's) in one process keep theirs apart.
 /// </summary>
 public sealed class NonceManagers
 {
-    private readonly ConcurrentDictionary<(BigInteger ChainId, string Address), NonceManager> _managers = new();
+    private readonly ConcurrentDictionary<(BigInteger ChainId, string Genesis, string Address), NonceManager> _managers = new();
 
     public static NonceManagers Shared { get; } = new();
 
-    public NonceManager For(BigInteger chainId, string address) =>
-        _managers.GetOrAdd((chainId, address.ToLowerInvariant()), k => new NonceManager(k.ChainId, address));
+    /// <param name="genesis">the chain's genesis block hash: tells apart chains that share a chain id (devnets)</param>
+    public NonceManager For(BigInteger chainId, string genesis, string address) =>
+        _managers.GetOrAdd((chainId, genesis.ToLowerInvariant(), address.ToLowerInvariant()), k => new NonceManager(k.ChainId, address));
 }

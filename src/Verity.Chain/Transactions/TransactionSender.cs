@@ -34,7 +34,8 @@ public sealed class TransactionSender : ITransactionSender
     private readonly GasPolicy _gas;
     private readonly Func<byte[], string?>? _describeRevert;
     private readonly ILogger _logger;
-    private readonly NonceManager _nonces;
+    private readonly NonceManagers _nonceRegistry;
+    private NonceManager? _nonces;
     private readonly TimeProvider _time;
 
     /// <param name="describeRevert">names a revert's data (a contract's custom errors); the standard
@@ -51,7 +52,7 @@ public sealed class TransactionSender : ITransactionSender
         _describeRevert = describeRevert;
         _logger = logger ?? NullLogger.Instance;
         ChainId = chainId;
-        _nonces = (nonceManagers ?? NonceManagers.Shared).For(chainId, key.Address);
+        _nonceRegistry = nonceManagers ?? NonceManagers.Shared;
         _time = time ?? TimeProvider.System;
     }
 
@@ -65,7 +66,21 @@ public sealed class TransactionSender : ITransactionSender
 
     public string Address => _key.Address;
     public BigInteger ChainId { get; }
-    public NonceManager Nonces => _nonces;
+    /// <summary>This key's nonce manager on this chain (known once a transaction was sent).</summary>
+    public NonceManager Nonces => _nonces ?? throw new InvalidOperationException("no transaction was sent yet: the nonce manager is chosen at the first one");
+
+    /// <summary>
+    /// The nonce manager of this key on this chain: chains are told apart by chain id and genesis block, so two
+    /// devnets with the same chain id and keys (anvil's) in one process do not share nonces, while one chain reached
+    /// through several RPC URLs does.
+    /// </summary>
+    private async Task<NonceManager> NoncesAsync(CancellationToken ct)
+    {
+        if (_nonces is { } known) return known;
+        var genesis = await _web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new BlockParameter(0))
+            .WaitAsync(ct).ConfigureAwait(false);
+        return _nonces = _nonceRegistry.For(ChainId, genesis?.BlockHash ?? "", _key.Address);
+    }
 
     /// <summary>Told of each step (signed, broadcast, replaced, rebroadcast, mined) and awaited before the sender goes on.</summary>
     public Func<TransactionProgress, CancellationToken, Task>? OnProgress { get; init; }
@@ -88,7 +103,7 @@ public sealed class TransactionSender : ITransactionSender
         {
             ct.ThrowIfCancellationRequested();
             var fees = await _gas.CurrentAsync(_web3, request.Label).ConfigureAwait(false);
-            var nonce = await _nonces.TakeAsync(PendingCountAsync, ct).ConfigureAwait(false);
+            var nonce = await (await NoncesAsync(ct).ConfigureAwait(false)).TakeAsync(PendingCountAsync, ct).ConfigureAwait(false);
             try
             {
                 return await SendWithNonceAsync(tx, nonce, fees, ct).ConfigureAwait(false);
@@ -97,11 +112,11 @@ public sealed class TransactionSender : ITransactionSender
             {
                 _logger.LogWarning("{Label}: nonce {Nonce} was already used by another sender of {Address}; taking a new one",
                     tx.Label, nonce, Address);
-                await _nonces.AdvanceAsync(nonce, PendingCountAsync, CancellationToken.None).ConfigureAwait(false);
+                await _nonces!.AdvanceAsync(nonce, PendingCountAsync, CancellationToken.None).ConfigureAwait(false);
             }
             catch (NonceUsedElsewhereException e)
             {
-                await _nonces.AdvanceAsync(nonce, PendingCountAsync, CancellationToken.None).ConfigureAwait(false);
+                await _nonces!.AdvanceAsync(nonce, PendingCountAsync, CancellationToken.None).ConfigureAwait(false);
                 throw new TransactionFailedException(
                     $"{tx.Label}: {MaxNonceConflicts} nonces in a row were used by another sender of {Address}", tx.Label, nonce, e.Hashes);
             }
@@ -126,7 +141,7 @@ public sealed class TransactionSender : ITransactionSender
             {
                 case (BroadcastResult.Refused, var why):
                     settled = true;
-                    if (filler) await _nonces.AbandonAsync(nonce).ConfigureAwait(false);
+                    if (filler) await _nonces!.AbandonAsync(nonce).ConfigureAwait(false);
                     else await ReleaseAsync(tx, nonce).ConfigureAwait(false);
                     throw new TransactionFailedException($"{tx.Label}: the node refused the transaction: {why}", tx.Label, nonce, [first.Hash]);
                 case (BroadcastResult.NonceTooLow, _):
@@ -137,7 +152,7 @@ public sealed class TransactionSender : ITransactionSender
                     // Something of ours or someone else's holds this nonce in the pool at a higher price. Ours would be
                     // a bug in the nonce accounting; someone else's means the key is shared. Either way: not sent.
                     settled = true;
-                    await _nonces.AbandonAsync(nonce).ConfigureAwait(false);
+                    await _nonces!.AbandonAsync(nonce).ConfigureAwait(false);
                     throw new TransactionFailedException(
                         $"{tx.Label}: nonce {nonce} is taken in the node's pool by another transaction ({why}); is the key used elsewhere?",
                         tx.Label, nonce, [first.Hash]);
@@ -148,7 +163,7 @@ public sealed class TransactionSender : ITransactionSender
 
             var receipt = await WaitForReceiptAsync(tx, nonce, sent, ct).ConfigureAwait(false);
             settled = true;
-            await _nonces.CompleteAsync(nonce).ConfigureAwait(false);
+            await _nonces!.CompleteAsync(nonce).ConfigureAwait(false);
             var mined = sent.Single(s => string.Equals(s.Hash, receipt.TransactionHash, StringComparison.OrdinalIgnoreCase));
             await ReportAsync(TransactionStage.Mined, tx, mined, ct).ConfigureAwait(false);
             if (receipt.Status?.Value == 0)
@@ -161,7 +176,7 @@ public sealed class TransactionSender : ITransactionSender
         {
             if (!settled)
             {
-                await _nonces.AbandonAsync(nonce).ConfigureAwait(false);
+                await _nonces!.AbandonAsync(nonce).ConfigureAwait(false);
                 _logger.LogWarning("{Label}: stopped following nonce {Nonce} without a receipt; the nonce will be re-read from the node",
                     tx.Label, nonce);
             }
@@ -281,7 +296,7 @@ public sealed class TransactionSender : ITransactionSender
 
     private async Task ReleaseAsync(Unsigned tx, BigInteger nonce)
     {
-        if (await _nonces.ReleaseAsync(nonce).ConfigureAwait(false) == NonceRelease.Reclaimed) return;
+        if (await _nonces!.ReleaseAsync(nonce).ConfigureAwait(false) == NonceRelease.Reclaimed) return;
         // Later nonces are already out and would wait for this one forever: burn it with a 0-value self-transfer.
         var gapFiller = new Unsigned($"fill nonce gap {nonce} left by {tx.Label}", Address, [], BigInteger.Zero, 21_000);
         _logger.LogWarning("{Label}: filling nonce {Nonce} with a 0-value self-transfer so later transactions can be mined", tx.Label, nonce);

@@ -28,6 +28,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(ClaimsBenchCommand.Create());
         bench.Subcommands.Add(Soak.SoakCommand.Create());
         bench.Subcommands.Add(Market.BenchMarketCommand.Create());
+        bench.Subcommands.Add(Market.BenchBrokerCommand.Create());
         bench.Subcommands.Add(Broker.BenchRequestsCommand.Create());
         ClusterBenchCommand.AddTo(bench);
         return bench;

@@ -19,7 +19,7 @@ public sealed class PersistentChainFixture : PipelineFixture
 /// fulfils them; nothing lost, nothing locked twice. Proofs are real. Nothing here moves the chain's clock: anvil
 /// 1.7.1's state file does not keep an evm_increaseTime offset, so a moved clock would jump back at the restart.
 /// </summary>
-[Collection(FaultsCollection.Name)]
+[Collection(DevnetCollection.Name)]
 public class AnvilRestartTests(PersistentChainFixture f) : IClassFixture<PersistentChainFixture>
 {
     [Fact]

@@ -15,7 +15,7 @@ namespace Verity.Broker.Tests.Faults;
 /// chain: an order whose lock vanished is locked again (once) or evaluated again, never counted as locked when the
 /// chain says it is not. Proofs are real.
 /// </summary>
-[Collection(FaultsCollection.Name)]
+[Collection(DevnetCollection.Name)]
 public class ReorgTests(PipelineFixture f) : IClassFixture<PipelineFixture>
 {
     private static BrokerConfig Config(int slots, int minBatch) => TestConfig(maxConcurrentProofs: slots) with

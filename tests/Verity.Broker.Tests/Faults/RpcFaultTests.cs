@@ -13,7 +13,7 @@ namespace Verity.Broker.Tests.Faults;
 /// in the middle of a lock. Every request must end fulfilled, locked once, with nothing stuck in the store. The point
 /// is the chain side; proofs are real (the tiny guest). Waits are on stored or chain state with a hang guard.
 /// </summary>
-[Collection(FaultsCollection.Name)]
+[Collection(DevnetCollection.Name)]
 public class RpcFaultTests(PipelineFixture f) : IClassFixture<PipelineFixture>
 {
     /// <summary>Faults kill steps (a JSON-RPC error is an answer, not retried): the supervisor restarts them, so allow more in a row.</summary>

@@ -12,6 +12,7 @@ namespace Verity.Broker.Tests.Services;
 /// draining and max_concurrent_proofs = 0. The chain's clock is moved with evm_increaseTime; every wait is on stored
 /// state with a hang guard. Each test has its own broker store(s) and evaluator, which takes only that test's requests.
 /// </summary>
+[Collection(DevnetCollection.Name)]
 public class BrokerPipelineTests(PipelineFixture f) : IClassFixture<PipelineFixture>
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace Verity.Broker.Tests.Services;
 /// The broker as the node and the command line start it (BrokerHost.StartAsync with the real evaluator: preflight on
 /// the node, built-in pricing), on a chain of its own, with a dead RPC URL listed first.
 /// </summary>
+[Collection(DevnetCollection.Name)]
 public class RealEvaluatorPipelineTests(PipelineFixture f) : IClassFixture<PipelineFixture>
 {
     [Fact]

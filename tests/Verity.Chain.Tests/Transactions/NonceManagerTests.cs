@@ -6,6 +6,7 @@ namespace Verity.Chain.Tests.Transactions;
 public class NonceManagerTests
 {
     private const string Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+    private const string Genesis = "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
     /// <summary>The node's pending count, as the sender reads it; counts how often it was asked.</summary>
     private sealed class PendingCount(BigInteger value)
@@ -24,7 +25,7 @@ public class NonceManagerTests
     [Fact]
     public async Task ConcurrentTakersGetConsecutiveNoncesFromThePendingCount()
     {
-        var manager = new NonceManagers().For(31337, Address);
+        var manager = new NonceManagers().For(31337, Genesis, Address);
         var pending = new PendingCount(7);
 
         var nonces = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() => manager.TakeAsync(pending.ReadAsync))));
@@ -38,16 +39,18 @@ public class NonceManagerTests
     public async Task OneManagerPerChainAndAddressWhateverTheAddressCase()
     {
         var registry = new NonceManagers();
-        Assert.Same(registry.For(1, Address), registry.For(1, Address.ToLowerInvariant()));
-        Assert.NotSame(registry.For(1, Address), registry.For(2, Address));
-        Assert.NotSame(registry.For(1, Address), new NonceManagers().For(1, Address));
+        Assert.Same(registry.For(1, Genesis, Address), registry.For(1, Genesis.ToUpperInvariant(), Address.ToLowerInvariant()));
+        Assert.NotSame(registry.For(1, Genesis, Address), registry.For(2, Genesis, Address));
+        Assert.NotSame(registry.For(1, Genesis, Address), new NonceManagers().For(1, Genesis, Address));
+        // Two devnets share chain id 31337 and anvil's keys: their genesis blocks tell them apart.
+        Assert.NotSame(registry.For(31337, Genesis, Address), registry.For(31337, "0x" + new string('b', 64), Address));
         await Task.CompletedTask;
     }
 
     [Fact]
     public async Task ARefusedNewestNonceIsTakenAgain()
     {
-        var manager = new NonceManagers().For(1, Address);
+        var manager = new NonceManagers().For(1, Genesis, Address);
         var pending = new PendingCount(0);
         var a = await manager.TakeAsync(pending.ReadAsync);
         var b = await manager.TakeAsync(pending.ReadAsync);
@@ -62,7 +65,7 @@ public class NonceManagerTests
     public async Task WithNothingInFlightTheNodesCountWinsOverTheLocalCounter()
     {
         // Another process used the key, or the counter came from another chain with the same id (two devnets).
-        var manager = new NonceManagers().For(31337, Address);
+        var manager = new NonceManagers().For(31337, Genesis, Address);
         var pending = new PendingCount(7);
         var a = await manager.TakeAsync(pending.ReadAsync);
         await manager.CompleteAsync(a);
@@ -75,7 +78,7 @@ public class NonceManagerTests
     [Fact]
     public async Task ARefusedNonceWithLaterOnesOutMustBeFilledAndStaysInFlight()
     {
-        var manager = new NonceManagers().For(1, Address);
+        var manager = new NonceManagers().For(1, Genesis, Address);
         var pending = new PendingCount(0);
         var a = await manager.TakeAsync(pending.ReadAsync);
         var b = await manager.TakeAsync(pending.ReadAsync);
@@ -88,7 +91,7 @@ public class NonceManagerTests
     [Fact]
     public async Task AfterAnAbandonedNonceTheCountIsReadAgainOnceNothingIsInFlight()
     {
-        var manager = new NonceManagers().For(1, Address);
+        var manager = new NonceManagers().For(1, Genesis, Address);
         var pending = new PendingCount(0);
         var a = await manager.TakeAsync(pending.ReadAsync);   // 0: dropped by the node, the sender gave up
         var b = await manager.TakeAsync(pending.ReadAsync);   // 1: still in flight
@@ -104,7 +107,7 @@ public class NonceManagerTests
     [Fact]
     public async Task ANonceUsedElsewhereMovesTheCounterPastThePendingCount()
     {
-        var manager = new NonceManagers().For(1, Address);
+        var manager = new NonceManagers().For(1, Genesis, Address);
         var pending = new PendingCount(3);
         var a = await manager.TakeAsync(pending.ReadAsync);
         pending.Value = 6;

@@ -112,8 +112,30 @@ public sealed class DevnetSummaryTests(AnvilFixture anvil) : IClassFixture<Anvil
         Assert.True(paidA > 0);
         Assert.Equal(Token, s1.BountyTokens);
 
-        var json = System.Text.Json.JsonSerializer.Serialize(summary.ToJson());
-        foreach (var key in new[] { "\"submitted\":5", "\"locked\":4", "\"fulfilled\":2", "\"slashed\":2", "\"expired_unfulfilled\":2", "\"lost\":1", "\"earned_wei\":" })
+        // Latency from block timestamps: A was locked and fulfilled before the clock moved 150 s; B was fulfilled after it.
+        var (a, b, c) = (summary.Requests[0], summary.Requests[1], summary.Requests[2]);
+        Assert.InRange(a.SubmitToLockedSeconds!.Value, 0, 149);
+        Assert.InRange(a.SubmitToFulfilledSeconds!.Value, a.SubmitToLockedSeconds.Value, 149);
+        Assert.True(b.SubmitToFulfilledSeconds >= 150, $"B fulfilled {b.SubmitToFulfilledSeconds} s after submission");
+        Assert.Null(c.SubmitToLockedSeconds);
+        Assert.Null(c.SubmitToFulfilledSeconds);
+        Assert.Equal(2, summary.FeasibleSlashed);   // B and D: the test's requests are all feasible ones
+        Assert.Equal(2, summary.Latency.SubmitToFulfilled.Count);
+        Assert.Equal(b.SubmitToFulfilledSeconds, summary.Latency.SubmitToFulfilled.Max);
+
+        // The brokers' records: matched by request id and the prover paid (P2's record of A is not A's fulfiller's).
+        var timed = summary.WithBrokerTimings([
+            new BrokerOrderTiming(a.Id, p2.Sender.Address, 9, 9),
+            new BrokerOrderTiming(a.Id, p1.Sender.Address.ToUpperInvariant().Replace("0X", "0x"), 0.5, 0.25),
+        ]);
+        Assert.Equal((0.5, 0.25), (timed.Requests[0].PreflightSeconds, timed.Requests[0].ProvingSeconds));
+        Assert.Equal(a.SubmitToFulfilledSeconds - 0.25, timed.Requests[0].OverheadSeconds);
+        Assert.Null(timed.Requests[1].ProvingSeconds);
+        Assert.Equal(1, timed.Latency.Proving.Count);
+
+        var json = System.Text.Json.JsonSerializer.Serialize(timed.ToJson());
+        foreach (var key in new[] { "\"submitted\":5", "\"locked\":4", "\"fulfilled\":2", "\"slashed\":2", "\"expired_unfulfilled\":2", "\"lost\":1",
+                     "\"earned_wei\":", "\"feasible_slashed\":2", "\"proving_s\":{\"count\":1,\"median\":0.25,\"max\":0.25}" })
             Assert.Contains(key, json);
     }
 }

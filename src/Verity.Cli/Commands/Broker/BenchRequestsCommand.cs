@@ -9,6 +9,7 @@ using Verity.Cli.Commands.Market;
 using Verity.Market.Proving;
 using Verity.Market.Requests;
 using Verity.Market.Settings;
+using Verity.Stark.Air.Parameters;
 using Verity.Vm;
 
 namespace Verity.Cli.Commands.Broker;
@@ -29,12 +30,15 @@ internal static class BenchRequestsCommand
         var ids = new Option<string>("--request-ids") { Description = "comma-separated request ids (as `request submit` printed them)", Required = true };
         var market = new MarketOptions(defaultRole: "prover");
         var node = new NodeClientOptions(withDefaultNode: false);
-        var po2 = SegmentPo2Option.Create();
+        // The broker's [prover] defaults, so the figure is the one its proving jobs will see.
+        var po2 = SegmentPo2Option.Create(defaultValue: 16);
+        var parameters = new Option<string>("--params") { Description = "STARK parameter set (see `verity params`), as broker.toml's [prover] parameters", DefaultValueFactory = _ => StarkParameters.Default.Name };
         var cmd = new Command("requests", "Preflight and prove existing requests through a cluster; report kHz and a recommended peak_prove_khz.");
         cmd.Options.Add(ids);
         market.AddTo(cmd);
         node.AddTo(cmd);
         cmd.Options.Add(po2);
+        cmd.Options.Add(parameters);
         cmd.SetAction((r, ct) => MarketCommandErrors.RunAsync(async () =>
         {
             var requestIds = r.GetValue(ids)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -62,7 +66,7 @@ internal static class BenchRequestsCommand
                 var rows = new List<Row>();
                 foreach (var f in found)
                 {
-                    rows.Add(await MeasureAsync(client, resources, f.Request, r.GetValue(po2), ct));
+                    rows.Add(await MeasureAsync(client, resources, f.Request, r.GetValue(po2), StarkParameters.FromName(r.GetValue(parameters)!).Name, ct));
                     var last = rows[^1];
                     MarketOutput.Note(asJson, $"request {last.RequestId}: {last.Cycles:N0} cycles, preflight {last.PreflightSeconds:F2} s, proved in {last.ProveSeconds:F2} s = {last.Khz:F1} kHz");
                 }
@@ -96,7 +100,8 @@ internal static class BenchRequestsCommand
 
     private sealed record Row(string RequestId, long Cycles, int Segments, double PreflightSeconds, double ProveSeconds, double Khz);
 
-    private static async Task<Row> MeasureAsync(NodeClient client, ResourceFetcher resources, ProofRequest request, int segmentPo2, CancellationToken ct)
+    private static async Task<Row> MeasureAsync(NodeClient client, ResourceFetcher resources, ProofRequest request, int segmentPo2, string parameters,
+        CancellationToken ct)
     {
         string id = RequestId.Format(request.Id);
         var elf = await resources.FetchAsync(request.ImageUrl, $"request {id}'s image", ElfLoader.MaxImageBytes, ct);
@@ -113,7 +118,7 @@ internal static class BenchRequestsCommand
         var preflight = await RunAsync(client, new CreateJobRequest { ImageId = imageId, InputId = inputId, ExecuteOnly = true, SegmentPo2 = segmentPo2 }, id, ct);
         double preflightSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        var proved = await RunAsync(client, new CreateJobRequest { ImageId = imageId, InputId = inputId, SegmentPo2 = segmentPo2 }, id, ct);
+        var proved = await RunAsync(client, new CreateJobRequest { ImageId = imageId, InputId = inputId, SegmentPo2 = segmentPo2, Parameters = parameters }, id, ct);
         double proveSeconds = clock.Elapsed.TotalSeconds;
         long cycles = proved.Cycles ?? preflight.Cycles ?? 0;
         return new Row(id, cycles, proved.Segments ?? 0, preflightSeconds, proveSeconds, cycles / proveSeconds / 1000.0);

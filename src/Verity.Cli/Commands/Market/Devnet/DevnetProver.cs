@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Verity.Broker;
 using Verity.Broker.Cluster;
 using Verity.Broker.Config;
+using Verity.Broker.Orders;
 using Verity.Broker.Store;
 using Verity.Cluster.Client;
 using Verity.Market.Devnet;
@@ -81,6 +82,21 @@ internal sealed class DevnetProver : IAsyncDisposable
             await node.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Preflight and proving seconds of every order this prover's broker proved, from its store: any state with a
+    /// ProvedAt, since the chain may show a fill before the broker stored "fulfilled", and a late fill ends failed (F-003).
+    /// </summary>
+    public async Task<IReadOnlyList<BrokerOrderTiming>> FulfilledTimingsAsync(CancellationToken ct)
+    {
+        var timings = new List<BrokerOrderTiming>();
+        foreach (var order in (await _store.ListOrdersAsync([], 100_000, ct).ConfigureAwait(false)).Where(o => o.ProvedAt is not null))
+        {
+            var history = await _store.EventsAsync(order.Id, ct).ConfigureAwait(false);
+            timings.Add(new BrokerOrderTiming(order.RequestId, Address, OrderTimings.PreflightSeconds(history), OrderTimings.ProvingSeconds(order)));
+        }
+        return timings;
     }
 
     /// <summary>Stops the broker without draining (as a crash would) and starts it again on the same database.</summary>

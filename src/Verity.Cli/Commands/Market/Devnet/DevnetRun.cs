@@ -118,6 +118,7 @@ internal static class DevnetRun
         var addresses = provers.Select(p => p.Address).ToList();
         bool restarted = false;
         DevnetSummary? summary = null;
+        var blockTimes = new Dictionary<ulong, ulong>();
         try
         {
             await view.WrapAsync(async () =>
@@ -127,7 +128,8 @@ internal static class DevnetRun
                 if (provers.FirstOrDefault(p => p.Faulted.IsCompleted) is { } failed)
                     throw new CliFailureException($"the broker of {failed.Name} stopped: {failed.Faulted.Exception?.GetBaseException().Message}");
                 if (requests.IsFaulted) await requests.ConfigureAwait(false);
-                var events = await MarketEventLog.ReadAsync(web3, deployment.Addresses.Market, deployment.DeploymentBlock, ct).ConfigureAwait(false);
+                var events = await MarketEventLog.ReadAsync(web3, deployment.Addresses.Market, deployment.DeploymentBlock, ct, blockTimes)
+                    .ConfigureAwait(false);
                 var now = await session.ChainTimeAsync(ct).ConfigureAwait(false);
                 summary = DevnetSummary.Compute(bot.Submitted, events, now, addresses);
                 if ((await RequestorBot.SlashExpiredLocksAsync(session, summary, ct).ConfigureAwait(false)).Count > 0) continue;
@@ -151,7 +153,11 @@ internal static class DevnetRun
             try { await Task.WhenAll(clock, requests).ConfigureAwait(false); }
             catch (OperationCanceledException) { }
         }
-        view.Done(summary!, provers, proxy);
+        // The brokers' own records of what they fulfilled: preflight and proving seconds (read before they are disposed).
+        var timings = new List<BrokerOrderTiming>();
+        foreach (var p in provers) timings.AddRange(await p.FulfilledTimingsAsync(ct).ConfigureAwait(false));
+        summary = summary!.WithBrokerTimings(timings);
+        view.Done(summary, provers, proxy);
         if (o.Json) Console.WriteLine(JsonSerializer.Serialize(summary!.ToJson()));
         return 0;
     }

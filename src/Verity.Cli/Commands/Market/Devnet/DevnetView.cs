@@ -28,7 +28,10 @@ internal abstract class DevnetView
     public virtual void Done(DevnetSummary summary, IReadOnlyList<DevnetProver> provers, RpcFaultProxy? proxy)
     {
         Console.WriteLine($"submitted {summary.Submitted}, locked {summary.Locked}, fulfilled {summary.Fulfilled}, slashed {summary.Slashed}, " +
-                          $"expired unfulfilled {summary.ExpiredUnfulfilled}, lost {summary.Lost}");
+                          $"expired unfulfilled {summary.ExpiredUnfulfilled}, lost {summary.Lost}, slashed among feasible requests {summary.FeasibleSlashed}");
+        var latency = summary.Latency;
+        Console.WriteLine($"submit → locked {latency.SubmitToLocked}; submit → fulfilled {latency.SubmitToFulfilled} (chain time)");
+        Console.WriteLine($"preflight {latency.Preflight}; proving {latency.Proving}; overhead (submit → fulfilled − proving) {latency.Overhead}");
         foreach (var p in summary.Provers)
             Console.WriteLine($"{Name(p.Address, provers),-8} {p.Address}  locks {p.Locks}, fulfilled {p.Fulfilled}, earned {MarketOutput.Eth(p.EarnedWei)}, bounties {MarketOutput.Stake(p.BountyTokens)}");
         if (proxy != null)
