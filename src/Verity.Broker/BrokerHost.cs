@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Verity.Broker.Config;
 using Verity.Broker.Metrics;
 using Verity.Broker.Preflight;
 using Verity.Broker.Pricing;
@@ -20,6 +21,16 @@ namespace Verity.Broker;
 /// </summary>
 public static class BrokerHost
 {
+    /// <summary>
+    /// One RPC request may take at most a quarter of <c>block_deadline_buffer_secs</c> (2–15 s) before it is retried: a
+    /// node that holds a request must not eat the margin a fulfilment needs before its lock deadline (the devnet
+    /// soak with a fault proxy lost two locks to 30-second waits on one held request).
+    /// </summary>
+    public static Verity.Chain.Rpc.RpcRetryPolicy DefaultRpcPolicy(BrokerConfig config) => new()
+    {
+        RequestTimeout = TimeSpan.FromSeconds(Math.Clamp(config.Batcher.EffectiveBlockDeadlineBufferSeconds / 4.0, 2, 15)),
+    };
+
     public static Task<RunningBroker> StartAsync(BrokerOptions options, ILoggerFactory logs, CancellationToken ct) =>
         StartAsync(options, DefaultEvaluator, logs, ct);
 
@@ -62,7 +73,8 @@ public static class BrokerHost
         catch (FormatException e) { throw new ArgumentException(e.Message, nameof(options)); }
 
         var logger = logs.CreateLogger("Verity.Broker");
-        var web3 = FallbackRpcClient.CreateWeb3(options.RpcUrls, options.RpcPolicy, logger: logs.CreateLogger("Verity.Broker.Rpc"));
+        var web3 = FallbackRpcClient.CreateWeb3(options.RpcUrls, options.RpcPolicy ?? DefaultRpcPolicy(options.Config.Current),
+            logger: logs.CreateLogger("Verity.Broker.Rpc"));
         var chainId = await ChainRpc.GetChainIdAsync(web3).WaitAsync(ct).ConfigureAwait(false);
         var code = await web3.Eth.GetCode.SendRequestAsync(options.MarketAddress).WaitAsync(ct).ConfigureAwait(false);
         if (string.IsNullOrEmpty(code) || code == "0x")
