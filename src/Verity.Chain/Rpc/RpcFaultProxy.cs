@@ -33,6 +33,7 @@ public sealed class RpcFaultProxy : IAsyncDisposable
     private TcpListener? _listener;
     private Task _acceptLoop = Task.CompletedTask;
     private int _forwarded;
+    private int _disposed;
 
     private RpcFaultProxy(Uri upstream, RpcFaultSchedule? schedule, ILogger? logger)
     {
@@ -253,10 +254,15 @@ public sealed class RpcFaultProxy : IAsyncDisposable
     /// <summary>Closes with a TCP reset (linger 0), as a crashed server or a middlebox dropping the connection would.</summary>
     private static void Reset(TcpClient client)
     {
+        // The connection's own task may be disposing it at the same time: work on the socket taken once.
+        var socket = client.Client;
         try
         {
-            client.LingerState = new LingerOption(true, 0);
-            client.Client.Close();
+            if (socket != null)
+            {
+                socket.LingerState = new LingerOption(true, 0);
+                socket.Close();
+            }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
         client.Dispose();
@@ -264,6 +270,7 @@ public sealed class RpcFaultProxy : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stopping.Cancel();
         Down();
         try { await _acceptLoop.ConfigureAwait(false); }

@@ -75,6 +75,30 @@ public sealed class RpcFaultProxyTests(AnvilFixture anvil) : IClassFixture<Anvil
     }
 
     [Fact]
+    public async Task Going_down_resets_a_held_request_and_disposing_with_open_connections_is_clean()
+    {
+        var proxy = RpcFaultProxy.Start(anvil.RpcUrl);
+        // The client would wait a minute for the held request: only the proxy going down ends it.
+        var web3 = ChainRpc.CreateWeb3(proxy.Url, Fast with { RequestTimeout = TimeSpan.FromMinutes(1) });
+        proxy.Inject(RpcFault.Timeout);
+        var call = ChainRpc.GetChainIdAsync(web3);
+        var guard = System.Diagnostics.Stopwatch.StartNew();
+        while (proxy.Injected[RpcFault.Timeout] == 0)
+        {
+            Assert.True(guard.Elapsed < TimeSpan.FromSeconds(120), "the request never reached the proxy");
+            await Task.Delay(20);
+        }
+
+        proxy.Down();
+        var e = await Assert.ThrowsAsync<ChainRpcException>(() => call);
+        Assert.True(e.Transient);
+        Assert.Contains("gave up after 4 attempts", e.Message);   // reset, then refused three times
+        await proxy.DisposeAsync();
+        await proxy.DisposeAsync();   // twice is harmless
+        Assert.Equal(0, proxy.Forwarded);
+    }
+
+    [Fact]
     public async Task A_seeded_schedule_gives_the_same_faults_for_the_same_requests()
     {
         var schedule = new RpcFaultSchedule { Seed = 42, HttpErrorRate = 0.3, RateLimitedRate = 0.2, DropRate = 0.1 };

@@ -29,8 +29,7 @@ public sealed class DevnetRunTests : IDisposable
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    /// <summary>Passed (52 s) with BrokerHost's default evaluator wired to Pricing/OrderEvaluator; main still throws there.</summary>
-    [Fact(Skip = "needs BrokerHost.DefaultEvaluator wired (main e94dbf3: 'the broker's order evaluator is not part of this build yet'); remove this Skip when it is")]
+    [Fact]
     public void Devnet_orders_3_json_ends_every_request_and_sums_up_from_the_chain()
     {
         var (code, output, err) = Run("devnet", "--orders", "3", "--rate", "20", "--seed", "1", "--json", "--dir", _dir);
