@@ -17,7 +17,7 @@ public sealed class NodeClusterTests(NodeFixture node) : IClassFixture<NodeFixtu
         Assert.True(health.Healthy, string.Join(", ", health.Problems));
         Assert.Empty(health.Problems);
 
-        string image = await cluster.UploadImageAsync(await File.ReadAllBytesAsync(Guests.Path("sha256")), CancellationToken.None);
+        string image = await cluster.UploadImageAsync(await File.ReadAllBytesAsync(TestGuests.Path("sha256")), CancellationToken.None);
         string input = await cluster.UploadInputAsync("abc"u8.ToArray(), CancellationToken.None);
         string job = await cluster.CreateJobAsync(new CreateJobRequest { ImageId = image, InputId = input, ExecuteOnly = true }, CancellationToken.None);
         JobStatusView status;

@@ -25,7 +25,7 @@ public sealed class PreflightRunnerTests(NodeFixture node) : IClassFixture<NodeF
     {
         using var runner = Runner();
         byte[] input = "preflight me"u8.ToArray();
-        var request = Guests.Request(Guests.Path("sha256"), input, 1000);
+        var request = TestGuests.Request(TestGuests.Path("sha256"), input, 1000);
 
         var result = await runner.RunAsync(request, priority: false, Config(), CancellationToken.None);
 
@@ -44,8 +44,8 @@ public sealed class PreflightRunnerTests(NodeFixture node) : IClassFixture<NodeF
     public async Task Loop_cycles_grow_with_the_iterations()
     {
         using var runner = Runner();
-        var small = await runner.RunAsync(Guests.Request(Guests.Path("loop"), Guests.LoopInput(10), 1000), false, Config(), CancellationToken.None);
-        var large = await runner.RunAsync(Guests.Request(Guests.Path("loop"), Guests.LoopInput(10_000), 1000), false, Config(), CancellationToken.None);
+        var small = await runner.RunAsync(TestGuests.Request(TestGuests.Path("loop"), TestGuests.LoopInput(10), 1000), false, Config(), CancellationToken.None);
+        var large = await runner.RunAsync(TestGuests.Request(TestGuests.Path("loop"), TestGuests.LoopInput(10_000), 1000), false, Config(), CancellationToken.None);
         Assert.True(small.Succeeded && large.Succeeded, small.Detail + large.Detail);
         // About 18 cycles an iteration (guest/examples/loop.c).
         Assert.InRange(large.Cycles!.Value - small.Cycles!.Value, 10 * 9_990, 30 * 9_990);
@@ -57,9 +57,9 @@ public sealed class PreflightRunnerTests(NodeFixture node) : IClassFixture<NodeF
     {
         using var runner = Runner();
         byte[] input = "same program, same input"u8.ToArray();
-        var first = await runner.RunAsync(Guests.Request(Guests.Path("sha256"), input, 1000), false, Config(), CancellationToken.None);
+        var first = await runner.RunAsync(TestGuests.Request(TestGuests.Path("sha256"), input, 1000), false, Config(), CancellationToken.None);
         // Another request (another id and URL spelling) of the same image and input.
-        var second = await runner.RunAsync(Guests.Request(Guests.Path("sha256"), input, 2000), false, Config(), CancellationToken.None);
+        var second = await runner.RunAsync(TestGuests.Request(TestGuests.Path("sha256"), input, 2000), false, Config(), CancellationToken.None);
 
         Assert.True(first.Succeeded && second.Succeeded);
         Assert.False(first.Cached);
@@ -73,9 +73,9 @@ public sealed class PreflightRunnerTests(NodeFixture node) : IClassFixture<NodeF
     public async Task Concurrent_preflights_of_one_pair_share_one_job()
     {
         using var runner = Runner();
-        byte[] input = Guests.LoopInput(50_000);
+        byte[] input = TestGuests.LoopInput(50_000);
         var all = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
-            runner.RunAsync(Guests.Request(Guests.Path("loop"), input, (ulong)i), false, Config(), CancellationToken.None)));
+            runner.RunAsync(TestGuests.Request(TestGuests.Path("loop"), input, (ulong)i), false, Config(), CancellationToken.None)));
         Assert.All(all, r => Assert.True(r.Succeeded, r.Detail));
         Assert.Single(all.Select(r => r.JobId).Distinct());
         Assert.Equal(1, runner.JobsCreated);
@@ -88,7 +88,7 @@ public sealed class PreflightRunnerTests(NodeFixture node) : IClassFixture<NodeF
         using var runner = Runner();
         // max_mcycle_limit 1 = 10^6 cycles; 100 000 iterations of the loop take about 1.8 M.
         var config = Config(m => m with { MaxMcycleLimit = 1 });
-        var request = Guests.Request(Guests.Path("loop"), Guests.LoopInput(100_000), 1000);
+        var request = TestGuests.Request(TestGuests.Path("loop"), TestGuests.LoopInput(100_000), 1000);
 
         var limited = await runner.RunAsync(request, priority: false, config, CancellationToken.None);
         Assert.Equal(ReasonCodes.PreflightLimitExceeded, limited.Reason);
@@ -106,12 +106,12 @@ public sealed class PreflightRunnerTests(NodeFixture node) : IClassFixture<NodeF
     {
         using var runner = Runner();
         // The request names sha256's image id; its URL serves the loop guest.
-        var request = Guests.Request(Guests.Path("sha256"), [1, 2, 3], 1000, imageUrl: Guests.FileUrl(Guests.Path("loop")));
+        var request = TestGuests.Request(TestGuests.Path("sha256"), [1, 2, 3], 1000, imageUrl: TestGuests.FileUrl(TestGuests.Path("loop")));
 
         var result = await runner.RunAsync(request, false, Config(), CancellationToken.None);
 
         Assert.Equal(ReasonCodes.ImageIdMismatch, result.Reason);
-        Assert.Contains(Convert.ToHexStringLower(Guests.ImageId(Guests.Path("loop"))), result.Detail);
+        Assert.Contains(Convert.ToHexStringLower(TestGuests.ImageId(TestGuests.Path("loop"))), result.Detail);
         Assert.Equal(0, runner.JobsCreated);
         Assert.False(File.Exists(Path.Combine(_cache, "images", result.ImageId + ".elf")));
     }
@@ -122,7 +122,7 @@ public sealed class PreflightRunnerTests(NodeFixture node) : IClassFixture<NodeF
         using var runner = Runner();
         string junk = Path.Combine(_cache, "junk.elf");
         await File.WriteAllTextAsync(junk, "not an elf");
-        var result = await runner.RunAsync(Guests.Request(Guests.Path("sha256"), [], 1000, imageUrl: Guests.FileUrl(junk)), false, Config(), CancellationToken.None);
+        var result = await runner.RunAsync(TestGuests.Request(TestGuests.Path("sha256"), [], 1000, imageUrl: TestGuests.FileUrl(junk)), false, Config(), CancellationToken.None);
         Assert.Equal(ReasonCodes.ImageIdMismatch, result.Reason);
         Assert.Contains("not a loadable guest ELF", result.Detail);
     }
@@ -131,18 +131,18 @@ public sealed class PreflightRunnerTests(NodeFixture node) : IClassFixture<NodeF
     public async Task Over_max_file_size_is_S009()
     {
         using var runner = Runner();
-        string elf = Guests.Path("sha256");
+        string elf = TestGuests.Path("sha256");
         long size = new FileInfo(elf).Length;
         var config = Config(m => m with { MaxFileSize = size - 1 });
 
-        var result = await runner.RunAsync(Guests.Request(elf, [1], 1000), false, config, CancellationToken.None);
+        var result = await runner.RunAsync(TestGuests.Request(elf, [1], 1000), false, config, CancellationToken.None);
 
         Assert.Equal(ReasonCodes.FetchFailed, result.Reason);
         Assert.Contains($"over the {size - 1}-byte limit", result.Detail);
         Assert.Equal(0, runner.JobsCreated);
 
         // An inline input over the limit is refused before anything is fetched.
-        var big = await runner.RunAsync(Guests.Request(elf, new byte[100], 1000), false, Config(m => m with { MaxFileSize = 99 }), CancellationToken.None);
+        var big = await runner.RunAsync(TestGuests.Request(elf, new byte[100], 1000), false, Config(m => m with { MaxFileSize = 99 }), CancellationToken.None);
         Assert.Equal(ReasonCodes.FetchFailed, big.Reason);
         Assert.Contains("over max_file_size 99", big.Detail);
     }
@@ -151,7 +151,7 @@ public sealed class PreflightRunnerTests(NodeFixture node) : IClassFixture<NodeF
     public async Task A_missing_file_is_S009()
     {
         using var runner = Runner();
-        var result = await runner.RunAsync(Guests.Request(Guests.Path("sha256"), [], 1000, imageUrl: Guests.FileUrl(Path.Combine(_cache, "absent.elf"))),
+        var result = await runner.RunAsync(TestGuests.Request(TestGuests.Path("sha256"), [], 1000, imageUrl: TestGuests.FileUrl(Path.Combine(_cache, "absent.elf"))),
             false, Config(), CancellationToken.None);
         Assert.Equal(ReasonCodes.FetchFailed, result.Reason);
         Assert.Contains("no such file", result.Detail);
@@ -163,8 +163,8 @@ public sealed class PreflightRunnerTests(NodeFixture node) : IClassFixture<NodeF
         using var runner = Runner();
         string inputFile = Path.Combine(_cache, "input.bin");
         await File.WriteAllBytesAsync(inputFile, "from a url"u8.ToArray());
-        var request = Guests.Request(Guests.Path("sha256"), [], 1000);
-        request.Input = new Verity.Chain.Contracts.RequestInput { InputType = 1, Data = System.Text.Encoding.UTF8.GetBytes(Guests.FileUrl(inputFile)) };
+        var request = TestGuests.Request(TestGuests.Path("sha256"), [], 1000);
+        request.Input = new Verity.Chain.Contracts.RequestInput { InputType = 1, Data = System.Text.Encoding.UTF8.GetBytes(TestGuests.FileUrl(inputFile)) };
 
         var result = await runner.RunAsync(request, false, Config(), CancellationToken.None);
 
@@ -179,7 +179,7 @@ public sealed class PreflightRunnerTests(NodeFixture node) : IClassFixture<NodeF
         using var runner = Runner();
         string elf = TinyElf.Write(Path.Combine(_cache, "exit3.elf"), exitCode: 3);
 
-        var result = await runner.RunAsync(Guests.Request(elf, [], 1000), false, Config(), CancellationToken.None);
+        var result = await runner.RunAsync(TestGuests.Request(elf, [], 1000), false, Config(), CancellationToken.None);
 
         Assert.Equal(ReasonCodes.GuestFailed, result.Reason);
         Assert.Contains("exited with code 3", result.Detail);
@@ -192,7 +192,7 @@ public sealed class PreflightRunnerTests(NodeFixture node) : IClassFixture<NodeF
         // An all-zero word is an illegal instruction.
         string elf = TinyElf.Write(Path.Combine(_cache, "fault.elf"), exitCode: 0, program: [0x00000000]);
 
-        var result = await runner.RunAsync(Guests.Request(elf, [], 1000), false, Config(), CancellationToken.None);
+        var result = await runner.RunAsync(TestGuests.Request(elf, [], 1000), false, Config(), CancellationToken.None);
 
         Assert.Equal(ReasonCodes.GuestFailed, result.Reason);
         Assert.Contains("guest execution failed", result.Detail);
@@ -206,7 +206,7 @@ public sealed class PreflightRunnerTests(NodeFixture node) : IClassFixture<NodeF
         var source = new BrokerConfigSource(BrokerConfig.Default with { Prover = new ProverConfig { ReqRetryCount = 1, ReqRetrySleepMilliseconds = 1 } });
         using var cluster = new Verity.Broker.Cluster.NodeCluster(client, source);
         using var runner = new PreflightRunner(cluster, new ResourceCache(new ResourceFetcher(_http), _cache));
-        var request = Guests.Request(Guests.Path("sha256"), [9], 1000);
+        var request = TestGuests.Request(TestGuests.Path("sha256"), [9], 1000);
 
         var first = await runner.RunAsync(request, false, Config(), CancellationToken.None);
         var again = await runner.RunAsync(request, false, Config(), CancellationToken.None);

@@ -28,8 +28,8 @@ public sealed class ContractMarketReaderTests(AnvilFixture anvil) : IClassFixtur
         ulong now = (ulong)block.Timestamp.Value;
 
         // The requestor role is anvil's account #1, the requestor of Guests' requests.
-        Assert.Equal(Guests.Requestor, deployment.Accounts["requestor"].Address.ToLowerInvariant());
-        var request = Guests.Request(Guests.Path("sha256"), [1, 2, 3], now);
+        Assert.Equal(TestGuests.Requestor, deployment.Accounts["requestor"].Address.ToLowerInvariant());
+        var request = TestGuests.Request(TestGuests.Path("sha256"), [1, 2, 3], now);
         var signature = ChainKey.Parse(deployment.Accounts["requestor"].Key, "requestor")
             .SignDigest(new RequestDigest(deployment.ChainId, marketAddress).Hash(request));
         await As("requestor").SubmitRequestAsync(request, signature);
@@ -47,7 +47,7 @@ public sealed class ContractMarketReaderTests(AnvilFixture anvil) : IClassFixtur
         try
         {
             using var runner = new PreflightRunner(cluster, new ResourceCache(new ResourceFetcher(http), cache));
-            var evaluation = await new OrderEvaluator(runner, reader).EvaluateAsync(Guests.Order(request),
+            var evaluation = await new OrderEvaluator(runner, reader).EvaluateAsync(TestGuests.Order(request),
                 new MarketView(now, 1, CommittedWork.None, null), BrokerConfig.Default, CancellationToken.None);
             Assert.Equal(OrderState.Skipped, evaluation.Order.State);
             Assert.Equal(ReasonCodes.AlreadyLockedOrFulfilled, evaluation.Order.Reason);

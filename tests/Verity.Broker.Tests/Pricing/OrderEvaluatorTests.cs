@@ -43,13 +43,13 @@ public sealed class OrderEvaluatorTests(NodeFixture node) : IClassFixture<NodeFi
     private static BrokerConfig Config(Func<MarketConfig, MarketConfig>? market = null) =>
         BrokerConfig.Default with { Market = (market ?? (m => m))(new MarketConfig()) };
 
-    private static ProofRequest Sha256(byte[]? input = null) => Guests.Request(Guests.Path("sha256"), input ?? "evaluate me"u8.ToArray(), Now);
+    private static ProofRequest Sha256(byte[]? input = null) => TestGuests.Request(TestGuests.Path("sha256"), input ?? "evaluate me"u8.ToArray(), Now);
 
     private async Task<Order> Evaluate(ProofRequest request, BrokerConfig? config = null, RequestStatus status = RequestStatus.Unknown,
         FulfillmentType type = FulfillmentType.LockAndFulfill, MarketView? view = null, IQuotePolicy? quotes = null, PreflightRunner? runner = null)
     {
         using var own = runner is null ? Runner() : null;
-        var evaluation = await Evaluator(runner ?? own!, status, quotes).EvaluateAsync(Guests.Order(request, type), view ?? View, config ?? Config(), CancellationToken.None);
+        var evaluation = await Evaluator(runner ?? own!, status, quotes).EvaluateAsync(TestGuests.Order(request, type), view ?? View, config ?? Config(), CancellationToken.None);
         var order = evaluation.Order;
         if (order.State == OrderState.Skipped)
         {
@@ -107,8 +107,8 @@ public sealed class OrderEvaluatorTests(NodeFixture node) : IClassFixture<NodeFi
         var badUrl = Sha256(); badUrl.ImageUrl = "ftp://example/x.elf";
         Skipped(await Evaluate(badUrl, runner: runner), ReasonCodes.MalformedRequest, "not an absolute http, https or file URL");
 
-        Skipped(await Evaluate(Sha256(), Config(m => m with { DenyRequestorAddresses = [Guests.Requestor.ToUpperInvariant().Replace("0X", "0x")] }), runner: runner),
-            ReasonCodes.RequestorDenied, Guests.Requestor);
+        Skipped(await Evaluate(Sha256(), Config(m => m with { DenyRequestorAddresses = [TestGuests.Requestor.ToUpperInvariant().Replace("0X", "0x")] }), runner: runner),
+            ReasonCodes.RequestorDenied, TestGuests.Requestor);
         Skipped(await Evaluate(Sha256(), Config(m => m with { AllowClientAddresses = ["0x0000000000000000000000000000000000000001"] }), runner: runner),
             ReasonCodes.RequestorNotAllowed, "not in allow_client_addresses");
         var selector = Sha256(); selector.Requirements.Selector = [1, 2, 3, 4];
@@ -129,13 +129,13 @@ public sealed class OrderEvaluatorTests(NodeFixture node) : IClassFixture<NodeFi
     public async Task Preflight_outcomes_are_skips()
     {
         using var runner = Runner();
-        var missing = Sha256(); missing.ImageUrl = Guests.FileUrl(Path.Combine(_cache, "absent.elf"));
+        var missing = Sha256(); missing.ImageUrl = TestGuests.FileUrl(Path.Combine(_cache, "absent.elf"));
         Skipped(await Evaluate(missing, runner: runner), ReasonCodes.FetchFailed, "no such file");
-        var other = Sha256(); other.ImageUrl = Guests.FileUrl(Guests.Path("loop"));
+        var other = Sha256(); other.ImageUrl = TestGuests.FileUrl(TestGuests.Path("loop"));
         Skipped(await Evaluate(other, runner: runner), ReasonCodes.ImageIdMismatch, "not the request's");
-        var loop = Guests.Request(Guests.Path("loop"), Guests.LoopInput(100_000), Now);
+        var loop = TestGuests.Request(TestGuests.Path("loop"), TestGuests.LoopInput(100_000), Now);
         Skipped(await Evaluate(loop, Config(m => m with { MaxMcycleLimit = 1 }), runner: runner), ReasonCodes.PreflightLimitExceeded, "1000000 cycles");
-        var exit = Guests.Request(TinyElf.Write(Path.Combine(_cache, "exit7.elf"), exitCode: 7), [], Now);
+        var exit = TestGuests.Request(TinyElf.Write(Path.Combine(_cache, "exit7.elf"), exitCode: 7), [], Now);
         Skipped(await Evaluate(exit, runner: runner), ReasonCodes.GuestFailed, "exited with code 7");
     }
 
@@ -161,11 +161,11 @@ public sealed class OrderEvaluatorTests(NodeFixture node) : IClassFixture<NodeFi
 
         // A priority requestor's preflight has no limit; a later order of the same program and input from anyone else
         // is over max_mcycle_limit: S-014 (not S-011, the cached run went to the end).
-        var input = Guests.LoopInput(100_000);
-        var config = Config(m => m with { MaxMcycleLimit = 1, PriorityRequestorAddresses = [Guests.Requestor], PeakProveKhz = 1e6 });
-        var priority = await Evaluate(Guests.Request(Guests.Path("loop"), input, Now), config, runner: runner);
+        var input = TestGuests.LoopInput(100_000);
+        var config = Config(m => m with { MaxMcycleLimit = 1, PriorityRequestorAddresses = [TestGuests.Requestor], PeakProveKhz = 1e6 });
+        var priority = await Evaluate(TestGuests.Request(TestGuests.Path("loop"), input, Now), config, runner: runner);
         Assert.True(priority.State == OrderState.WaitingToLock && priority.Priority, priority.ReasonDetail);
-        Skipped(await Evaluate(Guests.Request(Guests.Path("loop"), input, Now), config with { Market = config.Market with { PriorityRequestorAddresses = [] } }, runner: runner),
+        Skipped(await Evaluate(TestGuests.Request(TestGuests.Path("loop"), input, Now), config with { Market = config.Market with { PriorityRequestorAddresses = [] } }, runner: runner),
             ReasonCodes.CyclesAboveMaximum, "above max_mcycle_limit 1 M");
     }
 

@@ -6,7 +6,7 @@ using Verity.Vm;
 namespace Verity.Broker.Tests.Support;
 
 /// <summary>The example guests (guest/build, built by `make -C guest`) and requests for them.</summary>
-public static class Guests
+public static class TestGuests
 {
     public const string Requestor = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
 
