@@ -41,14 +41,20 @@ public static class BrokerHost
     /// </summary>
     private static IOrderEvaluator DefaultEvaluator(BrokerOptions options, BrokerContext ctx, List<IDisposable> owned)
     {
-        var cacheDir = options.CacheDir ?? options.Config.Current.Market.CacheDir
-            ?? Path.Combine(Path.GetTempPath(), "verity-broker-cache", ctx.Address.ToLowerInvariant());
         var http = new HttpClient();
         owned.Add(http);
-        var runner = new PreflightRunner(options.Cluster, new ResourceCache(new ResourceFetcher(http), cacheDir));
+        var runner = new PreflightRunner(options.Cluster, new ResourceCache(new ResourceFetcher(http), CacheDir(options, ctx)));
         owned.Add(runner);
         return new OrderEvaluator(runner, new ContractMarketReader(ctx.Market));
     }
+
+    /// <summary>
+    /// The fetch cache's directory, shared by preflight and the prover: the prover proves the very image and input the
+    /// preflight ran, whatever their URLs answer later.
+    /// </summary>
+    private static string CacheDir(BrokerOptions options, BrokerContext ctx) =>
+        options.CacheDir ?? options.Config.Current.Market.CacheDir
+            ?? Path.Combine(Path.GetTempPath(), "verity-broker-cache", ctx.Address.ToLowerInvariant());
 
     /// <summary>Starts a broker with the given evaluator (tests).</summary>
     internal static Task<RunningBroker> StartAsync(BrokerOptions options, Func<BrokerOptions, BrokerContext, IOrderEvaluator> evaluator,
@@ -114,7 +120,7 @@ public static class BrokerHost
             }, describeRevert: MarketErrors.Describe, logger: logs.CreateLogger("Verity.Broker.Transactions")) { OnProgress = progress };
         var locker = new LockerService(ctx, p => Sender(p));
         var committer = new CommitterService(ctx, locker);
-        var prover = new ProverService(ctx, fetcher);
+        var prover = new ProverService(ctx, new ResourceCache(fetcher, CacheDir(options, ctx)));
         var submitter = new SubmitterService(ctx, Sender(null));
         var reaper = new ReaperService(ctx);
 

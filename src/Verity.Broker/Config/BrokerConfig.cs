@@ -46,6 +46,8 @@ public sealed record MarketConfig
     public IReadOnlyList<string> DenyRequestorAddresses { get; init; } = [];
     public long MaxFileSize { get; init; } = 50_000_000;
     public int MaxFetchRetries { get; init; } = 2;
+    /// <summary>Seconds one image or input fetch may take in all, retries included: a URL that drips forever is S-009.</summary>
+    public int FetchTimeoutSeconds { get; init; } = 60;
     /// <summary>On-disk cache of fetched images and inputs; null = under the broker's data directory.</summary>
     public string? CacheDir { get; init; }
     public long LockinGasEstimate { get; init; } = 160_000;

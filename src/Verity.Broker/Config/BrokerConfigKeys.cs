@@ -85,6 +85,7 @@ internal static class BrokerConfigKeys
         new(M, "order_pricing_priority", nameof(MarketConfig.OrderPricingPriority), ConfigValueKind.Enum),
         new(M, "order_commitment_priority", nameof(MarketConfig.OrderCommitmentPriority), ConfigValueKind.Enum),
         new(M, "cancel_proving_expired_orders", nameof(MarketConfig.CancelProvingExpiredOrders), ConfigValueKind.Boolean),
+        new(M, "fetch_timeout_secs", nameof(MarketConfig.FetchTimeoutSeconds), ConfigValueKind.Integer) { Min = 1, Max = int.MaxValue },
         new(M, "quote_url", nameof(MarketConfig.QuoteUrl), ConfigValueKind.HttpUrl),
         new(M, "quote_timeout_ms", nameof(MarketConfig.QuoteTimeoutMilliseconds), ConfigValueKind.Integer) { Min = 1, Max = int.MaxValue },
 

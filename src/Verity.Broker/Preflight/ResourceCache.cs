@@ -43,7 +43,7 @@ public sealed class ResourceCache
         if (File.Exists(path)) return await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
 
         long max = Math.Min(config.MaxFileSize, ElfLoader.MaxImageBytes);
-        byte[] elf = await FetchAsync(request.ImageUrl, "image", max, config.MaxFetchRetries, ct).ConfigureAwait(false);
+        byte[] elf = await FetchAsync(request.ImageUrl, "image", max, config, ct).ConfigureAwait(false);
         ProgramImage image;
         try { image = ElfLoader.Load(elf, ElfLoader.MaxImageBytes); }
         catch (Exception e) when (e is ElfFormatException or ArgumentException)
@@ -74,7 +74,7 @@ public sealed class ResourceCache
                 string path = Path.Combine(_inputs, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(url))) + ".bin");
                 if (File.Exists(path) && new FileInfo(path).Length <= config.MaxFileSize)
                     return await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
-                byte[] input = await FetchAsync(url, "input", config.MaxFileSize, config.MaxFetchRetries, ct).ConfigureAwait(false);
+                byte[] input = await FetchAsync(url, "input", config.MaxFileSize, config, ct).ConfigureAwait(false);
                 await WriteAtomicallyAsync(path, input, ct).ConfigureAwait(false);
                 return input;
             default:
@@ -82,21 +82,34 @@ public sealed class ResourceCache
         }
     }
 
-    private async Task<byte[]> FetchAsync(string url, string what, long maxBytes, int retries, CancellationToken ct)
+    /// <summary>
+    /// One fetch with its retries, bounded in all by <c>fetch_timeout_secs</c>: HttpClient's own timeout ends when the
+    /// headers arrive, so a body that drips forever would otherwise hold a preflight slot for good.
+    /// </summary>
+    private async Task<byte[]> FetchAsync(string url, string what, long maxBytes, MarketConfig config, CancellationToken ct)
     {
+        int retries = Math.Max(0, config.MaxFetchRetries);
+        int timeout = Math.Max(1, config.FetchTimeoutSeconds);
         bool local = Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.IsFile;
+        using var overall = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        overall.CancelAfter(TimeSpan.FromSeconds(timeout));
         for (int attempt = 0; ; attempt++)
         {
             try
             {
-                return await _fetcher.FetchAsync(url, what, maxBytes, ct).ConfigureAwait(false);
+                return await _fetcher.FetchAsync(url, what, maxBytes, overall.Token).ConfigureAwait(false);
             }
-            catch (ResourceFetchException e) when (local || attempt >= Math.Max(0, retries))
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested && overall.IsCancellationRequested)
+            {
+                throw new ResourceProblem(ReasonCodes.FetchFailed,
+                    $"{what} {url}: not fetched within fetch_timeout_secs {timeout} s ({attempt + 1} attempt{(attempt == 0 ? "" : "s")})");
+            }
+            catch (ResourceFetchException e) when (local || attempt >= retries)
             {
                 throw new ResourceProblem(ReasonCodes.FetchFailed, e.Message + (local || attempt == 0 ? "" : $" (after {attempt + 1} attempts)"));
             }
             catch (ResourceFetchException) { }
-            catch (TaskCanceledException e) when (!ct.IsCancellationRequested && attempt >= Math.Max(0, retries))
+            catch (TaskCanceledException e) when (!ct.IsCancellationRequested && attempt >= retries)
             {
                 throw new ResourceProblem(ReasonCodes.FetchFailed, $"{what} {url}: no answer ({e.Message})");
             }

@@ -100,7 +100,10 @@ public sealed class DiscoveryService
     internal Task OnOrderAsync(OrderRecord record, CancellationToken ct) =>
         AddAsync(record.Order.Request, record.Order.Signature, "order-stream", FulfillmentType.LockAndFulfill, ct);
 
-    /// <summary>Builds and inserts an order; false when it existed already or the request is not for this market.</summary>
+    /// <summary>
+    /// Builds and inserts an order; false when it existed already, the request is not for this market, or its requestor
+    /// did not sign it.
+    /// </summary>
     internal async Task<bool> AddAsync(ProofRequest request, byte[] signature, string source, FulfillmentType type, CancellationToken ct)
     {
         byte[] digest;
@@ -108,6 +111,16 @@ public sealed class DiscoveryService
         catch (ArgumentException e)
         {
             _logger.LogWarning("request {Id} from {Source} cannot be hashed, ignored: {Error}", RequestId.Format(request.Id), source, e.Message);
+            return false;
+        }
+        // The market checks the signature only when the lock is sent: a request signed by anyone but its requestor (a
+        // hostile order stream can name any requestor, a priority one too) would still cost a preflight. Checked here.
+        var requestor = RequestId.Requestor(request.Id);
+        var signer = _ctx.Digest.RecoverSigner(request, signature);
+        if (!string.Equals(signer, requestor, StringComparison.OrdinalIgnoreCase))
+        {
+            _logger.LogWarning("request {Id} from {Source} ignored: {Why}", RequestId.Format(request.Id), source,
+                signer is null ? "its signature is malformed" : $"signed by {signer}, not by its requestor {requestor}");
             return false;
         }
         var order = new Order

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Verity.Broker.Orders;
+using Verity.Broker.Preflight;
 using Verity.Broker.Pricing;
 using Verity.Chain.Contracts;
 using Verity.Cluster.Jobs;
@@ -17,7 +18,9 @@ namespace Verity.Broker.Services;
 /// retried (<c>proof_retry_count</c>) while the deadline is still feasible, else <c>failed (F-001)</c>; a receipt that
 /// does not verify → <c>failed (F-005)</c>.
 /// </summary>
-public sealed class ProverService(BrokerContext ctx, ResourceFetcher fetcher)
+/// <param name="resources">the fetch cache preflight filled: the job proves the image and input that were preflighted
+/// (an URL that answers otherwise after the lock cannot make the lock unfulfillable)</param>
+public sealed class ProverService(BrokerContext ctx, ResourceCache resources)
 {
     private readonly ILogger _logger = ctx.Logs.CreateLogger("Verity.Broker.Prover");
 
@@ -26,7 +29,7 @@ public sealed class ProverService(BrokerContext ctx, ResourceFetcher fetcher)
         foreach (var order in await ctx.Store.ListOrdersAsync([OrderState.PendingProving], 100_000, ct).ConfigureAwait(false))
         {
             try { await StartJobAsync(order, ct).ConfigureAwait(false); }
-            catch (ResourceFetchException e)
+            catch (ResourceProblem e)
             {
                 // Fetched fine in preflight: tried again next step; the reaper fails it once it expires.
                 _logger.LogWarning("order {Order}: {Error}; trying again", order.Id, e.Message);
@@ -41,8 +44,8 @@ public sealed class ProverService(BrokerContext ctx, ResourceFetcher fetcher)
         var config = ctx.Config.Current;
         var now = await ctx.ChainTimeAsync(ct).ConfigureAwait(false);
         if (now + 1 > order.Expiry) return; // the reaper fails it
-        var elf = await fetcher.FetchAsync(order.Request.ImageUrl, $"order {order.Id}'s image", config.Market.MaxFileSize, ct).ConfigureAwait(false);
-        var input = await InputAsync(order, config.Market.MaxFileSize, ct).ConfigureAwait(false);
+        var elf = await resources.ImageAsync(order.Request, config.Market, ct).ConfigureAwait(false);
+        var input = await resources.InputAsync(order.Request, config.Market, ct).ConfigureAwait(false);
         var imageId = await ctx.Cluster.UploadImageAsync(elf, ct).ConfigureAwait(false);
         if (!imageId.Replace("0x", "").Equals(Convert.ToHexStringLower(order.Request.Requirements.ImageId), StringComparison.OrdinalIgnoreCase))
         {
@@ -82,7 +85,7 @@ public sealed class ProverService(BrokerContext ctx, ResourceFetcher fetcher)
         if (status.State == JobState.Succeeded)
         {
             var receipt = await ctx.Cluster.GetReceiptAsync(jobId, ct).ConfigureAwait(false);
-            var input = await InputAsync(order, ctx.Config.Current.Market.MaxFileSize, ct).ConfigureAwait(false);
+            var input = await resources.InputAsync(order.Request, ctx.Config.Current.Market, ct).ConfigureAwait(false);
             byte[] journal;
             try
             {
@@ -117,10 +120,4 @@ public sealed class ProverService(BrokerContext ctx, ResourceFetcher fetcher)
         }
         await ctx.EndAsync(order, OrderState.Failed, ReasonCodes.ProvingFailed, why, ct).ConfigureAwait(false);
     }
-
-    private async Task<byte[]> InputAsync(Order order, long maxBytes, CancellationToken ct) =>
-        order.Request.Input.InputType == (byte)InputType.Url
-            ? await fetcher.FetchAsync(System.Text.Encoding.UTF8.GetString(order.Request.Input.Data), $"order {order.Id}'s input", maxBytes, ct)
-                .ConfigureAwait(false)
-            : order.Request.Input.Data;
 }

@@ -44,6 +44,7 @@ public sealed class BrokerConfigLoaderTests
             deny_requestor_addresses = ["0x90F79bf6EB2c4f870365E785982E1f101E93b906"]
             max_file_size = 1000
             max_fetch_retries = 5
+            fetch_timeout_secs = 90
             cache_dir = "/tmp/cache"
             lockin_gas_estimate = 1
             fulfill_gas_estimate = 2
