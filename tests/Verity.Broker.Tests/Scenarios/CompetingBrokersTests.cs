@@ -21,8 +21,8 @@ public class CompetingBrokersTests(PipelineFixture f) : IClassFixture<PipelineFi
     [Fact]
     public async Task The_cheaper_broker_locks_each_request_once_and_fulfils_it()
     {
-        // A long ramp: the dear broker's minimum is reached half an hour of chain time after the auction starts.
-        static Verity.Market.Requests.RequestPlan Ramp(Verity.Market.Requests.RequestPlan p) => p with { RampUpSeconds = 3600 };
+        // A long ramp (up to the lock timeout): the dear broker's minimum is reached minutes of chain time after the auction starts.
+        static Verity.Market.Requests.RequestPlan Ramp(Verity.Market.Requests.RequestPlan p) => p with { RampUpSeconds = 540 };
         long cycles = (await f.BuildAsync(Ramp)).Cycles;
         var offerMin = BigInteger.Pow(10, 15);
         var offerMax = BigInteger.Pow(10, 16);
@@ -50,7 +50,7 @@ public class CompetingBrokersTests(PipelineFixture f) : IClassFixture<PipelineFi
             Assert.True(d.MinimumPrice > r.Offer.MinPrice && d.MinimumPrice <= r.Offer.MaxPrice, $"dear minimum {d.MinimumPrice}");
             Assert.True(c.MinimumPrice < d.MinimumPrice);
             Assert.True(c.TargetTime <= now + 1, $"cheap target {c.TargetTime}, chain time {now}");
-            Assert.True(d.TargetTime > now + 600, $"dear target {d.TargetTime}, chain time {now}");
+            Assert.True(d.TargetTime > now + 120, $"dear target {d.TargetTime}, chain time {now}");
         }
 
         // Let the cheap broker lock.
