@@ -7,6 +7,8 @@ using Verity.Cluster.Protocol;
 
 namespace Verity.Broker.Tests.Cluster;
 
+// Inside the namespace: the Verity.Guests namespace (the example guests) would otherwise hide the test guests.
+
 public sealed class NodeClusterTests(NodeFixture node) : IClassFixture<NodeFixture>
 {
     [Fact]

@@ -8,6 +8,8 @@ using Verity.Market.Proving;
 
 namespace Verity.Broker.Tests.Preflight;
 
+// Inside the namespace: the Verity.Guests namespace (the example guests) would otherwise hide the test guests.
+
 /// <summary>Preflight against a real embedded node: the example guests from file:// URLs, execute-only jobs.</summary>
 public sealed class PreflightRunnerTests(NodeFixture node) : IClassFixture<NodeFixture>, IDisposable
 {

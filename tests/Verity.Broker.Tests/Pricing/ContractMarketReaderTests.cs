@@ -13,6 +13,8 @@ using Verity.Market.Proving;
 
 namespace Verity.Broker.Tests.Pricing;
 
+// Inside the namespace: the Verity.Guests namespace (the example guests) would otherwise hide the test guests.
+
 /// <summary>S-008 from the real market: a request submitted and locked on anvil is skipped before any preflight.</summary>
 public sealed class ContractMarketReaderTests(AnvilFixture anvil) : IClassFixture<AnvilFixture>
 {

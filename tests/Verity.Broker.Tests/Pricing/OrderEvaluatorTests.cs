@@ -11,6 +11,8 @@ using Verity.Market.Proving;
 
 namespace Verity.Broker.Tests.Pricing;
 
+// Inside the namespace: the Verity.Guests namespace (the example guests) would otherwise hide the test guests.
+
 /// <summary>
 /// Every skip code of docs/BROKER.md §4 reached by a real case, with preflights on a real embedded node. The on-chain
 /// status comes from a reader that answers a given status (the contract reader is one call of MarketContract).

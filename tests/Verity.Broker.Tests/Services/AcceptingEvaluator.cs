@@ -14,13 +14,16 @@ namespace Verity.Broker.Tests.Services;
 /// </summary>
 public sealed class AcceptingEvaluator : IOrderEvaluator
 {
-    private readonly ConcurrentDictionary<BigInteger, long> _wanted = new();
+    private readonly ConcurrentDictionary<BigInteger, (long Cycles, FulfillmentType? Only)> _wanted = new();
 
-    public void Want(BigInteger requestId, long cycles) => _wanted[requestId] = cycles;
+    public void Want(BigInteger requestId, long cycles) => _wanted[requestId] = (cycles, null);
+
+    /// <summary>Takes only the secondary fulfilment of the request (after someone else's lock expires), never its lock.</summary>
+    public void WantSecondary(BigInteger requestId, long cycles) => _wanted[requestId] = (cycles, FulfillmentType.FulfillAfterLockExpire);
 
     public Task<Evaluation> EvaluateAsync(Order order, MarketView market, BrokerConfig config, CancellationToken ct)
     {
-        if (!_wanted.TryGetValue(order.RequestId, out var cycles))
+        if (!_wanted.TryGetValue(order.RequestId, out var wanted) || wanted.Only is { } only && only != order.Type)
             return Task.FromResult(new Evaluation(order with
             {
                 State = OrderState.Skipped, Reason = ReasonCodes.RequestorNotAllowed, ReasonDetail = "not a request of this test",
@@ -30,7 +33,7 @@ public sealed class AcceptingEvaluator : IOrderEvaluator
         return Task.FromResult(new Evaluation(order with
         {
             State = OrderState.WaitingToLock,
-            Cycles = cycles,
+            Cycles = wanted.Cycles,
             ImageId = Convert.ToHexStringLower(order.Request.Requirements.ImageId),
             MinimumPrice = offer.MinPrice,
             TargetTime = target,

@@ -31,6 +31,8 @@ public class PipelineFixture : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("verity-broker-pipeline-").FullName;
     private AnvilProcess? _anvil;
     private RunningNode? _node;
+    private RunningNode? _idleNode;
+    private readonly SemaphoreSlim _idleNodeLock = new(1, 1);
 
     public DevnetDeployment Deployment { get; private set; } = null!;
     public MarketContract Market { get; private set; } = null!;
@@ -80,7 +82,9 @@ public class PipelineFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_idleNode != null) { await _idleNode.StopAsync(); await _idleNode.DisposeAsync(); }
         if (_node != null) { await _node.StopAsync(); await _node.DisposeAsync(); }
+        _idleNodeLock.Dispose();
         if (_anvil != null) await _anvil.DisposeAsync();
         Logs.Dispose();
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
@@ -100,10 +104,29 @@ public class PipelineFixture : IAsyncLifetime
     public async Task<IBrokerStore> StoreAsync(string path) =>
         await BrokerStores.OpenAsync("sqlite", Path.Combine(_dir, path));
 
-    public IProvingCluster Cluster(BrokerConfigSource config) => new NodeCluster(new NodeClient(NodeUrl, ApiKey), config);
+    /// <summary>The cluster of the proving node, or of <paramref name="node"/> (e.g. <see cref="IdleNodeAsync"/>).</summary>
+    public IProvingCluster Cluster(BrokerConfigSource config, Uri? node = null) => new NodeCluster(new NodeClient(node ?? NodeUrl, ApiKey), config);
+
+    /// <summary>
+    /// A second node of this class with no agents (started on first use): healthy, it accepts jobs and never runs them —
+    /// a cluster too slow for any deadline, without simulating anything.
+    /// </summary>
+    public async Task<Uri> IdleNodeAsync()
+    {
+        await _idleNodeLock.WaitAsync();
+        try
+        {
+            _idleNode ??= await NodeHost.StartAsync(new NodeOptions
+            {
+                DataDir = Path.Combine(_dir, "idle-node"), Db = "sqlite", Blobs = "fs", Agents = 0, Listen = "http://127.0.0.1:0", ApiKeys = [ApiKey],
+            }, DefaultComponents.Create(), _ => { });
+            return _idleNode.BaseAddress;
+        }
+        finally { _idleNodeLock.Release(); }
+    }
 
     public Task<RunningBroker> StartBrokerAsync(string role, IBrokerStore store, BrokerConfigSource config, AcceptingEvaluator evaluator,
-        bool listenOnly = false, string? rpcUrl = null, RpcRetryPolicy? rpcPolicy = null) =>
+        bool listenOnly = false, string? rpcUrl = null, RpcRetryPolicy? rpcPolicy = null, Uri? node = null) =>
         BrokerHost.StartAsync(new BrokerOptions
         {
             RpcUrls = [rpcUrl ?? RpcUrl],
@@ -112,7 +135,7 @@ public class PipelineFixture : IAsyncLifetime
             MarketAddress = Deployment.Addresses.Market,
             Config = config,
             Store = store,
-            Cluster = Cluster(config),
+            Cluster = Cluster(config, node),
             ListenOnly = listenOnly,
             Development = true,
         }, (_, _) => evaluator, Logs, CancellationToken.None);
@@ -134,10 +157,32 @@ public class PipelineFixture : IAsyncLifetime
     /// <summary>Builds, signs and submits an on-chain request for the tiny guest as the requestor; the evaluator takes it.</summary>
     public async Task<ProofRequest> SubmitAsync(params AcceptingEvaluator[] takers) => await SubmitAsync(600, 1200, takers);
 
-    public async Task<ProofRequest> SubmitAsync(uint lockTimeout, uint timeout, params AcceptingEvaluator[] takers)
+    public async Task<ProofRequest> SubmitAsync(uint lockTimeout, uint timeout, params AcceptingEvaluator[] takers) =>
+        (await SubmitPlanAsync(p => p with { LockTimeoutSeconds = lockTimeout, TimeoutSeconds = timeout }, takers)).Request;
+
+    /// <summary>
+    /// Builds (from the chain's time now), signs and submits a request for the tiny guest, its plan (the defaults of
+    /// <see cref="PlanAsync"/>) changed by <paramref name="adjust"/>; the takers take it with the cycles the build measured.
+    /// </summary>
+    public async Task<BuiltRequest> SubmitPlanAsync(Func<RequestPlan, RequestPlan>? adjust, params AcceptingEvaluator[] takers)
     {
-        var chainTime = await ChainTimeAsync();
-        var built = RequestBuilder.Build(new RequestPlan
+        var built = await BuildAsync(adjust);
+        var request = built.Request;
+        foreach (var taker in takers) taker.Want(request.Id, built.Cycles);
+        await MarketAs("requestor").SubmitRequestAsync(request, Sign(request));
+        return built;
+    }
+
+    /// <summary>A request for the tiny guest built (not submitted) from the chain's time now: its cycles as the executor counts them.</summary>
+    public async Task<BuiltRequest> BuildAsync(Func<RequestPlan, RequestPlan>? adjust = null)
+    {
+        var plan = await PlanAsync();
+        return RequestBuilder.Build(adjust is null ? plan : adjust(plan), Address("requestor"), await ChainTimeAsync());
+    }
+
+    /// <summary>The pipeline tests' request: the tiny guest, 0.001–0.01 ETH over 10 s, lock 600 s, deadline 1200 s, 2 tokens collateral.</summary>
+    private async Task<RequestPlan> PlanAsync() =>
+        new()
         {
             Elf = await File.ReadAllBytesAsync(GuestPath),
             ImageUrl = new Uri(GuestPath).AbsoluteUri,
@@ -145,17 +190,12 @@ public class PipelineFixture : IAsyncLifetime
             MinPrice = BigInteger.Pow(10, 15),        // 0.001 ETH
             MaxPrice = BigInteger.Pow(10, 16),        // 0.01 ETH
             RampUpSeconds = 10,
-            LockTimeoutSeconds = lockTimeout,
-            TimeoutSeconds = timeout,
+            LockTimeoutSeconds = 600,
+            TimeoutSeconds = 1200,
             LockCollateral = BigInteger.Pow(10, 18) * 2,
             Selector = DevelopmentSeal.Selector,
             BiddingDelaySeconds = 0,
-        }, Address("requestor"), chainTime);
-        var request = built.Request;
-        foreach (var taker in takers) taker.Want(request.Id, built.Cycles);
-        await MarketAs("requestor").SubmitRequestAsync(request, Sign(request));
-        return request;
-    }
+        };
 
     public async Task<ulong> ChainTimeAsync()
     {
