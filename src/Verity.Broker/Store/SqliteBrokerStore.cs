@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Verity.Market.OrderStream.Storage;
 
 namespace Verity.Broker.Store;
 
@@ -80,22 +81,7 @@ public sealed class SqliteBrokerStore : SqlBrokerStore
     // The immediate transaction already holds the file's write lock.
     private protected override Task LockForMigrationAsync(DbConnection c, DbTransaction tx, CancellationToken ct) => Task.CompletedTask;
 
-    private SqliteConnection Open(bool writer)
-    {
-        var c = new SqliteConnection(_connectionString);
-        try
-        {
-            c.Open();
-            c.Execute($"PRAGMA busy_timeout = {_busyTimeoutMs}");
-            if (writer) c.Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
-            return c;
-        }
-        catch
-        {
-            c.Dispose();
-            throw;
-        }
-    }
+    private SqliteConnection Open(bool writer) => SqliteConnections.Open(_connectionString, _busyTimeoutMs, writer);
 
     public override async ValueTask DisposeAsync()
     {

@@ -117,22 +117,7 @@ public sealed class SqliteOrderStore : IOrderStore
         }
     }
 
-    private SqliteConnection Open(bool writer)
-    {
-        var c = new SqliteConnection(_connectionString);
-        try
-        {
-            c.Open();
-            c.Execute($"PRAGMA busy_timeout = {_busyTimeoutMs}");
-            if (writer) c.Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
-            return c;
-        }
-        catch
-        {
-            c.Dispose();
-            throw;
-        }
-    }
+    private SqliteConnection Open(bool writer) => SqliteConnections.Open(_connectionString, _busyTimeoutMs, writer);
 
     public async ValueTask DisposeAsync()
     {
