@@ -5,6 +5,6 @@ public sealed class LoopGuestFactAttribute : FactAttribute
 {
     public LoopGuestFactAttribute()
     {
-        if (Guests.LoopSkipReason is { } reason) Skip = reason;
+        if (TestGuests.LoopSkipReason is { } reason) Skip = reason;
     }
 }

@@ -27,7 +27,7 @@ public abstract class AgentKilledTests(ITestOutputHelper output) : ClusterScenar
         var node = await StartNodeAsync(agents: 0, broker, c => c with { Time = clock });
         byte[] input = "abc"u8.ToArray();
         // po2 14: the sha256 guest's 9,095 cycles are one segment, so two prove tasks of 4 s each.
-        string jobId = await SubmitAsync(node.Client, Guests.Sha256Elf, input, po2: 14, new SimulationSpec { TaskDelayMs = 4000 });
+        string jobId = await SubmitAsync(node.Client, TestGuests.Sha256Elf, input, po2: 14, new SimulationSpec { TaskDelayMs = 4000 });
 
         var doomed = Track(VerityProcess.Start("doomed agent",
             ["agent", "--node", node.Url.ToString(), "--token", NodeSettings.AgentToken, "--types", "execute,prove,finalize", "--name", "doomed"], null, Log));
@@ -53,7 +53,7 @@ public abstract class AgentKilledTests(ITestOutputHelper output) : ClusterScenar
         {
             var status = await Eventually.SucceededAsync(node.Client, jobId, TimeSpan.FromSeconds(90));
             Assert.Equal(new TaskProgress { Total = 2, Done = 2 }, status.Tasks["prove"]);
-            Assert.Equal(Convert.ToHexStringLower(Guests.Sha256Journal(input)), status.JournalHex);
+            Assert.Equal(Convert.ToHexStringLower(TestGuests.Sha256Journal(input)), status.JournalHex);
         }
         finally
         {

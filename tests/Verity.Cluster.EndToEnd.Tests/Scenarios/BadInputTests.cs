@@ -20,7 +20,7 @@ public abstract class BadInputTests(ITestOutputHelper output) : ClusterScenario(
         var node = await StartNodeAsync(agents: 0, broker);
         var client = node.Client;
         // One job already there (no agents: it stays queued), so "unchanged" is checked against a store that holds something.
-        string jobId = await SubmitAsync(client, Guests.Sha256Elf, "abc"u8.ToArray(), po2: 14);
+        string jobId = await SubmitAsync(client, TestGuests.Sha256Elf, "abc"u8.ToArray(), po2: 14);
         var status = await client.GetStatusAsync(jobId);
         var baseline = await SnapshotAsync(node);
         Assert.Contains("jobs running=1", baseline);
@@ -44,7 +44,7 @@ public abstract class BadInputTests(ITestOutputHelper output) : ClusterScenario(
         // A wrong key is refused before anything is read, on requests that would otherwise store something.
         using var stranger = new NodeClient(node.Url, "not-the-api-key-0123456789");
         await Refused(401, "API key", c => c.UploadInputAsync("a new input"u8.ToArray()), stranger);
-        await Refused(401, "API key", c => c.UploadImageAsync(Guests.Sha256Elf), stranger);
+        await Refused(401, "API key", c => c.UploadImageAsync(TestGuests.Sha256Elf), stranger);
         await Refused(401, "API key", c => c.CreateJobAsync(new CreateJobRequest { ImageId = status.ImageId, InputId = status.InputId, SegmentPo2 = 14 }), stranger);
         await Refused(401, "API key", c => c.CancelAsync(jobId), stranger);
         Assert.Equal(JobState.Running, (await client.GetStatusAsync(jobId)).State);

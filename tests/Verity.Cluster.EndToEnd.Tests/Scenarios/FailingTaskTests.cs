@@ -27,7 +27,7 @@ public abstract class FailingTaskTests(ITestOutputHelper output) : ClusterScenar
         var node = await StartFailingNodeAsync(broker, retry: true);
         // po2 10: nine segments, so ten prove tasks of 200 ms; with one worker, several are still to run when prove 1
         // has used up its attempts.
-        string jobId = await SubmitAsync(node.Client, Guests.Sha256Elf, "abc"u8.ToArray(), po2: 10, new SimulationSpec { TaskDelayMs = 200 });
+        string jobId = await SubmitAsync(node.Client, TestGuests.Sha256Elf, "abc"u8.ToArray(), po2: 10, new SimulationSpec { TaskDelayMs = 200 });
 
         var status = await Eventually.EndedAsync(node.Client, jobId, TimeSpan.FromSeconds(60));
         string error = $"prove task 1 failed after 3 attempt(s): {FailingRunner.Message} (attempt 3)";
@@ -64,7 +64,7 @@ public abstract class FailingTaskTests(ITestOutputHelper output) : ClusterScenar
         // 30 s: no lease is meant to expire here, not even when a loaded machine delays heartbeats.
         var broker = NodeSettings.Broker(TimeSpan.FromSeconds(30), retryBackoff: TimeSpan.FromMilliseconds(50));
         var node = await StartFailingNodeAsync(broker, retry: false);
-        string jobId = await SubmitAsync(node.Client, Guests.Sha256Elf, "abc"u8.ToArray(), po2: 12, new SimulationSpec { TaskDelayMs = 50 });
+        string jobId = await SubmitAsync(node.Client, TestGuests.Sha256Elf, "abc"u8.ToArray(), po2: 12, new SimulationSpec { TaskDelayMs = 50 });
 
         var status = await Eventually.EndedAsync(node.Client, jobId, TimeSpan.FromSeconds(60));
         Assert.Equal(JobState.Failed, status.State);

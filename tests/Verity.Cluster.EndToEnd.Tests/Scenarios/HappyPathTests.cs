@@ -31,7 +31,7 @@ public abstract class HappyPathTests(ITestOutputHelper output) : ClusterScenario
         var broker = NodeSettings.Broker(TimeSpan.FromSeconds(30));
         var node = await StartNodeAsync(agents: 1, broker, c => c with { Time = clock });
         var client = node.Client;
-        byte[] elf = Guests.LoopElf, input = Guests.LoopInput(Iterations), journal = Guests.LoopJournal(Iterations);
+        byte[] elf = TestGuests.LoopElf, input = TestGuests.LoopInput(Iterations), journal = TestGuests.LoopJournal(Iterations);
         var program = ElfLoader.Load(elf);
         var expected = Executor.Run(program, input, new ExecutionOptions { SegmentPo2 = Po2 });
         Assert.Equal(3, expected.Segments.Count); // the job this test wants: a few segments, one small proof each

@@ -31,7 +31,7 @@ public abstract class LeaseRaceTests(ITestOutputHelper output) : ClusterScenario
         var node = await StartNodeAsync(agents: 0, broker, c => c with { Time = clock });
         byte[] input = "abc"u8.ToArray();
         // po2 14: one segment, so two prove tasks (the segment and the memory table).
-        string jobId = await SubmitAsync(node.Client, Guests.Sha256Elf, input, po2: 14, new SimulationSpec { TaskDelayMs = 0 });
+        string jobId = await SubmitAsync(node.Client, TestGuests.Sha256Elf, input, po2: 14, new SimulationSpec { TaskDelayMs = 0 });
         using var a = new ManualAgent(node.Url, "agent-a");
         using var b = new ManualAgent(node.Url, "agent-b");
 

@@ -29,7 +29,7 @@ public abstract class NodeRestartTests(ITestOutputHelper output) : ClusterScenar
         using (var client = new NodeClient(url, NodeSettings.ApiKey, timeout: TimeSpan.FromSeconds(60)))
         {
             // po2 10: nine segments, so ten prove tasks of 300 ms, one at a time on the node's one agent worker.
-            jobId = await SubmitAsync(client, Guests.Sha256Elf, input, po2: 10, new SimulationSpec { TaskDelayMs = 300 });
+            jobId = await SubmitAsync(client, TestGuests.Sha256Elf, input, po2: 10, new SimulationSpec { TaskDelayMs = 300 });
             await Eventually.StatusAsync(client, jobId, "two prove tasks done", s => s.Tasks["prove"].Done >= 2, TimeSpan.FromSeconds(60));
         }
         first.Kill();
@@ -47,7 +47,7 @@ public abstract class NodeRestartTests(ITestOutputHelper output) : ClusterScenar
         {
             var status = await Eventually.SucceededAsync(client, jobId, TimeSpan.FromSeconds(90));
             Assert.Equal(9, status.Segments);
-            Assert.Equal(Convert.ToHexStringLower(Guests.Sha256Journal(input)), status.JournalHex);
+            Assert.Equal(Convert.ToHexStringLower(TestGuests.Sha256Journal(input)), status.JournalHex);
             Assert.Equal(new TaskProgress { Total = 10, Done = 10 }, status.Tasks["prove"]);
             Assert.Equal(status.ReceiptBytes, (await client.GetReceiptAsync(jobId)).Length);
         }

@@ -7,7 +7,7 @@ namespace Verity.Cluster.EndToEnd.Tests.Infrastructure;
 /// The guest programs the scenarios run, with what their journals must be, worked out here independently of the VM:
 /// the checked-in sha256 guest (always present) and the loop guest (built by <c>make -C guest</c>, which test.sh runs).
 /// </summary>
-public static class Guests
+public static class TestGuests
 {
     /// <summary>guest/prebuilt/sha256.elf, copied next to the tests: journal = SHA-256 of the input.</summary>
     public static byte[] Sha256Elf => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "TestData", "sha256.elf"));
