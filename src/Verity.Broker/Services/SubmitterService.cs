@@ -110,6 +110,21 @@ public sealed class SubmitterService
             {
                 orders = await DropAsync(orders, e.RequestId, OrderState.Lost, ReasonCodes.FulfilledByOther, e.Message, ct).ConfigureAwait(false);
             }
+            catch (TransactionRevertedException e) when (orders.Count > 1)
+            {
+                // One fill the market refuses reverts the whole batch: send each alone, so a poisoned request (one
+                // that reverts for a reason not recognised above) cannot make the others miss their deadlines.
+                _logger.LogWarning("batch {Batch} reverted ({Error}): sending its {Count} fills one by one", batch.Id, e.Message, orders.Count);
+                await _ctx.Store.UpdateBatchAsync(batch with { State = BatchState.Failed, Error = $"split after a revert: {e.Message}" }, ct).ConfigureAwait(false);
+                var single = new List<Order>();
+                foreach (var o in orders)
+                    if (await _ctx.MoveAsync(o with { State = OrderState.Proved, BatchId = null }, OrderState.Submitting, "submit",
+                            $"batch {batch.Id} reverted ({e.Message}): sent alone", ct).ConfigureAwait(false))
+                        single.Add(o);
+                foreach (var o in single)
+                    await SubmitAsync(await _ctx.Store.CreateBatchAsync([o.Id], DateTimeOffset.UtcNow, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+                return;
+            }
             catch (TransactionRevertedException e)
             {
                 lastError = e.Message;
