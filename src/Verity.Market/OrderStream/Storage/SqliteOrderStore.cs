@@ -12,23 +12,13 @@ namespace Verity.Market.OrderStream.Storage;
 /// </summary>
 public sealed class SqliteOrderStore : IOrderStore
 {
-    private readonly string _connectionString;
-    private readonly int _busyTimeoutMs;
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
-    private SqliteConnection? _writer;
-    private volatile bool _disposed;
+    private readonly SqliteDatabase _db;
 
     /// <param name="path">The database file (created when missing).</param>
     /// <param name="busyTimeout">How long a write waits for another process's lock on the file (default 10 s).</param>
     public SqliteOrderStore(string path, TimeSpan? busyTimeout = null)
     {
-        if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("the SQLite database path is empty", nameof(path));
-        var busy = busyTimeout ?? TimeSpan.FromSeconds(10);
-        if (busy <= TimeSpan.Zero || busy > TimeSpan.FromHours(1))
-            throw new ArgumentOutOfRangeException(nameof(busyTimeout), busy, "the SQLite busy timeout must be positive and at most an hour");
-        _busyTimeoutMs = (int)Math.Ceiling(busy.TotalMilliseconds);
-        var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = Math.Max(1, _busyTimeoutMs / 1000) };
-        _connectionString = builder.ToString();
+        _db = new SqliteDatabase(path, busyTimeout, nameof(SqliteOrderStore));
         Name = $"SQLite order store ({path})";
     }
 
@@ -75,66 +65,14 @@ public sealed class SqliteOrderStore : IOrderStore
     private static IReadOnlyList<StoredOrder> Rows(SqliteConnection c, string sql, object args) =>
         [.. c.Query<OrderRow>(sql, args).Select(r => r.ToOrder())];
 
-    private async Task<T> WriteAsync<T>(string operation, Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken ct)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var c = _writer ??= Open(writer: true);
-            using var tx = c.BeginTransaction(deferred: false);
-            var result = work(c, tx);
-            tx.Commit();
-            return result;
-        }
-        catch (Exception e) when (OrderStoreException.IsDatabaseFailure(e))
-        {
-            // A broken connection is reopened by the next write.
-            _writer?.Dispose();
-            _writer = null;
-            throw new OrderStoreException(Name, operation, e);
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
-    }
+    private Task<T> WriteAsync<T>(string operation, Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken ct) =>
+        _db.WriteAsync((c, tx) => Task.FromResult(work(c, tx)), e => Failure(operation, e), ct);
 
-    private async Task<T> ReadAsync<T>(string operation, Func<SqliteConnection, T> work, CancellationToken ct)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        try
-        {
-            await Task.Yield(); // the reads are synchronous: keep them off the caller's stack
-            ct.ThrowIfCancellationRequested();
-            using var c = Open(writer: false);
-            return work(c);
-        }
-        catch (Exception e) when (OrderStoreException.IsDatabaseFailure(e))
-        {
-            throw new OrderStoreException(Name, operation, e);
-        }
-    }
+    private Task<T> ReadAsync<T>(string operation, Func<SqliteConnection, T> work, CancellationToken ct) =>
+        _db.ReadAsync(c => Task.FromResult(work(c)), e => Failure(operation, e), ct);
 
-    private SqliteConnection Open(bool writer) => SqliteConnections.Open(_connectionString, _busyTimeoutMs, writer);
+    private Exception? Failure(string operation, Exception e) =>
+        OrderStoreException.IsDatabaseFailure(e) ? new OrderStoreException(Name, operation, e) : null;
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_disposed) return;
-        await _writeGate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            _disposed = true;
-            _writer?.Dispose();
-            _writer = null;
-            // Close idle pooled connections too, so the file is free for a restart or for deletion.
-            using var probe = new SqliteConnection(_connectionString);
-            SqliteConnection.ClearPool(probe);
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
-    }
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
 }
