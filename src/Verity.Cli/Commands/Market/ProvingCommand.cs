@@ -91,29 +91,19 @@ internal static class ProvingCommand
         return cmd;
     }
 
-    private static Command CreateSlash()
-    {
-        var options = new MarketOptions("prover");
-        var id = MarketOptions.RequestIdArgument();
-        var cmd = new Command("slash", "Slash a lock whose prover missed its lock deadline: half its collateral is burned, half is the bounty for whoever fulfils before the deadline.");
-        cmd.Arguments.Add(id);
-        options.AddTo(cmd);
-        cmd.SetAction((r, ct) => MarketCommandErrors.RunAsync(async () =>
+    private static Command CreateSlash() => RequestActionCommand.Create("slash",
+        "Slash a lock whose prover missed its lock deadline: half its collateral is burned, half is the bounty for whoever fulfils before the deadline.",
+        "prover", async (session, requestId, ct) =>
         {
-            var requestId = MarketOptions.ParseRequestId(r.GetValue(id)!);
-            var session = await MarketSession.OpenAsync(options.Resolve(r), withKey: true, ct);
             var receipt = await session.Market.SlashAsync(requestId, ct);
             var slashed = (await session.Market.SlashedLogsAsync(requestId, session.FromBlock, ct)).Last().Event;
-            MarketOutput.Print(r.GetValue(options.Json), new
+            return (new
             {
                 request_id = MarketOutput.Id(requestId),
                 prover = slashed.Prover,
                 burned = MarketOutput.Wei(slashed.Burned),
                 bounty = MarketOutput.Wei(slashed.Bounty),
                 transaction = receipt.TransactionHash,
-            }, [$"slashed {slashed.Prover} on request {MarketOutput.Id(requestId)}: {MarketOutput.Stake(slashed.Burned)} burned, {MarketOutput.Stake(slashed.Bounty)} bounty for whoever fulfils it in time (transaction {receipt.TransactionHash})"]);
-            return 0;
-        }));
-        return cmd;
-    }
+            }, $"slashed {slashed.Prover} on request {MarketOutput.Id(requestId)}: {MarketOutput.Stake(slashed.Burned)} burned, {MarketOutput.Stake(slashed.Bounty)} bounty for whoever fulfils it in time (transaction {receipt.TransactionHash})");
+        });
 }

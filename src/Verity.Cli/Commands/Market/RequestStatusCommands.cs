@@ -171,31 +171,21 @@ internal static class RequestStatusCommands
         return cmd;
     }
 
-    public static Command CreateRefund()
-    {
-        var options = new MarketOptions("requestor");
-        var id = MarketOptions.RequestIdArgument();
-        var cmd = new Command("refund", "After the deadline of a locked request nobody fulfilled: return its price to the requestor's balance (anyone may send it).");
-        cmd.Arguments.Add(id);
-        options.AddTo(cmd);
-        cmd.SetAction((r, ct) => MarketCommandErrors.RunAsync(async () =>
+    public static Command CreateRefund() => RequestActionCommand.Create("refund",
+        "After the deadline of a locked request nobody fulfilled: return its price to the requestor's balance (anyone may send it).",
+        "requestor", async (session, requestId, ct) =>
         {
-            var requestId = MarketOptions.ParseRequestId(r.GetValue(id)!);
-            var session = await MarketSession.OpenAsync(options.Resolve(r), withKey: true, ct);
             var receipt = await session.Market.RefundAsync(requestId, ct);
             var refunded = (await session.Market.RefundedLogsAsync(requestId, session.FromBlock, ct)).Last().Event;
-            MarketOutput.Print(r.GetValue(options.Json), new
+            return (new
             {
                 request_id = MarketOutput.Id(requestId),
                 requestor = refunded.Requestor,
                 price = MarketOutput.Wei(refunded.Price),
                 bounty = MarketOutput.Wei(refunded.Bounty),
                 transaction = receipt.TransactionHash,
-            }, [$"request {MarketOutput.Id(requestId)} refunded: {MarketOutput.Eth(refunded.Price)} back to {refunded.Requestor}'s balance, {MarketOutput.Stake(refunded.Bounty)} unclaimed bounty to its stake (transaction {receipt.TransactionHash})"]);
-            return 0;
-        }));
-        return cmd;
-    }
+            }, $"request {MarketOutput.Id(requestId)} refunded: {MarketOutput.Eth(refunded.Price)} back to {refunded.Requestor}'s balance, {MarketOutput.Stake(refunded.Bounty)} unclaimed bounty to its stake (transaction {receipt.TransactionHash})");
+        });
 
     public static string UnknownMessage(MarketSession session, BigInteger id, MarketSettings settings) =>
         $"request {MarketOutput.Id(id)} is unknown: no RequestSubmitted or RequestLocked event on chain {session.ChainId}"
