@@ -12,7 +12,8 @@ internal static class AztecRoutes
 {
     private const int MaxLimit = 1000;
 
-    public static void Map(RouteGroupBuilder group, AztecBroker broker)
+    /// <param name="address">Where the endpoint is bound (it starts after these routes are mapped).</param>
+    public static void Map(RouteGroupBuilder group, AztecBroker broker, Func<Uri?> address)
     {
         group.MapGet("/status", async (int? limit, CancellationToken ct) =>
         {
@@ -22,7 +23,7 @@ internal static class AztecRoutes
             var jobs = await broker.ListAsync(null, n, ct).ConfigureAwait(false);
             long height = await broker.EpochHeightAsync(ct).ConfigureAwait(false);
             var o = broker.Options;
-            return ApiResults.Json(new AztecStatusView(o.Listen ?? "", o.JobTimeoutMs, o.MaxAttempts, height,
+            return ApiResults.Json(new AztecStatusView(address()?.ToString() ?? o.Listen ?? "", o.JobTimeoutMs, o.MaxAttempts, height,
                 AztecJobView.Tally(counts), [.. jobs.Select(AztecJobView.From)]));
         });
         group.MapGet("/jobs", async (string? state, int? limit, CancellationToken ct) =>

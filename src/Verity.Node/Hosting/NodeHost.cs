@@ -77,7 +77,7 @@ public static class NodeHost
                 aztecBroker = new AztecBroker(aztecStore, options.Aztec, new AztecMetrics(), components.Time);
             }
 
-            app = BuildApp(options, loggerFactory, components.Extensions, aztecBroker, services =>
+            app = BuildApp(options, loggerFactory, components.Extensions, aztecBroker, () => aztec?.Address, services =>
             {
                 services.AddSingleton(options);
                 services.AddSingleton(components.Time);
@@ -155,7 +155,7 @@ public static class NodeHost
     }
 
     private static WebApplication BuildApp(NodeOptions options, ILoggerFactory loggerFactory, IReadOnlyList<INodeExtension> extensions,
-        AztecBroker? aztec, Action<IServiceCollection> register)
+        AztecBroker? aztec, Func<Uri?> aztecAddress, Action<IServiceCollection> register)
     {
         // The empty builder reads no appsettings.json or ASPNETCORE_ variables: the node's configuration is NodeOptions.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Verity.Node", ContentRootPath = options.DataDir });
@@ -186,7 +186,7 @@ public static class NodeHost
         BlobProxyRoutes.Map(app);
         AgentAdminRoutes.Map(app, apiKeys);
         foreach (var extension in extensions) extension.Map(app.MapGroup("/v1").AddEndpointFilter(new ApiKeyFilter(apiKeys)));
-        if (aztec != null) AztecRoutes.Map(app.MapGroup("/v1/aztec").AddEndpointFilter(new ApiKeyFilter(apiKeys)), aztec);
+        if (aztec != null) AztecRoutes.Map(app.MapGroup("/v1/aztec").AddEndpointFilter(new ApiKeyFilter(apiKeys)), aztec, aztecAddress);
         HealthEndpoint.Map(app);
         MetricsEndpoint.Map(app);
         // "{**path}" rather than the default "{*path:nonfile}", so paths that look like files get the JSON 404 too.
