@@ -61,6 +61,23 @@ public abstract class EndpointAttackTests
     }
 
     /// <summary>
+    /// Bytes that are not UTF-8 inside a JSON string (Aztec's clients never send them; anything on the network can):
+    /// answered as a parse error or a per-call error, never with a 500 or a dropped connection.
+    /// </summary>
+    [Fact]
+    public async Task Invalid_UTF8_inside_a_string_is_answered_not_500()
+    {
+        await using var node = await StartAsync();
+        var bytes = new List<byte>(System.Text.Encoding.UTF8.GetBytes(
+            """[{"jsonrpc":"2.0","id":1,"method":"proverBroker_getProvingJobStatus","params":["a"""));
+        bytes.AddRange([0xC3, 0x28, 0xFF]);
+        bytes.AddRange(System.Text.Encoding.UTF8.GetBytes("\"]}]"));
+        var (status, body) = await node.Rpc.PostBytesAsync([.. bytes]);
+        Assert.True(status is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"HTTP {(int)status}: {body}");
+        Assert.NotNull(JsonNode.Parse(body));
+    }
+
+    /// <summary>
     /// zod's z.number() takes any JSON number; Aztec's server answers reportProvingJobProgress with 1e400 (Infinity)
     /// like any other call. Verity must answer it (a result or a -32701), never with a 500.
     /// </summary>

@@ -1,0 +1,54 @@
+using System.IO.Compression;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Verity.Aztec.Tests.Infrastructure;
+
+namespace Verity.Aztec.Tests.Review;
+
+/// <summary>Alone in its collection: it measures the process's allocations, which other tests running beside it would add to.</summary>
+[CollectionDefinition(nameof(RequestCostCollection), DisableParallelization = true)]
+public sealed class RequestCostCollection;
+
+/// <summary>
+/// Review R1: what one cheap request can make the endpoint spend. Anyone on the listener's network can send it, any
+/// number at once; Aztec's clients send no credentials.
+/// </summary>
+[Collection(nameof(RequestCostCollection))]
+public sealed class RequestCostTests
+{
+    /// <summary>
+    /// A 64 KiB gzip body that expands to 64 MiB of a params array of zeros (within the default 256 MiB limit, and a
+    /// size the endpoint must accept). Parsing such a document costs its own size plus the parser's index (~6 bytes
+    /// per byte here); the endpoint spends well over a GiB on it (the body buffered twice, every params item copied
+    /// into an array before the arity check), so a dozen such requests at once exhaust a prover host's memory.
+    /// </summary>
+    [Fact]
+    public async Task A_64_KiB_gzip_request_does_not_make_the_node_allocate_a_GiB()
+    {
+        await using var node = await AztecTestNode.StartAsync();
+        var rpc = node.Rpc;
+        const int zeros = 32 << 20; // "0," each: 64 MiB
+        var json = new StringBuilder(2 * zeros + 200);
+        json.Append("""[{"jsonrpc":"2.0","id":1,"method":"proverBroker_getProvingJobStatus","params":["x",""");
+        json.Insert(json.Length, "0,", zeros - 1).Append("0]}]");
+        byte[] gzip;
+        using (var buffer = new MemoryStream())
+        {
+            using (var z = new GZipStream(buffer, CompressionLevel.SmallestSize, leaveOpen: true)) z.Write(Encoding.UTF8.GetBytes(json.ToString()));
+            gzip = buffer.ToArray();
+        }
+        json.Clear();
+        Assert.True(gzip.Length < 1 << 20, $"the compressed body is {gzip.Length} bytes");
+
+        // Warm the endpoint up so its first-request costs are not counted.
+        await rpc.StatusAsync("warm-up");
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        var (status, body) = await rpc.PostBytesAsync(gzip, "gzip");
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.NotNull(JsonNode.Parse(body)![0]!["error"]); // too many params: refused, as it should be
+        Assert.True(allocated < 1L << 30, $"one {gzip.Length}-byte request made the process allocate {allocated >> 20} MiB");
+    }
+}
