@@ -4,6 +4,7 @@ using System.Text;
 using System.Threading.Channels;
 using Verity.Cluster.Broker;
 using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using Verity.Cluster.Jobs;
 using Verity.Cluster.Telemetry;
 
