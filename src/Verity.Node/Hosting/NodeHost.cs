@@ -1,5 +1,9 @@
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using Verity.Aztec.Metrics;
+using Verity.Aztec.Scheduling;
+using Verity.Aztec.Server;
+using Verity.Aztec.Store;
 using Verity.Cluster.Agents;
 using Verity.Cluster.Blobs;
 using Verity.Cluster.Broker;
@@ -48,6 +52,8 @@ public static class NodeHost
         ITaskStore? store = null;
         WebApplication? app = null;
         BackgroundLoop? maintenance = null;
+        AztecJobStore? aztecStore = null;
+        AztecServer? aztec = null;
         try
         {
             var metrics = components.CreateMetrics(options, meters);
@@ -72,7 +78,20 @@ public static class NodeHost
             refresh.Add("the node", ct => MetricsEndpoint.RefreshNodeAsync(nodeStore, metrics, nodeMetrics, health, metricsLog, ct));
             foreach (var extension in components.Extensions) refresh.Add(extension.GetType().Name, extension.RefreshMetricsAsync);
 
-            app = BuildApp(options, loggerFactory, components.Extensions, metricsProvider, services =>
+            // Aztec's protocol keeps its jobs in the node's own database, so they share its durability and replicas.
+            AztecBroker? aztecBroker = null;
+            if (options.Aztec.Listen != null)
+            {
+                aztecStore = options.Db == "postgres"
+                    ? new PostgresAztecJobStore(options.Postgres.ConnectionString!)
+                    : new SqliteAztecJobStore(options.SqlitePath, options.SqliteBusyTimeout);
+                await aztecStore.MigrateAsync(ct).ConfigureAwait(false);
+                aztecBroker = new AztecBroker(aztecStore, options.Aztec, new AztecMetrics(), components.Time);
+                var counted = aztecBroker; // the Aztec job gauges, read from its store before each scrape
+                refresh.Add("the Aztec endpoint", async ct => counted.Metrics.UpdateCounts(await counted.CountsAsync(ct).ConfigureAwait(false)));
+            }
+
+            app = BuildApp(options, loggerFactory, components.Extensions, metricsProvider, aztecBroker, () => aztec?.Address, services =>
             {
                 services.AddSingleton(options);
                 services.AddSingleton(components.Time);
@@ -94,6 +113,7 @@ public static class NodeHost
             var baseAddress = BoundAddress(app);
             nodeLog.LogInformation("listening on {Address} (store {Db}, blobs {Blobs}, {Agents} embedded agent worker(s))",
                 baseAddress, options.Db, options.Blobs, options.Agents);
+            if (aztecBroker != null) aztec = await AztecServer.StartAsync(aztecBroker, options.Aztec, loggerFactory, ct).ConfigureAwait(false);
 
             if (options.OtlpEndpoint != null) nodeLog.LogInformation("exporting metrics to {Endpoint}", options.OtlpEndpoint);
 
@@ -118,12 +138,17 @@ public static class NodeHost
                 health.LiveAgents = () => supervised.Live;
             }
 
-            return new RunningNode(app, baseAddress, options, broker, jobs, store, blobs, meters, metricsProvider, maintenance, agents, agent, loggerFactory, nodeLog);
+            return new RunningNode(app, baseAddress, options, broker, jobs, store, blobs, meters, metricsProvider, maintenance, agents, agent, loggerFactory, nodeLog)
+            {
+                Aztec = aztec,
+                AztecStore = aztecStore,
+            };
         }
         catch
         {
             // Undo what started, in the stop order; the original error is what the caller needs to see.
             if (maintenance != null) await maintenance.StopAsync().ConfigureAwait(false);
+            if (aztec != null) await aztec.DisposeAsync().ConfigureAwait(false);
             if (app != null)
             {
                 try { await app.StopAsync(CancellationToken.None).ConfigureAwait(false); }
@@ -133,6 +158,7 @@ public static class NodeHost
             metricsProvider?.Dispose();
             meters.Dispose();
             if (store != null) await store.DisposeAsync().ConfigureAwait(false);
+            if (aztecStore != null) await aztecStore.DisposeAsync().ConfigureAwait(false);
             await RunningNode.DisposeBlobsAsync(blobs).ConfigureAwait(false);
             loggerFactory.Dispose();
             throw;
@@ -148,7 +174,7 @@ public static class NodeHost
     }
 
     private static WebApplication BuildApp(NodeOptions options, ILoggerFactory loggerFactory, IReadOnlyList<INodeExtension> extensions,
-        MeterProvider metricsProvider, Action<IServiceCollection> register)
+        MeterProvider metricsProvider, AztecBroker? aztec, Func<Uri?> aztecAddress, Action<IServiceCollection> register)
     {
         // The empty builder reads no appsettings.json or ASPNETCORE_ variables: the node's configuration is NodeOptions.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Verity.Node", ContentRootPath = options.DataDir });
@@ -179,6 +205,7 @@ public static class NodeHost
         BlobProxyRoutes.Map(app);
         AgentAdminRoutes.Map(app, apiKeys);
         foreach (var extension in extensions) extension.Map(app.MapGroup("/v1").AddEndpointFilter(new ApiKeyFilter(apiKeys)));
+        if (aztec != null) AztecRoutes.Map(app.MapGroup("/v1/aztec").AddEndpointFilter(new ApiKeyFilter(apiKeys)), aztec, aztecAddress);
         HealthEndpoint.Map(app);
         MetricsEndpoint.Map(app, metricsProvider);
         // "{**path}" rather than the default "{*path:nonfile}", so paths that look like files get the JSON 404 too.
