@@ -86,7 +86,7 @@ public static class NodeHost
                     ? new PostgresAztecJobStore(options.Postgres.ConnectionString!)
                     : new SqliteAztecJobStore(options.SqlitePath, options.SqliteBusyTimeout);
                 await aztecStore.MigrateAsync(ct).ConfigureAwait(false);
-                aztecBroker = new AztecBroker(aztecStore, options.Aztec, new AztecMetrics(), components.Time);
+                aztecBroker = new AztecBroker(aztecStore, options.Aztec, new AztecMetrics(meters), components.Time);
                 var counted = aztecBroker; // the Aztec job gauges, read from its store before each scrape
                 refresh.Add("the Aztec endpoint", async ct => counted.Metrics.UpdateCounts(await counted.CountsAsync(ct).ConfigureAwait(false)));
             }
