@@ -44,6 +44,7 @@ public static class Program
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(Commands.Broker.BrokerCommand.Create());
         root.Subcommands.Add(Commands.Broker.OrdersCommand.Create());
+        root.Subcommands.Add(Commands.Aztec.AztecCommand.Create());
         root.Subcommands.Add(Commands.Market.DevnetCommand.Create());
         root.Subcommands.Add(Commands.Market.RequestCommand.Create());
         root.Subcommands.Add(Commands.Market.AccountCommand.Create());

@@ -42,6 +42,7 @@ internal static class NodeCommand
         ["--agent-token"] = "the bearer token remote agents send (default: one generated into the data dir)",
         ["--otlp-endpoint"] = "export metrics over OTLP to this URL",
         ["--allow-simulation"] = "accept simulated-proving jobs (load tests of the orchestration only)",
+        ["--aztec-listen"] = "serve Aztec's proving-broker protocol on this http://HOST:PORT, for an Aztec prover node and its agents (docs/AZTEC.md)",
     };
 
     public static Command Create()

@@ -35,6 +35,7 @@ public static class NodeConfiguration
         ["--api-key"] = "Node:ApiKeys:0",
         ["--agent-token"] = "Node:AgentToken",
         ["--otlp-endpoint"] = "Node:OtlpEndpoint",
+        ["--aztec-listen"] = "Node:Aztec:Listen",
         ["--allow-simulation"] = "Broker:AllowSimulation",
     };
 
@@ -297,6 +298,7 @@ public static class NodeConfiguration
         CheckPositive(errors, "Node:SqliteBusyTimeout", o.SqliteBusyTimeout);
         if (o.SqliteBusyTimeout > TimeSpan.FromHours(1)) errors.Add($"Node:SqliteBusyTimeout {o.SqliteBusyTimeout} is more than an hour");
         ValidateBroker(errors, o.Broker);
+        errors.AddRange(o.Aztec.Validate());
         return errors;
     }
 

@@ -71,6 +71,9 @@ public sealed record NodeOptions
     /// <summary>The proving broker's settings (configuration section "Broker").</summary>
     public BrokerOptions Broker { get; init; } = new();
 
+    /// <summary>Aztec's proving-broker protocol on its own listener (section Node:Aztec; docs/AZTEC.md); off unless Listen is set.</summary>
+    public Verity.Aztec.AztecOptions Aztec { get; init; } = new();
+
     /// <summary>The SQLite database file used when <see cref="Db"/> is "sqlite".</summary>
     public string SqlitePath => Path.Combine(DataDir, "node.db");
 

@@ -1,3 +1,7 @@
+using Verity.Aztec.Metrics;
+using Verity.Aztec.Scheduling;
+using Verity.Aztec.Server;
+using Verity.Aztec.Store;
 using Verity.Cluster.Agents;
 using Verity.Cluster.Blobs;
 using Verity.Cluster.Broker;
@@ -44,6 +48,8 @@ public static class NodeHost
         WebApplication? app = null;
         IDisposable? otlp = null;
         BackgroundLoop? maintenance = null;
+        AztecJobStore? aztecStore = null;
+        AztecServer? aztec = null;
         try
         {
             blobs = components.CreateBlobs(options);
@@ -60,7 +66,18 @@ public static class NodeHost
             if (requeued > 0) nodeLog.LogWarning("requeued {Count} task(s) this node's embedded agents held when it stopped", requeued);
             var health = new NodeHealth(store, blobs, options.DataDir, options.Agents);
 
-            app = BuildApp(options, loggerFactory, components.Extensions, services =>
+            // Aztec's protocol keeps its jobs in the node's own database, so they share its durability and replicas.
+            AztecBroker? aztecBroker = null;
+            if (options.Aztec.Listen != null)
+            {
+                aztecStore = options.Db == "postgres"
+                    ? new PostgresAztecJobStore(options.Postgres.ConnectionString!)
+                    : new SqliteAztecJobStore(options.SqlitePath, options.SqliteBusyTimeout);
+                await aztecStore.MigrateAsync(ct).ConfigureAwait(false);
+                aztecBroker = new AztecBroker(aztecStore, options.Aztec, new AztecMetrics(), components.Time);
+            }
+
+            app = BuildApp(options, loggerFactory, components.Extensions, aztecBroker, () => aztec?.Address, services =>
             {
                 services.AddSingleton(options);
                 services.AddSingleton(components.Time);
@@ -81,6 +98,7 @@ public static class NodeHost
             var baseAddress = BoundAddress(app);
             nodeLog.LogInformation("listening on {Address} (store {Db}, blobs {Blobs}, {Agents} embedded agent worker(s))",
                 baseAddress, options.Db, options.Blobs, options.Agents);
+            if (aztecBroker != null) aztec = await AztecServer.StartAsync(aztecBroker, options.Aztec, loggerFactory, ct).ConfigureAwait(false);
 
             if (options.OtlpEndpoint != null)
             {
@@ -110,12 +128,17 @@ public static class NodeHost
                 health.LiveAgents = () => supervised.Live;
             }
 
-            return new RunningNode(app, baseAddress, options, broker, jobs, store, blobs, otlp, maintenance, agents, agent, loggerFactory, nodeLog);
+            return new RunningNode(app, baseAddress, options, broker, jobs, store, blobs, otlp, maintenance, agents, agent, loggerFactory, nodeLog)
+            {
+                Aztec = aztec,
+                AztecStore = aztecStore,
+            };
         }
         catch
         {
             // Undo what started, in the stop order; the original error is what the caller needs to see.
             if (maintenance != null) await maintenance.StopAsync().ConfigureAwait(false);
+            if (aztec != null) await aztec.DisposeAsync().ConfigureAwait(false);
             if (app != null)
             {
                 try { await app.StopAsync(CancellationToken.None).ConfigureAwait(false); }
@@ -124,6 +147,7 @@ public static class NodeHost
             }
             otlp?.Dispose();
             if (store != null) await store.DisposeAsync().ConfigureAwait(false);
+            if (aztecStore != null) await aztecStore.DisposeAsync().ConfigureAwait(false);
             await RunningNode.DisposeBlobsAsync(blobs).ConfigureAwait(false);
             loggerFactory.Dispose();
             throw;
@@ -131,7 +155,7 @@ public static class NodeHost
     }
 
     private static WebApplication BuildApp(NodeOptions options, ILoggerFactory loggerFactory, IReadOnlyList<INodeExtension> extensions,
-        Action<IServiceCollection> register)
+        AztecBroker? aztec, Func<Uri?> aztecAddress, Action<IServiceCollection> register)
     {
         // The empty builder reads no appsettings.json or ASPNETCORE_ variables: the node's configuration is NodeOptions.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Verity.Node", ContentRootPath = options.DataDir });
@@ -162,6 +186,7 @@ public static class NodeHost
         BlobProxyRoutes.Map(app);
         AgentAdminRoutes.Map(app, apiKeys);
         foreach (var extension in extensions) extension.Map(app.MapGroup("/v1").AddEndpointFilter(new ApiKeyFilter(apiKeys)));
+        if (aztec != null) AztecRoutes.Map(app.MapGroup("/v1/aztec").AddEndpointFilter(new ApiKeyFilter(apiKeys)), aztec, aztecAddress);
         HealthEndpoint.Map(app);
         MetricsEndpoint.Map(app);
         // "{**path}" rather than the default "{*path:nonfile}", so paths that look like files get the JSON 404 too.

@@ -60,6 +60,14 @@ public sealed class RunningNode : IAsyncDisposable
 
     public JobService Jobs { get; }
 
+    /// <summary>The Aztec proving-broker endpoint (null unless Node:Aztec:Listen is set).</summary>
+    public Verity.Aztec.Server.AztecServer? Aztec { get; internal init; }
+
+    /// <summary>Where Aztec's prover node and agents reach this node (null when the endpoint is off).</summary>
+    public Uri? AztecAddress => Aztec?.Address;
+
+    internal Verity.Aztec.Store.AztecJobStore? AztecStore { get; init; }
+
     /// <summary>The embedded agent (null with Node:Agents = 0).</summary>
     public ProvingAgent? EmbeddedAgent { get; }
 
@@ -89,10 +97,12 @@ public sealed class RunningNode : IAsyncDisposable
             _log.LogInformation("stopping");
             if (_agents != null) await _agents.StopAsync().ConfigureAwait(false);
             await _maintenance.StopAsync().ConfigureAwait(false);
+            if (Aztec != null) await Step("the Aztec endpoint", () => Aztec.DisposeAsync().AsTask()).ConfigureAwait(false);
             await Step("Kestrel", () => _app.StopAsync()).ConfigureAwait(false);
             await Step("the web host", () => _app.DisposeAsync().AsTask()).ConfigureAwait(false);
             await Step("the OTLP exporter", () => { _otlp?.Dispose(); return Task.CompletedTask; }).ConfigureAwait(false);
             await Step("the task store", () => _store.DisposeAsync().AsTask()).ConfigureAwait(false);
+            if (AztecStore != null) await Step("the Aztec job store", () => AztecStore.DisposeAsync().AsTask()).ConfigureAwait(false);
             await Step("the blob store", () => DisposeBlobsAsync(_blobs)).ConfigureAwait(false);
             _log.LogInformation("stopped");
         }

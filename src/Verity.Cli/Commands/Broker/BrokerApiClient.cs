@@ -5,7 +5,10 @@ using Verity.Cluster.Protocol;
 
 namespace Verity.Cli.Commands.Broker;
 
-/// <summary>The broker routes of a node (docs/BROKER.md §7) for `verity orders` and `verity node drain`.</summary>
+/// <summary>
+/// The extension routes of a node behind its API key: the broker's (docs/BROKER.md §7) for `verity orders` and
+/// `verity node drain`, and the Aztec endpoint's (docs/AZTEC.md §5) for `verity aztec`.
+/// </summary>
 internal sealed class BrokerApiClient(Uri node, string apiKey) : IDisposable
 {
     private readonly HttpClient _http = new() { BaseAddress = node, Timeout = TimeSpan.FromSeconds(30) };
@@ -29,16 +32,26 @@ internal sealed class BrokerApiClient(Uri node, string apiKey) : IDisposable
         await EnsureAsync(response, ct).ConfigureAwait(false);
     }
 
-    private async Task<JsonElement> GetAsync(string path, CancellationToken ct)
+    /// <summary>GET /v1/aztec/status (counts by type and state, the newest <paramref name="limit"/> jobs).</summary>
+    public Task<JsonElement> AztecStatusAsync(int limit, CancellationToken ct) => GetAsync($"v1/aztec/status?limit={limit}", ct, AztecOff);
+
+    /// <summary>GET /v1/aztec/jobs, optionally in one state.</summary>
+    public Task<JsonElement> AztecJobsAsync(string? state, int limit, CancellationToken ct) =>
+        GetAsync($"v1/aztec/jobs?limit={limit}" + (state is null ? "" : "&state=" + Uri.EscapeDataString(state)), ct, AztecOff);
+
+    private const string BrokerOff = "runs no broker (start it with `verity node --broker broker.toml`)";
+    private const string AztecOff = "serves no Aztec endpoint (start it with `verity node --aztec-listen http://HOST:PORT`)";
+
+    private async Task<JsonElement> GetAsync(string path, CancellationToken ct, string whenMissing = BrokerOff)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Add(JobApi.ApiKeyHeader, apiKey);
         using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
-        await EnsureAsync(response, ct).ConfigureAwait(false);
+        await EnsureAsync(response, ct, whenMissing).ConfigureAwait(false);
         return await response.Content.ReadFromJsonAsync<JsonElement>(BrokerJson.Options, ct).ConfigureAwait(false);
     }
 
-    private async Task EnsureAsync(HttpResponseMessage response, CancellationToken ct)
+    private async Task EnsureAsync(HttpResponseMessage response, CancellationToken ct, string whenMissing = BrokerOff)
     {
         if (response.IsSuccessStatusCode) return;
         string message = $"HTTP {(int)response.StatusCode}";
@@ -49,7 +62,7 @@ internal sealed class BrokerApiClient(Uri node, string apiKey) : IDisposable
         }
         catch (JsonException) { }
         if ((int)response.StatusCode == 404 && message.StartsWith("no route", StringComparison.Ordinal))
-            message = $"{node} runs no broker (start it with `verity node --broker broker.toml`)";
+            message = $"{node} {whenMissing}";
         throw new CliFailureException($"{node}: {message}");
     }
 

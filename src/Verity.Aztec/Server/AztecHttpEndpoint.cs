@@ -1,0 +1,187 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Text.Json;
+using Verity.Aztec.Protocol;
+
+namespace Verity.Aztec.Server;
+
+/// <summary>
+/// The HTTP side of the protocol, as Aztec's 4.1.2 server behaves (docs/AZTEC.md §2): JSON-RPC 2.0 over POST (any path:
+/// Aztec's client posts to the configured URL as given), bodies possibly gzip-compressed; a batch is answered 200 with
+/// one response per call in the same order; an empty batch, or a single call that fails, is answered 400 with its
+/// error; unparsable JSON is 400 with -32700. <c>GET /status</c> answers 200 while the job store answers.
+/// </summary>
+internal sealed class AztecHttpEndpoint
+{
+    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 64 };
+
+    private readonly AztecRpcDispatcher _dispatcher;
+    private readonly AztecOptions _options;
+    private readonly SourceNetworks _allowed;
+    private readonly Func<CancellationToken, Task> _probeStore;
+    private readonly ILogger _log;
+
+    public AztecHttpEndpoint(AztecRpcDispatcher dispatcher, AztecOptions options, Func<CancellationToken, Task> probeStore, ILogger log)
+    {
+        _dispatcher = dispatcher;
+        _options = options;
+        _allowed = SourceNetworks.Parse(options.EffectiveAllowFrom());
+        _probeStore = probeStore;
+        _log = log;
+    }
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var ct = http.RequestAborted;
+        if (!_allowed.Allows(http.Connection.RemoteIpAddress))
+        {
+            _log.LogWarning("aztec: refused a request from {Address} (not in Node:Aztec:AllowFrom)", http.Connection.RemoteIpAddress);
+            await WriteErrorAsync(http, StatusCodes.Status403Forbidden, RpcError.InvalidRequest,
+                $"source address {http.Connection.RemoteIpAddress} is not allowed (Node:Aztec:AllowFrom)").ConfigureAwait(false);
+            return;
+        }
+        if (HttpMethods.IsGet(http.Request.Method) && http.Request.Path == "/status")
+        {
+            await StatusAsync(http).ConfigureAwait(false);
+            return;
+        }
+        if (!HttpMethods.IsPost(http.Request.Method))
+        {
+            http.Response.Headers.Allow = "POST";
+            await WriteErrorAsync(http, StatusCodes.Status405MethodNotAllowed, RpcError.InvalidRequest,
+                $"{http.Request.Method} is not served: JSON-RPC is POST (and GET /status)").ConfigureAwait(false);
+            return;
+        }
+
+        byte[] body;
+        try
+        {
+            body = await ReadBodyAsync(http.Request, ct).ConfigureAwait(false);
+        }
+        catch (BodyException e)
+        {
+            await WriteErrorAsync(http, e.Status, RpcError.InvalidRequest, e.Message).ConfigureAwait(false);
+            return;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, ParseOptions);
+        }
+        catch (JsonException e)
+        {
+            await WriteErrorAsync(http, StatusCodes.Status400BadRequest, RpcError.ParseError, $"Parse error: {e.Message}").ConfigureAwait(false);
+            return;
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Array)
+            {
+                int count = root.GetArrayLength();
+                if (count == 0)
+                {
+                    await WriteErrorAsync(http, StatusCodes.Status400BadRequest, RpcError.InvalidRequest, "Invalid Request").ConfigureAwait(false);
+                    return;
+                }
+                if (count > _options.MaxBatchSize)
+                {
+                    await WriteErrorAsync(http, StatusCodes.Status400BadRequest, RpcError.InvalidRequest,
+                        $"Batch request exceeds maximum allowed size of {_options.MaxBatchSize}").ConfigureAwait(false);
+                    return;
+                }
+                // In order, one after another: replies keep the batch's order, and one agent's calls see each other's effects.
+                var replies = new List<RpcReply>(count);
+                foreach (var request in root.EnumerateArray()) replies.Add(await _dispatcher.HandleAsync(request, ct).ConfigureAwait(false));
+                await WriteAsync(http, StatusCodes.Status200OK, w =>
+                {
+                    w.WriteStartArray();
+                    foreach (var reply in replies) reply.Write(w);
+                    w.WriteEndArray();
+                }).ConfigureAwait(false);
+            }
+            else
+            {
+                var reply = await _dispatcher.HandleAsync(root, ct).ConfigureAwait(false);
+                await WriteAsync(http, reply.Error is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest, reply.Write).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task StatusAsync(HttpContext http)
+    {
+        try
+        {
+            await _probeStore(http.RequestAborted).ConfigureAwait(false);
+            http.Response.StatusCode = StatusCodes.Status200OK;
+            await http.Response.WriteAsync("OK", http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            _log.LogWarning("aztec: /status: the job store did not answer: {Error}", e.Message);
+            http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            await http.Response.WriteAsync("the job store did not answer", http.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The body, gzip or deflate undone, at most <see cref="AztecOptions.MaxBodyBytes"/> bytes either way.</summary>
+    private async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        long limit = _options.MaxBodyBytes;
+        if (request.ContentLength > limit)
+            throw new BodyException(StatusCodes.Status413PayloadTooLarge, $"request body of {request.ContentLength} bytes is larger than {limit} (Node:Aztec:MaxBodyBytes)");
+        string encoding = request.Headers.ContentEncoding.ToString().Trim().ToLowerInvariant();
+        Stream source = encoding switch
+        {
+            "" or "identity" => request.Body,
+            "gzip" or "x-gzip" => new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true),
+            "deflate" => new ZLibStream(request.Body, CompressionMode.Decompress, leaveOpen: true),
+            _ => throw new BodyException(StatusCodes.Status415UnsupportedMediaType, $"content-encoding '{encoding}' is not supported (gzip, deflate or none)"),
+        };
+        await using (source.ConfigureAwait(false))
+        {
+            var buffer = new ArrayBufferWriter<byte>(request.ContentLength is > 0 and < 1 << 20 ? (int)request.ContentLength : 64 << 10);
+            try
+            {
+                while (true)
+                {
+                    var span = buffer.GetMemory(64 << 10);
+                    int n = await source.ReadAsync(span, ct).ConfigureAwait(false);
+                    if (n == 0) break;
+                    buffer.Advance(n);
+                    if (buffer.WrittenCount > limit)
+                        throw new BodyException(StatusCodes.Status413PayloadTooLarge,
+                            $"request body is larger than {limit} bytes{(encoding.Length > 0 ? " once decompressed" : "")} (Node:Aztec:MaxBodyBytes)");
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                throw new BodyException(StatusCodes.Status400BadRequest, $"request body is not valid {encoding}: {e.Message}");
+            }
+            catch (BadHttpRequestException e)
+            {
+                throw new BodyException(e.StatusCode, $"request body: {e.Message}");
+            }
+            return buffer.WrittenSpan.ToArray();
+        }
+    }
+
+    private static Task WriteErrorAsync(HttpContext http, int status, int code, string message) =>
+        WriteAsync(http, status, RpcReply.Fail(null, code, message).Write);
+
+    private static async Task WriteAsync(HttpContext http, int status, Action<Utf8JsonWriter> write)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json; charset=utf-8";
+        await using var w = new Utf8JsonWriter(http.Response.BodyWriter, new JsonWriterOptions { SkipValidation = true });
+        write(w);
+        await w.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+    }
+
+    private sealed class BodyException(int status, string message) : Exception(message)
+    {
+        public int Status { get; } = status;
+    }
+}
