@@ -17,6 +17,9 @@ scripts/install-test-deps.sh
 # solc-js, OpenZeppelin and anvil for the market's contracts and chain tests (contracts/package-lock.json).
 scripts/install-chain-tools.sh
 export VERITY_ANVIL="$PWD/contracts/node_modules/.bin/anvil"
+# Aztec's own proving-broker code (@aztec/prover-client 4.1.2, tools/aztec/package-lock.json) for the Aztec harness tests.
+scripts/install-aztec-tools.sh
+export VERITY_AZTEC_TOOLS="$PWD/tools/aztec"
 make -s -C guest
 dotnet build Verity.sln -c Release -nologo -v quiet
 # The cluster tests run against a real PostgreSQL server and an S3-compatible server: start throwaway ones

@@ -101,7 +101,7 @@ public static class BrokerHost
             Store = options.Store,
             Cluster = options.Cluster,
             Config = options.Config,
-            Metrics = new BrokerMetrics(),
+            Metrics = new BrokerMetrics(options.Meters),
             Logs = logs,
             ListenOnly = options.ListenOnly,
             Development = options.Development,

@@ -23,6 +23,11 @@ public sealed record BrokerOptions
     public bool Development { get; init; }
     /// <summary>Where fetched images and inputs are cached; null = none.</summary>
     public string? CacheDir { get; init; }
+    /// <summary>
+    /// The meter factory of the instance the broker reports to (its node's, or the standalone broker's), so its
+    /// metrics join that instance's /metrics only; null: an unscoped meter (nothing exports it unless asked).
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? Meters { get; init; }
     /// <summary>How each RPC endpoint's transient failures are retried and how long one request may take; null = the default.</summary>
     public Verity.Chain.Rpc.RpcRetryPolicy? RpcPolicy { get; init; }
 }

@@ -46,6 +46,10 @@ public sealed class RunningBroker : IAsyncDisposable, Api.IBrokerView
         }
     }
 
+    /// <summary>Refreshes the orders-by-state gauges from the database (before a /metrics scrape).</summary>
+    public async Task RefreshMetricsAsync(CancellationToken ct) =>
+        _ctx.Metrics.SetStates(await _ctx.Store.CountsAsync(ct).ConfigureAwait(false));
+
     public async Task<BrokerStatus> StatusAsync(CancellationToken ct)
     {
         var counts = await _ctx.Store.CountsAsync(ct).ConfigureAwait(false);
@@ -61,5 +65,6 @@ public sealed class RunningBroker : IAsyncDisposable, Api.IBrokerView
         await _supervisor.DisposeAsync().ConfigureAwait(false);
         await _evaluator.DrainAsync().ConfigureAwait(false);
         foreach (var d in _owned) d.Dispose();
+        _ctx.Metrics.Dispose();
     }
 }

@@ -37,6 +37,7 @@ public sealed partial class NodeCommandTests : IDisposable
         ["--agent-token"] = (["--agent-token", "doc-agent-token-0123456789abcdef"], o => o.AgentToken == "doc-agent-token-0123456789abcdef"),
         ["--otlp-endpoint"] = (["--otlp-endpoint", "http://127.0.0.1:4317"], o => o.OtlpEndpoint == "http://127.0.0.1:4317"),
         ["--allow-simulation"] = (["--allow-simulation"], o => o.Broker.AllowSimulation),
+        ["--aztec-listen"] = (["--aztec-listen", "http://127.0.0.1:8080"], o => o.Aztec.Listen == "http://127.0.0.1:8080"),
         ["--Section:Key=value"] = (["--Broker:MaxJobAge=02:00:00", "--Node:S3:KeyPrefix", "n1/"], o => o.Broker.MaxJobAge == TimeSpan.FromHours(2) && o.S3.KeyPrefix == "n1/"),
     };
 

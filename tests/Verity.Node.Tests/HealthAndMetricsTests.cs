@@ -37,8 +37,8 @@ public sealed partial class HealthAndMetricsTests
         var samples = ParsePrometheus(await response.Content.ReadAsStringAsync());
 
         Assert.Equal(1, samples["verity_node_store_up"]);
-        Assert.Equal(1, samples["verity_node_http_requests_total{surface=\"api\",code=\"401\"}"]);
-        Assert.True(samples["verity_node_http_requests_total{surface=\"api\",code=\"201\"}"] >= 3);
+        Assert.Equal(1, samples["verity_node_http_requests_total{code=\"401\",surface=\"api\"}"]);
+        Assert.True(samples["verity_node_http_requests_total{code=\"201\",surface=\"api\"}"] >= 3);
         Assert.True(samples["verity_node_start_time_seconds"] > 1.6e9);
     }
 
@@ -70,7 +70,7 @@ public sealed partial class HealthAndMetricsTests
     /// Checks the text exposition format (0.0.4): HELP and TYPE lines precede each family's samples, names and labels
     /// are well formed, values are numbers, no sample repeats. Returns the samples keyed by name and labels.
     /// </summary>
-    private static Dictionary<string, double> ParsePrometheus(string text)
+    internal static Dictionary<string, double> ParsePrometheus(string text)
     {
         Assert.EndsWith("\n", text);
         var types = new Dictionary<string, string>();
@@ -101,7 +101,7 @@ public sealed partial class HealthAndMetricsTests
             Assert.True(helps.Contains(family), $"sample {name} has no HELP line");
             string value = sample.Groups[3].Value;
             double v = value switch { "+Inf" => double.PositiveInfinity, "-Inf" => double.NegativeInfinity, "NaN" => double.NaN, _ => double.Parse(value, CultureInfo.InvariantCulture) };
-            Assert.True(samples.TryAdd(name + sample.Groups[2].Value, v), $"repeated sample: {line}");
+            Assert.True(samples.TryAdd(PrometheusSamples.Key(name + sample.Groups[2].Value), v), $"repeated sample: {line}");
         }
         return samples;
     }

@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
 using System.Net;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using Verity.Cluster.Jobs;
 using Verity.Node.Configuration;
 using Verity.Node.Hosting;
@@ -203,26 +206,33 @@ public sealed class NodeHostTests
     }
 
     [Fact]
-    public async Task Otlp_export_starts_when_configured_and_stops_with_the_node()
+    public async Task Otlp_export_reads_the_provider_that_serves_metrics_and_stops_with_the_node()
     {
-        var export = new Disposable();
+        // A recording exporter stands in for the OTLP one on the reader slot the node hands out.
+        var export = new RecordingExporter();
+        BaseExportingMetricReader? reader = null;
         NodeOptions? seen = null;
         var node = await TestNode.StartAsync(o => o with { OtlpEndpoint = "http://127.0.0.1:4317" },
-            components: c => c with { StartOtlp = (o, _) => { seen = o; return export; } });
+            components: c => c with { ConfigureOtlp = (o, b) => { seen = o; b.AddReader(reader = new BaseExportingMetricReader(export)); } });
         Assert.Equal("http://127.0.0.1:4317", seen?.OtlpEndpoint);
-        Assert.False(export.Disposed);
+        await node.CreateJobAsync();
+        // One provider: the export carries the node's and the cluster's instruments, the ones /metrics shows.
+        Assert.True(reader!.Collect(), "the reader collected");
+        Assert.Contains("verity_node_start_time_seconds", export.Names);
+        Assert.Contains("verity_jobs_created", export.Names);
+        Assert.False(export.ShutDown);
         await node.DisposeAsync();
-        Assert.True(export.Disposed);
+        Assert.True(export.ShutDown);
 
-        // An exporter that fails to start fails the node's start, and what had started is released.
+        // An exporter that fails to start fails the node's start; the provider is built first, so no store was opened.
         ObservedTaskStore? store = null;
         await Assert.ThrowsAsync<InvalidOperationException>(() => TestNode.StartAsync(o => o with { OtlpEndpoint = "http://127.0.0.1:4317" },
             components: c => c with
             {
                 CreateStore = o => store = TestNode.CreateStore(o),
-                StartOtlp = (_, _) => throw new InvalidOperationException("collector refused"),
+                ConfigureOtlp = (_, _) => throw new InvalidOperationException("collector refused"),
             }));
-        Assert.True(store!.Disposed);
+        Assert.Null(store);
 
         // Asked to export without an exporter: refuse rather than silently not export.
         var e = await Assert.ThrowsAsync<NodeConfigurationException>(() =>
@@ -258,9 +268,24 @@ public sealed class NodeHostTests
         }
     }
 
-    private sealed class Disposable : IDisposable
+    /// <summary>Records the names of the metrics each export carries, and whether it was shut down.</summary>
+    private sealed class RecordingExporter : BaseExporter<Metric>
     {
-        public bool Disposed { get; private set; }
-        public void Dispose() => Disposed = true;
+        private readonly ConcurrentBag<string> _names = [];
+
+        public IReadOnlyCollection<string> Names => _names;
+        public bool ShutDown { get; private set; }
+
+        public override ExportResult Export(in Batch<Metric> batch)
+        {
+            foreach (var metric in batch) _names.Add(metric.Name);
+            return ExportResult.Success;
+        }
+
+        protected override bool OnShutdown(int timeoutMilliseconds)
+        {
+            ShutDown = true;
+            return true;
+        }
     }
 }

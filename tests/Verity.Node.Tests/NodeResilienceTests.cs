@@ -213,7 +213,7 @@ public sealed class NodeResilienceTests
         {
             if (line.StartsWith('#')) continue;
             int space = line.LastIndexOf(' ');
-            samples[line[..space]] = double.Parse(line[(space + 1)..], CultureInfo.InvariantCulture);
+            samples[PrometheusSamples.Key(line[..space])] = double.Parse(line[(space + 1)..], CultureInfo.InvariantCulture);
         }
         return samples;
     }

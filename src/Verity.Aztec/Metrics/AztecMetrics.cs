@@ -25,9 +25,10 @@ public sealed class AztecMetrics : IDisposable
     private readonly Histogram<double> _wait, _duration;
     private AztecJobCounts? _counts;
 
-    public AztecMetrics()
+    /// <param name="meters">The node's meter factory: its /metrics exports only the meters it made (docs/METRICS.md).</param>
+    public AztecMetrics(IMeterFactory? meters = null)
     {
-        Meter = new Meter(MeterName);
+        Meter = meters?.Create(MeterName) ?? new Meter(MeterName);
         _enqueued = Meter.CreateCounter<long>("verity_aztec_jobs_enqueued", "{job}", "New Aztec jobs enqueued.");
         _cached = Meter.CreateCounter<long>("verity_aztec_jobs_cached", "{job}", "Enqueues of a job already known (answered with its status).");
         _settled = Meter.CreateCounter<long>("verity_aztec_jobs_settled", "{job}", "Aztec jobs settled, by outcome (fulfilled, rejected, aborted, timed_out).");

@@ -238,7 +238,11 @@ public sealed class AztecBroker
                 if (timedOut > 0) log($"aztec: {timedOut} job(s) timed out (no heartbeat for {_options.JobTimeoutMs} ms)");
                 if (deleted > 0) log($"aztec: deleted {deleted} job(s) of old epochs");
             }
-            catch (AztecStoreException e) { log($"aztec: cleanup failed: {e.Message}"); }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                // The next pass retries; a failure must not end the loop that takes back timed-out jobs.
+                log($"aztec: cleanup failed: {e.Message}");
+            }
             await Task.Delay(interval, _time, ct).ConfigureAwait(false);
         }
     }

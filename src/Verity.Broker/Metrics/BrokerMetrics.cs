@@ -1,18 +1,20 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Numerics;
 using Verity.Broker.Orders;
-using Verity.Cluster.Broker;
 
 namespace Verity.Broker.Metrics;
 
 /// <summary>
-/// The broker's metrics (docs/BROKER.md §7), rendered as <c>verity_broker_*</c> families into the node's /metrics:
-/// orders by state and committed slots (a snapshot the host refreshes from the database), skips and losses by reason
-/// code, locks won and lost, fulfilments, slashes, earnings and gas in wei, and preflight and proving latency
-/// histograms. Thread-safe; amounts are kept as exact integers and shown as doubles.
+/// The broker's metrics (docs/BROKER.md §7, docs/METRICS.md): <c>verity_broker_*</c> instruments on the meter
+/// <see cref="MeterName"/> — orders by state and committed slots (a snapshot refreshed from the database before each
+/// scrape), skips and losses by reason code, locks won and lost, fulfilments, slashes, earnings and gas in wei, and
+/// preflight and proving latency histograms. Thread-safe; amounts are kept as exact integers and observed as doubles.
 /// </summary>
-public sealed class BrokerMetrics
+public sealed class BrokerMetrics : IDisposable
 {
+    public const string MeterName = "Verity.Broker";
+
     /// <summary>Histogram bucket upper bounds, seconds: from a tiny preflight to a long proof.</summary>
     public static readonly double[] LatencyBuckets = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
@@ -24,8 +26,43 @@ public sealed class BrokerMetrics
     private long _locksWon, _locksLost, _fulfilled, _slashes, _batches, _wouldLock;
     private BigInteger _earned, _gas, _bounty;
     private int _committed;
-    private readonly Histogram _preflight = new(LatencyBuckets);
-    private readonly Histogram _proving = new(LatencyBuckets);
+    private readonly Meter _meter;
+    private readonly Histogram<double> _preflight;
+    private readonly Histogram<double> _proving;
+
+    /// <param name="meters">The instance's meter factory (the node's, or the standalone broker's), so only its
+    /// provider exports these instruments; null: an unscoped meter of its own.</param>
+    public BrokerMetrics(IMeterFactory? meters = null)
+    {
+        _meter = meters?.Create(MeterName) ?? new Meter(MeterName);
+        _meter.CreateObservableGauge("verity_broker_orders", ObserveStates, "{order}", "Orders by state (from the broker's database).");
+        _meter.CreateObservableGauge("verity_broker_committed_slots", () => Volatile.Read(ref _committed), "{order}",
+            "Orders holding a proving slot (locking … submitting).");
+        _meter.CreateObservableCounter("verity_broker_skips", () => Reasons(_skips), "{order}", "Orders skipped, by reason code (S-xxx).");
+        _meter.CreateObservableCounter("verity_broker_lost", () => Reasons(_lost), "{order}", "Orders lost to another prover, by reason code (L-xxx).");
+        _meter.CreateObservableCounter("verity_broker_failed", () => Reasons(_failed), "{order}", "Committed orders that failed, by reason code (F-xxx).");
+        _meter.CreateObservableCounter("verity_broker_locks", () => new[]
+        {
+            new Measurement<long>(LocksWon, new KeyValuePair<string, object?>("outcome", "won")),
+            new Measurement<long>(LocksLost, new KeyValuePair<string, object?>("outcome", "lost")),
+        }, "{transaction}", "Lock transactions by outcome (won: mined for this broker; lost: another prover was first).");
+        _meter.CreateObservableCounter("verity_broker_would_lock", () => WouldLockCount, "{order}", "Listen-only decisions to lock (nothing sent).");
+        _meter.CreateObservableCounter("verity_broker_fulfilled", () => FulfilledCount, "{order}", "Orders fulfilled on chain by this broker.");
+        _meter.CreateObservableCounter("verity_broker_batches", () => Interlocked.Read(ref _batches), "{transaction}", "Fulfilment transactions mined.");
+        _meter.CreateObservableCounter("verity_broker_slashes", () => SlashCount, "{lock}", "Locks of this broker seen slashed.");
+        // Wei amounts outgrow a long: exact BigIntegers here, doubles when observed (as the text exposition showed them).
+        _meter.CreateObservableCounter("verity_broker_earned_wei", () => Amount(() => _earned), "{wei}", "Payments received for fulfilments, wei.");
+        _meter.CreateObservableCounter("verity_broker_bounty", () => Amount(() => _bounty), "{token}",
+            "Secondary-fulfilment bounties received, stake-token base units.");
+        _meter.CreateObservableCounter("verity_broker_gas_spent_wei", () => Amount(() => _gas), "{wei}", "Gas paid for lock and fulfil transactions, wei.");
+        var buckets = new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets };
+        _preflight = _meter.CreateHistogram("verity_broker_preflight_seconds", "s", "Preflight (execute-only job) latency.", tags: null, advice: buckets);
+        _proving = _meter.CreateHistogram("verity_broker_proving_seconds", "s", "Proving latency, from job creation to a verified receipt.",
+            tags: null, advice: buckets);
+    }
+
+    /// <summary>The instruments' meter (named <see cref="MeterName"/>).</summary>
+    public Meter Meter => _meter;
 
     public void Skipped(string reason) => _skips.AddOrUpdate(reason, 1, (_, n) => n + 1);
     public void Lost(string reason) => _lost.AddOrUpdate(reason, 1, (_, n) => n + 1);
@@ -48,8 +85,8 @@ public sealed class BrokerMetrics
         lock (_gate) _gas += wei;
     }
 
-    public void PreflightSeconds(double seconds) => _preflight.Observe(seconds);
-    public void ProvingSeconds(double seconds) => _proving.Observe(seconds);
+    public void PreflightSeconds(double seconds) => _preflight.Record(seconds);
+    public void ProvingSeconds(double seconds) => _proving.Record(seconds);
 
     /// <summary>Replaces the orders-by-state snapshot and the committed slot count (from the database).</summary>
     public void SetStates(IReadOnlyDictionary<OrderState, int> counts)
@@ -63,78 +100,25 @@ public sealed class BrokerMetrics
     public long LocksLost => Interlocked.Read(ref _locksLost);
     public long FulfilledCount => Interlocked.Read(ref _fulfilled);
     public long WouldLockCount => Interlocked.Read(ref _wouldLock);
+    public long SlashCount => Interlocked.Read(ref _slashes);
     public long SkipCount(string reason) => _skips.TryGetValue(reason, out var n) ? n : 0;
 
-    /// <summary>Appends every broker family to <paramref name="text"/>.</summary>
-    public void RenderPrometheus(PrometheusText text)
+    public void Dispose() => _meter.Dispose();
+
+    private IEnumerable<Measurement<int>> ObserveStates()
     {
-        ArgumentNullException.ThrowIfNull(text);
-        text.Family("verity_broker_orders", "gauge", "Orders by state (from the broker's database).");
         foreach (var (state, n) in Volatile.Read(ref _states).OrderBy(kv => kv.Key))
-            text.Sample("verity_broker_orders", n, ("state", state.Name()));
-        text.Family("verity_broker_committed_slots", "gauge", "Orders holding a proving slot (locking … submitting).");
-        text.Sample("verity_broker_committed_slots", Volatile.Read(ref _committed));
-        Reasons(text, "verity_broker_skips_total", "Orders skipped, by reason code (S-xxx).", _skips);
-        Reasons(text, "verity_broker_lost_total", "Orders lost to another prover, by reason code (L-xxx).", _lost);
-        Reasons(text, "verity_broker_failed_total", "Committed orders that failed, by reason code (F-xxx).", _failed);
-        text.Family("verity_broker_locks_total", "counter", "Lock transactions by outcome (won: mined for this broker; lost: another prover was first).");
-        text.Sample("verity_broker_locks_total", LocksWon, ("outcome", "won"));
-        text.Sample("verity_broker_locks_total", LocksLost, ("outcome", "lost"));
-        text.Family("verity_broker_would_lock_total", "counter", "Listen-only decisions to lock (nothing sent).");
-        text.Sample("verity_broker_would_lock_total", WouldLockCount);
-        text.Family("verity_broker_fulfilled_total", "counter", "Orders fulfilled on chain by this broker.");
-        text.Sample("verity_broker_fulfilled_total", FulfilledCount);
-        text.Family("verity_broker_batches_total", "counter", "Fulfilment transactions mined.");
-        text.Sample("verity_broker_batches_total", Interlocked.Read(ref _batches));
-        text.Family("verity_broker_slashes_total", "counter", "Locks of this broker seen slashed.");
-        text.Sample("verity_broker_slashes_total", Interlocked.Read(ref _slashes));
-        BigInteger earned, gas, bounty;
-        lock (_gate) { earned = _earned; gas = _gas; bounty = _bounty; }
-        text.Family("verity_broker_earned_wei_total", "counter", "Payments received for fulfilments, wei.");
-        text.Sample("verity_broker_earned_wei_total", (double)earned);
-        text.Family("verity_broker_bounty_total", "counter", "Secondary-fulfilment bounties received, stake-token base units.");
-        text.Sample("verity_broker_bounty_total", (double)bounty);
-        text.Family("verity_broker_gas_spent_wei_total", "counter", "Gas paid for lock and fulfil transactions, wei.");
-        text.Sample("verity_broker_gas_spent_wei_total", (double)gas);
-        _preflight.Render(text, "verity_broker_preflight_seconds", "Preflight (execute-only job) latency.");
-        _proving.Render(text, "verity_broker_proving_seconds", "Proving latency, from job creation to a verified receipt.");
+            yield return new Measurement<int>(n, new KeyValuePair<string, object?>("state", state.Name()));
     }
 
-    private static void Reasons(PrometheusText text, string name, string help, ConcurrentDictionary<string, long> counts)
+    private static IEnumerable<Measurement<long>> Reasons(ConcurrentDictionary<string, long> counts)
     {
-        text.Family(name, "counter", help);
         foreach (var (reason, n) in counts.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            text.Sample(name, n, ("reason", reason));
+            yield return new Measurement<long>(n, new KeyValuePair<string, object?>("reason", reason));
     }
 
-    /// <summary>A cumulative Prometheus histogram.</summary>
-    private sealed class Histogram(double[] bounds)
+    private double Amount(Func<BigInteger> read)
     {
-        private readonly long[] _counts = new long[bounds.Length];
-        private long _count;
-        private double _sum;
-
-        public void Observe(double value)
-        {
-            lock (this)
-            {
-                for (int i = 0; i < bounds.Length; i++) if (value <= bounds[i]) _counts[i]++;
-                _count++;
-                _sum += value;
-            }
-        }
-
-        public void Render(PrometheusText text, string name, string help)
-        {
-            lock (this)
-            {
-                text.Family(name, "histogram", help);
-                for (int i = 0; i < bounds.Length; i++)
-                    text.Sample(name + "_bucket", _counts[i], ("le", PrometheusText.FormatValue(bounds[i])));
-                text.Sample(name + "_bucket", _count, ("le", "+Inf"));
-                text.Sample(name + "_sum", _sum);
-                text.Sample(name + "_count", _count);
-            }
-        }
+        lock (_gate) return (double)read();
     }
 }

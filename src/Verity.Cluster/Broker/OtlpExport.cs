@@ -1,12 +1,11 @@
-using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 
 namespace Verity.Cluster.Broker;
 
 /// <summary>
-/// Pushes the cluster's metrics (<see cref="ClusterMetrics.MeterName"/>) to an OpenTelemetry collector over OTLP
-/// (HTTP + protobuf), besides the /metrics text endpoint.
+/// Pushes an instance's metrics to an OpenTelemetry collector over OTLP (HTTP + protobuf): a second reader on the
+/// MeterProvider that also serves /metrics, so both see the same instruments.
 /// </summary>
 public static class OtlpExport
 {
@@ -14,28 +13,25 @@ public static class OtlpExport
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(15);
 
     /// <summary>
-    /// Starts exporting to <paramref name="endpoint"/> — the collector's base URL (<c>http://collector:4318</c>; metrics
-    /// go to its <c>/v1/metrics</c>) or the full metrics URL — every <paramref name="interval"/>. Returns the provider
-    /// (dispose it to flush and stop), or null when no endpoint is configured.
+    /// Adds a reader to <paramref name="builder"/> that exports to <paramref name="endpoint"/> — the collector's base
+    /// URL (<c>http://collector:4318</c>; metrics go to its <c>/v1/metrics</c>) or the full metrics URL — every
+    /// <paramref name="interval"/>. Disposing the built provider flushes and stops it.
     /// </summary>
     /// <exception cref="ArgumentException">The endpoint is not an http(s) URL, or the interval is not positive.</exception>
-    public static MeterProvider? Start(string? endpoint, TimeSpan? interval = null)
+    public static MeterProviderBuilder AddOtlpExport(this MeterProviderBuilder builder, string endpoint, TimeSpan? interval = null)
     {
-        if (string.IsNullOrWhiteSpace(endpoint)) return null;
+        ArgumentNullException.ThrowIfNull(builder);
         var url = MetricsUrl(endpoint);
         var every = interval ?? DefaultInterval;
         if (every <= TimeSpan.Zero || every.TotalMilliseconds > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(interval), every, "the OTLP export interval must be positive");
 
-        return Sdk.CreateMeterProviderBuilder()
-            .AddMeter(ClusterMetrics.MeterName)
-            .AddOtlpExporter((exporter, reader) =>
-            {
-                exporter.Endpoint = url;
-                exporter.Protocol = OtlpExportProtocol.HttpProtobuf;
-                reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)Math.Ceiling(every.TotalMilliseconds);
-            })
-            .Build();
+        return builder.AddOtlpExporter((exporter, reader) =>
+        {
+            exporter.Endpoint = url;
+            exporter.Protocol = OtlpExportProtocol.HttpProtobuf;
+            reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)Math.Ceiling(every.TotalMilliseconds);
+        });
     }
 
     /// <summary>
@@ -44,6 +40,7 @@ public static class OtlpExport
     /// </summary>
     public static Uri MetricsUrl(string endpoint)
     {
+        ArgumentNullException.ThrowIfNull(endpoint);
         if (!Uri.TryCreate(endpoint.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
             throw new ArgumentException($"OTLP endpoint '{endpoint}' is not an http(s) URL", nameof(endpoint));
         if (uri.AbsolutePath.EndsWith("/v1/metrics", StringComparison.Ordinal)) return uri;

@@ -23,7 +23,7 @@ public static class DefaultComponents
             CreateStore = CreateStore,
             CreateBlobs = CreateBlobs,
             CreateRunner = runner ?? (_ => new ZkvmTaskRunner(cache)),
-            StartOtlp = (o, _) => OtlpExport.Start(o.OtlpEndpoint),
+            ConfigureOtlp = (o, metrics) => metrics.AddOtlpExport(o.OtlpEndpoint!),
         };
     }
 

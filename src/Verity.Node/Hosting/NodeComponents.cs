@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using OpenTelemetry.Metrics;
 using Verity.Cluster.Blobs;
 using Verity.Cluster.Broker;
 using Verity.Cluster.Runners;
@@ -22,14 +24,19 @@ public sealed record NodeComponents
     /// <summary>One task runner per embedded agent worker.</summary>
     public required Func<NodeOptions, ITaskRunner> CreateRunner { get; init; }
 
-    /// <summary>The metrics; by default agents count as live for <see cref="BrokerOptions.LiveAgentWindow"/> after they were heard from.</summary>
-    public Func<NodeOptions, ClusterMetrics> CreateMetrics { get; init; } = o => new ClusterMetrics(o.Broker.LiveAgentWindow);
+    /// <summary>
+    /// The cluster metrics, made with the node's meter factory (so they join this node's /metrics only); by default
+    /// agents count as live for <see cref="BrokerOptions.LiveAgentWindow"/> after they were heard from.
+    /// </summary>
+    public Func<NodeOptions, IMeterFactory, ClusterMetrics> CreateMetrics { get; init; } =
+        (o, meters) => new ClusterMetrics(o.Broker.LiveAgentWindow, meters: meters);
 
     /// <summary>
-    /// Starts exporting the metrics to <see cref="NodeOptions.OtlpEndpoint"/> (called only when it is set); the
-    /// result is disposed at stop. Null: this build cannot export, and a node configured to do so refuses to start.
+    /// Adds the OTLP exporter for <see cref="NodeOptions.OtlpEndpoint"/> to the node's MeterProvider (called only
+    /// when it is set; the provider that serves /metrics, disposed at stop). Null: this build cannot export, and a
+    /// node configured to do so refuses to start.
     /// </summary>
-    public Func<NodeOptions, ClusterMetrics, IDisposable?>? StartOtlp { get; init; }
+    public Action<NodeOptions, MeterProviderBuilder>? ConfigureOtlp { get; init; }
 
     /// <summary>Components hosted beside the cluster (the market broker): their routes and metrics join the node's.</summary>
     public IReadOnlyList<INodeExtension> Extensions { get; init; } = [];

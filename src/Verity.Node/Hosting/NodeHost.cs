@@ -1,3 +1,5 @@
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using Verity.Aztec.Metrics;
 using Verity.Aztec.Scheduling;
 using Verity.Aztec.Server;
@@ -7,6 +9,7 @@ using Verity.Cluster.Blobs;
 using Verity.Cluster.Broker;
 using Verity.Cluster.Jobs;
 using Verity.Cluster.Store;
+using Verity.Cluster.Telemetry;
 using Verity.Node.Api;
 using Verity.Node.Configuration;
 using Verity.Node.Metrics;
@@ -31,7 +34,7 @@ public static class NodeHost
         ArgumentNullException.ThrowIfNull(components);
         var errors = NodeConfiguration.Validate(options);
         if (errors.Count > 0) throw new NodeConfigurationException(errors);
-        if (options.OtlpEndpoint != null && components.StartOtlp == null)
+        if (options.OtlpEndpoint != null && components.ConfigureOtlp == null)
             throw new NodeConfigurationException([$"Node:OtlpEndpoint is set ({options.OtlpEndpoint}) but this build has no OTLP exporter"]);
         var agentTypes = TaskTypes.ParseList(options.AgentTypes);
 
@@ -41,17 +44,21 @@ public static class NodeHost
 
         var loggerFactory = CreateLoggerFactory(log);
         var nodeLog = loggerFactory.CreateLogger("Verity.Node");
-        var metrics = components.CreateMetrics(options);
-        var nodeMetrics = new NodeMetrics(components.Time.GetUtcNow());
+        // This node's meters: only their instruments reach this node's provider (/metrics and OTLP), however many
+        // nodes share the process. A component the node hosts makes its meter here too (docs/METRICS.md).
+        var meters = new InstanceMeters();
+        MeterProvider? metricsProvider = null;
         IBlobStore? blobs = null;
         ITaskStore? store = null;
         WebApplication? app = null;
-        IDisposable? otlp = null;
         BackgroundLoop? maintenance = null;
         AztecJobStore? aztecStore = null;
         AztecServer? aztec = null;
         try
         {
+            var metrics = components.CreateMetrics(options, meters);
+            var nodeMetrics = new NodeMetrics(meters, components.Time.GetUtcNow());
+            metricsProvider = BuildMetricsProvider(options, components, meters);
             blobs = components.CreateBlobs(options);
             if (options.Db == "sqlite") PrivateFiles.Touch(options.SqlitePath); // SQLite (and its -wal, -shm files) keep the 0600 mode
             store = components.CreateStore(options);
@@ -65,6 +72,11 @@ public static class NodeHost
             int requeued = await broker.RequeueTasksOfAgentsAsync(embeddedAgents + "/", ct).ConfigureAwait(false);
             if (requeued > 0) nodeLog.LogWarning("requeued {Count} task(s) this node's embedded agents held when it stopped", requeued);
             var health = new NodeHealth(store, blobs, options.DataDir, options.Agents);
+            var metricsLog = loggerFactory.CreateLogger("Verity.Node.Metrics");
+            var refresh = new MetricsRefresh(metricsLog);
+            var nodeStore = store;
+            refresh.Add("the node", ct => MetricsEndpoint.RefreshNodeAsync(nodeStore, metrics, nodeMetrics, health, metricsLog, ct));
+            foreach (var extension in components.Extensions) refresh.Add(extension.GetType().Name, extension.RefreshMetricsAsync);
 
             // Aztec's protocol keeps its jobs in the node's own database, so they share its durability and replicas.
             AztecBroker? aztecBroker = null;
@@ -74,10 +86,12 @@ public static class NodeHost
                     ? new PostgresAztecJobStore(options.Postgres.ConnectionString!)
                     : new SqliteAztecJobStore(options.SqlitePath, options.SqliteBusyTimeout);
                 await aztecStore.MigrateAsync(ct).ConfigureAwait(false);
-                aztecBroker = new AztecBroker(aztecStore, options.Aztec, new AztecMetrics(), components.Time);
+                aztecBroker = new AztecBroker(aztecStore, options.Aztec, new AztecMetrics(meters), components.Time);
+                var counted = aztecBroker; // the Aztec job gauges, read from its store before each scrape
+                refresh.Add("the Aztec endpoint", async ct => counted.Metrics.UpdateCounts(await counted.CountsAsync(ct).ConfigureAwait(false)));
             }
 
-            app = BuildApp(options, loggerFactory, components.Extensions, aztecBroker, () => aztec?.Address, services =>
+            app = BuildApp(options, loggerFactory, components.Extensions, metricsProvider, aztecBroker, () => aztec?.Address, services =>
             {
                 services.AddSingleton(options);
                 services.AddSingleton(components.Time);
@@ -85,6 +99,7 @@ public static class NodeHost
                 services.AddSingleton(blobs);
                 services.AddSingleton(metrics);
                 services.AddSingleton(nodeMetrics);
+                services.AddSingleton(refresh);
                 services.AddSingleton(broker);
                 services.AddSingleton(jobs);
                 services.AddSingleton(lifecycle);
@@ -100,12 +115,7 @@ public static class NodeHost
                 baseAddress, options.Db, options.Blobs, options.Agents);
             if (aztecBroker != null) aztec = await AztecServer.StartAsync(aztecBroker, options.Aztec, loggerFactory, ct).ConfigureAwait(false);
 
-            if (options.OtlpEndpoint != null)
-            {
-                otlp = components.StartOtlp!(options, metrics);
-                if (otlp != null) nodeLog.LogInformation("exporting metrics to {Endpoint}", options.OtlpEndpoint);
-                else nodeLog.LogWarning("metrics export to {Endpoint} did not start", options.OtlpEndpoint);
-            }
+            if (options.OtlpEndpoint != null) nodeLog.LogInformation("exporting metrics to {Endpoint}", options.OtlpEndpoint);
 
             var maintenanceLog = loggerFactory.CreateLogger("Verity.Node.Maintenance");
             maintenance = new BackgroundLoop("broker maintenance",
@@ -128,7 +138,7 @@ public static class NodeHost
                 health.LiveAgents = () => supervised.Live;
             }
 
-            return new RunningNode(app, baseAddress, options, broker, jobs, store, blobs, otlp, maintenance, agents, agent, loggerFactory, nodeLog)
+            return new RunningNode(app, baseAddress, options, broker, jobs, store, blobs, meters, metricsProvider, maintenance, agents, agent, loggerFactory, nodeLog)
             {
                 Aztec = aztec,
                 AztecStore = aztecStore,
@@ -145,7 +155,8 @@ public static class NodeHost
                 catch (Exception e) { nodeLog.LogWarning("stopping Kestrel after a failed start: {Error}", e.Message); }
                 await app.DisposeAsync().ConfigureAwait(false);
             }
-            otlp?.Dispose();
+            metricsProvider?.Dispose();
+            meters.Dispose();
             if (store != null) await store.DisposeAsync().ConfigureAwait(false);
             if (aztecStore != null) await aztecStore.DisposeAsync().ConfigureAwait(false);
             await RunningNode.DisposeBlobsAsync(blobs).ConfigureAwait(false);
@@ -154,8 +165,16 @@ public static class NodeHost
         }
     }
 
+    /// <summary>The node's one MeterProvider: its meters, read by the /metrics scrape and, when configured, OTLP export.</summary>
+    private static MeterProvider BuildMetricsProvider(NodeOptions options, NodeComponents components, InstanceMeters meters)
+    {
+        var builder = meters.AddTo(Sdk.CreateMeterProviderBuilder()).AddPrometheusScrape();
+        if (options.OtlpEndpoint != null) components.ConfigureOtlp!(options, builder);
+        return builder.Build();
+    }
+
     private static WebApplication BuildApp(NodeOptions options, ILoggerFactory loggerFactory, IReadOnlyList<INodeExtension> extensions,
-        AztecBroker? aztec, Func<Uri?> aztecAddress, Action<IServiceCollection> register)
+        MeterProvider metricsProvider, AztecBroker? aztec, Func<Uri?> aztecAddress, Action<IServiceCollection> register)
     {
         // The empty builder reads no appsettings.json or ASPNETCORE_ variables: the node's configuration is NodeOptions.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Verity.Node", ContentRootPath = options.DataDir });
@@ -188,7 +207,7 @@ public static class NodeHost
         foreach (var extension in extensions) extension.Map(app.MapGroup("/v1").AddEndpointFilter(new ApiKeyFilter(apiKeys)));
         if (aztec != null) AztecRoutes.Map(app.MapGroup("/v1/aztec").AddEndpointFilter(new ApiKeyFilter(apiKeys)), aztec, aztecAddress);
         HealthEndpoint.Map(app);
-        MetricsEndpoint.Map(app);
+        MetricsEndpoint.Map(app, metricsProvider);
         // "{**path}" rather than the default "{*path:nonfile}", so paths that look like files get the JSON 404 too.
         app.MapFallback("{**path}", (HttpContext http) =>
             ApiResults.Error(StatusCodes.Status404NotFound, $"no route for {http.Request.Method} {http.Request.Path}"));

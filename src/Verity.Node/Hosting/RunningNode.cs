@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
+using OpenTelemetry.Metrics;
 using Verity.Cluster.Agents;
 using Verity.Cluster.Blobs;
 using Verity.Cluster.Broker;
 using Verity.Cluster.Store;
+using Verity.Cluster.Telemetry;
 using Verity.Node.Configuration;
 
 namespace Verity.Node.Hosting;
@@ -9,14 +12,15 @@ namespace Verity.Node.Hosting;
 /// <summary>
 /// A started node (<see cref="NodeHost.StartAsync"/>). Stopping is graceful and in order: the embedded agents stop
 /// first and hand their tasks back, then the maintenance loop, then Kestrel (in-flight requests finish), then the
-/// OTLP exporter flushes, and last the stores are disposed.
+/// metrics provider flushes its OTLP export, and last the stores are disposed.
 /// </summary>
 public sealed class RunningNode : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ITaskStore _store;
     private readonly IBlobStore _blobs;
-    private readonly IDisposable? _otlp;
+    private readonly MeterProvider _metrics;
+    private readonly InstanceMeters _meters;
     private readonly BackgroundLoop _maintenance;
     private readonly EmbeddedAgents? _agents;
     private readonly ILoggerFactory _loggerFactory;
@@ -26,7 +30,7 @@ public sealed class RunningNode : IAsyncDisposable
     private Task? _stopping;
 
     internal RunningNode(WebApplication app, Uri baseAddress, NodeOptions options, ProvingBroker broker, JobService jobs,
-        ITaskStore store, IBlobStore blobs, IDisposable? otlp, BackgroundLoop maintenance, EmbeddedAgents? agents,
+        ITaskStore store, IBlobStore blobs, InstanceMeters meters, MeterProvider metrics, BackgroundLoop maintenance, EmbeddedAgents? agents,
         ProvingAgent? embeddedAgent, ILoggerFactory loggerFactory, ILogger log)
     {
         _app = app;
@@ -36,13 +40,20 @@ public sealed class RunningNode : IAsyncDisposable
         Jobs = jobs;
         _store = store;
         _blobs = blobs;
-        _otlp = otlp;
+        _meters = meters;
+        _metrics = metrics;
         _maintenance = maintenance;
         _agents = agents;
         EmbeddedAgent = embeddedAgent;
         _loggerFactory = loggerFactory;
         _log = log;
     }
+
+    /// <summary>
+    /// The node's meter factory: a meter made here ("Verity.&lt;Component&gt;") joins this node's /metrics and OTLP
+    /// export, and no other node's in the process (docs/METRICS.md).
+    /// </summary>
+    public IMeterFactory Meters => _meters;
 
     /// <summary>Where clients and agents reach the node (the real port when the options asked for port 0).</summary>
     public Uri BaseAddress { get; }
@@ -100,7 +111,7 @@ public sealed class RunningNode : IAsyncDisposable
             if (Aztec != null) await Step("the Aztec endpoint", () => Aztec.DisposeAsync().AsTask()).ConfigureAwait(false);
             await Step("Kestrel", () => _app.StopAsync()).ConfigureAwait(false);
             await Step("the web host", () => _app.DisposeAsync().AsTask()).ConfigureAwait(false);
-            await Step("the OTLP exporter", () => { _otlp?.Dispose(); return Task.CompletedTask; }).ConfigureAwait(false);
+            await Step("the metrics provider", () => { _metrics.Dispose(); _meters.Dispose(); return Task.CompletedTask; }).ConfigureAwait(false);
             await Step("the task store", () => _store.DisposeAsync().AsTask()).ConfigureAwait(false);
             if (AztecStore != null) await Step("the Aztec job store", () => AztecStore.DisposeAsync().AsTask()).ConfigureAwait(false);
             await Step("the blob store", () => DisposeBlobsAsync(_blobs)).ConfigureAwait(false);

@@ -1,45 +1,38 @@
+using OpenTelemetry.Metrics;
 using Verity.Cluster.Broker;
 using Verity.Cluster.Store;
 using Verity.Node.Hosting;
 
 namespace Verity.Node.Metrics;
 
-/// <summary>GET /metrics (no auth): Prometheus text — the cluster's metrics from the store's counts, then the node's own.</summary>
+/// <summary>
+/// GET /metrics (no auth): the node's MeterProvider through the Prometheus exporter, after the store-derived gauges
+/// are refreshed (<see cref="MetricsRefresh"/>).
+/// </summary>
 internal static class MetricsEndpoint
 {
-    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+    public static void Map(IEndpointRouteBuilder app, MeterProvider provider) =>
+        PrometheusScrape.Map(app, provider, http => http.RequestServices.GetRequiredService<MetricsRefresh>().RunAsync(http.RequestAborted));
 
-    public static void Map(IEndpointRouteBuilder app) => app.MapGet("/metrics", RenderAsync);
-
-    private static async Task<IResult> RenderAsync(HttpContext http, ITaskStore store, ClusterMetrics cluster, NodeMetrics node,
-        TimeProvider time, ILoggerFactory logs, NodeHealth health, IReadOnlyList<INodeExtension> extensions)
+    /// <summary>
+    /// The node's own refresh step: the store's job and task counts, whether the store answered, and health. A store
+    /// that does not answer leaves the job and task gauges out and shows store_up 0, so the scrape says what is wrong.
+    /// </summary>
+    public static async Task RefreshNodeAsync(ITaskStore store, ClusterMetrics cluster, NodeMetrics node, NodeHealth health, ILogger log,
+        CancellationToken ct)
     {
-        string clusterText;
         bool storeUp;
         try
         {
-            var stats = await store.StatsAsync(http.RequestAborted).ConfigureAwait(false);
-            clusterText = cluster.RenderPrometheus(stats, time.GetUtcNow());
+            cluster.UpdateStoreStats(await store.StatsAsync(ct).ConfigureAwait(false));
             storeUp = true;
         }
-        catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            // Still serve the node's own metrics, with store_up 0, so the scrape shows what is wrong.
-            logs.CreateLogger("Verity.Node.Metrics").LogWarning("metrics: the store did not answer: {Error}", e.Message);
-            clusterText = "";
+            log.LogWarning("metrics: the store did not answer: {Error}", e.Message);
+            cluster.UpdateStoreStats(null);
             storeUp = false;
         }
-        if (clusterText.Length > 0 && !clusterText.EndsWith('\n')) clusterText += "\n";
-        var report = await health.CheckAsync(http.RequestAborted).ConfigureAwait(false);
-        var text = new System.Text.StringBuilder(clusterText).Append(node.RenderPrometheus(storeUp, report));
-        foreach (var extension in extensions)
-        {
-            try { text.Append(await extension.RenderMetricsAsync(http.RequestAborted).ConfigureAwait(false)); }
-            catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
-            {
-                logs.CreateLogger("Verity.Node.Metrics").LogWarning("metrics: {Extension} did not answer: {Error}", extension.GetType().Name, e.Message);
-            }
-        }
-        return Results.Text(text.ToString(), ContentType);
+        node.Scraped(storeUp, await health.CheckAsync(ct).ConfigureAwait(false));
     }
 }

@@ -1,22 +1,54 @@
-using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Globalization;
-using System.Text;
 using Verity.Cluster.Protocol;
 using Verity.Node.Hosting;
 
 namespace Verity.Node.Metrics;
 
 /// <summary>
-/// The node process's own metrics, rendered after the cluster's (<c>ClusterMetrics</c>) on /metrics: HTTP requests
-/// by surface and status, their durations, whether the store answered, the embedded agents' task counts.
+/// The node process's own metrics, instruments on the meter <see cref="MeterName"/> beside the cluster's
+/// (<c>ClusterMetrics</c>): HTTP requests by surface and status, their durations, whether the store answered the
+/// scrape, health, the embedded agents' task counts (docs/METRICS.md).
 /// </summary>
 public sealed class NodeMetrics
 {
-    private readonly ConcurrentDictionary<(string Surface, int Status), Counter> _requests = new();
-    private readonly ConcurrentDictionary<string, Duration> _durations = new();
-    private readonly DateTimeOffset _startedAt;
+    public const string MeterName = "Verity.Node";
 
-    public NodeMetrics(DateTimeOffset startedAt) => _startedAt = startedAt;
+    /// <summary>Request duration bucket bounds, seconds: an agent's poll (ms) to a large image upload (a minute).</summary>
+    public static readonly IReadOnlyList<double> RequestDurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+    private static readonly KeyValuePair<string, object?>[] Outcomes = [new("outcome", "completed"), new("outcome", "failed")];
+
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _durations;
+    private readonly double _startedAt;
+    private Scrape? _scrape;
+
+    /// <param name="meters">The node's meter factory: only this node's provider exports these instruments.</param>
+    public NodeMetrics(IMeterFactory meters, DateTimeOffset startedAt)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        _startedAt = startedAt.ToUnixTimeMilliseconds() / 1000.0;
+        var meter = meters.Create(MeterName);
+        meter.CreateObservableGauge("verity_node_start_time_seconds", () => _startedAt, "s", "When the node started (Unix seconds).");
+        meter.CreateObservableGauge("verity_node_store_up", () => Observe(s => s.StoreUp ? 1 : 0), null,
+            "1 when the task store answered the scrape's query.");
+        meter.CreateObservableGauge("verity_node_healthy", () => Observe(s => s.Health.Healthy ? 1 : 0), null,
+            "1 when the node can make progress (what /health answers 200 for).");
+        meter.CreateObservableGauge("verity_node_health_problem", ObserveProblems, null,
+            "1 for each reason the node cannot make progress: store, disk_full, agents.");
+        _requests = meter.CreateCounter<long>("verity_node_http_requests", "{request}", "HTTP requests served, by surface and status code.");
+        _durations = meter.CreateHistogram("verity_node_http_request_duration_seconds", "s", "Time to serve HTTP requests, by surface.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RequestDurationBuckets });
+        meter.CreateObservableCounter("verity_node_embedded_agent_tasks", ObserveAgentTasks, "{task}",
+            "Tasks the node's embedded agents finished, by outcome.");
+        meter.CreateObservableGauge("verity_node_embedded_agents_live",
+            () => EmbeddedAgentWorkers is { } read ? [new Measurement<int>(read().Live)] : Array.Empty<Measurement<int>>(), "{agent}",
+            "Embedded agent workers running now.");
+        meter.CreateObservableCounter("verity_node_embedded_agent_restarts",
+            () => EmbeddedAgentWorkers is { } read ? [new Measurement<long>(read().Restarts)] : Array.Empty<Measurement<long>>(), "{restart}",
+            "Embedded agent workers restarted after they ended unexpectedly.");
+    }
 
     /// <summary>Reads the embedded agents' completed and failed task counts (set once they run).</summary>
     public Func<(long Completed, long Failed)>? EmbeddedAgentTasks { get; set; }
@@ -35,87 +67,32 @@ public sealed class NodeMetrics
 
     public void RequestServed(string surface, int status, TimeSpan elapsed)
     {
-        _requests.GetOrAdd((surface, status), _ => new Counter()).Add(1);
-        _durations.GetOrAdd(surface, _ => new Duration()).Add(elapsed);
+        var surfaceTag = new KeyValuePair<string, object?>("surface", surface);
+        _requests.Add(1, surfaceTag, new KeyValuePair<string, object?>("code", status.ToString(CultureInfo.InvariantCulture)));
+        _durations.Record(elapsed.TotalSeconds, surfaceTag);
     }
 
-    /// <summary>Prometheus text exposition (format 0.0.4) of the node's metrics; <paramref name="health"/> adds the health gauges.</summary>
-    public string RenderPrometheus(bool storeUp, HealthReport? health = null)
+    /// <summary>What the scrape about to be collected found: whether the store answered, and the health report.</summary>
+    public void Scraped(bool storeUp, HealthReport health) =>
+        Volatile.Write(ref _scrape, new Scrape(storeUp, health ?? throw new ArgumentNullException(nameof(health))));
+
+    // Before the first scrape nothing is known: the store and health gauges are left out rather than guessed.
+    private Measurement<int>[] Observe(Func<Scrape, int> read) =>
+        Volatile.Read(ref _scrape) is { } scrape ? [new Measurement<int>(read(scrape))] : [];
+
+    private IEnumerable<Measurement<int>> ObserveProblems()
     {
-        var s = new StringBuilder();
-        Family(s, "verity_node_start_time_seconds", "gauge", "When the node started (Unix seconds).");
-        Sample(s, "verity_node_start_time_seconds", "", _startedAt.ToUnixTimeMilliseconds() / 1000.0);
-
-        Family(s, "verity_node_store_up", "gauge", "1 when the task store answered the scrape's query.");
-        Sample(s, "verity_node_store_up", "", storeUp ? 1 : 0);
-
-        if (health != null)
-        {
-            Family(s, "verity_node_healthy", "gauge", "1 when the node can make progress (what /health answers 200 for).");
-            Sample(s, "verity_node_healthy", "", health.Healthy ? 1 : 0);
-            Family(s, "verity_node_health_problem", "gauge", "1 for each reason the node cannot make progress: store, disk_full, agents.");
-            foreach (string kind in HealthProblem.Kinds)
-                Sample(s, "verity_node_health_problem", $"{{problem=\"{kind}\"}}", health.Problems.Any(p => p.Kind == kind) ? 1 : 0);
-        }
-
-        Family(s, "verity_node_http_requests_total", "counter", "HTTP requests served, by surface and status code.");
-        foreach (var ((surface, status), counter) in _requests.OrderBy(kv => kv.Key.Surface, StringComparer.Ordinal).ThenBy(kv => kv.Key.Status))
-            Sample(s, "verity_node_http_requests_total", $"{{surface=\"{surface}\",code=\"{status}\"}}", counter.Value);
-
-        Family(s, "verity_node_http_request_duration_seconds", "summary", "Time to serve HTTP requests, by surface.");
-        foreach (var (surface, d) in _durations.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            var (count, sum) = d.Read();
-            Sample(s, "verity_node_http_request_duration_seconds_sum", $"{{surface=\"{surface}\"}}", sum);
-            Sample(s, "verity_node_http_request_duration_seconds_count", $"{{surface=\"{surface}\"}}", count);
-        }
-
-        if (EmbeddedAgentTasks is { } read)
-        {
-            var (completed, failed) = read();
-            Family(s, "verity_node_embedded_agent_tasks_total", "counter", "Tasks the node's embedded agents finished, by outcome.");
-            Sample(s, "verity_node_embedded_agent_tasks_total", "{outcome=\"completed\"}", completed);
-            Sample(s, "verity_node_embedded_agent_tasks_total", "{outcome=\"failed\"}", failed);
-        }
-        if (EmbeddedAgentWorkers is { } workers)
-        {
-            var (live, restarts) = workers();
-            Family(s, "verity_node_embedded_agents_live", "gauge", "Embedded agent workers running now.");
-            Sample(s, "verity_node_embedded_agents_live", "", live);
-            Family(s, "verity_node_embedded_agent_restarts_total", "counter", "Embedded agent workers restarted after they ended unexpectedly.");
-            Sample(s, "verity_node_embedded_agent_restarts_total", "", restarts);
-        }
-        return s.ToString();
+        if (Volatile.Read(ref _scrape) is not { } scrape) yield break;
+        foreach (string kind in HealthProblem.Kinds)
+            yield return new Measurement<int>(scrape.Health.Problems.Any(p => p.Kind == kind) ? 1 : 0, new KeyValuePair<string, object?>("problem", kind));
     }
 
-    private static void Family(StringBuilder s, string name, string type, string help) =>
-        s.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
-         .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-
-    private static void Sample(StringBuilder s, string name, string labels, double value) =>
-        s.Append(name).Append(labels).Append(' ').Append(value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
-
-    private sealed class Counter
+    private Measurement<long>[] ObserveAgentTasks()
     {
-        private long _value;
-        public long Value => Interlocked.Read(ref _value);
-        public void Add(long n) => Interlocked.Add(ref _value, n);
+        if (EmbeddedAgentTasks is not { } read) return [];
+        var (completed, failed) = read();
+        return [new Measurement<long>(completed, Outcomes[0]), new Measurement<long>(failed, Outcomes[1])];
     }
 
-    private sealed class Duration
-    {
-        private readonly Lock _lock = new();
-        private long _count;
-        private double _sum;
-
-        public void Add(TimeSpan elapsed)
-        {
-            lock (_lock) { _count++; _sum += elapsed.TotalSeconds; }
-        }
-
-        public (long Count, double Sum) Read()
-        {
-            lock (_lock) return (_count, _sum);
-        }
-    }
+    private sealed record Scrape(bool StoreUp, HealthReport Health);
 }

@@ -25,10 +25,8 @@ public class RealEvaluatorPipelineTests(PipelineFixture f) : IClassFixture<Pipel
         Assert.NotNull(order.MinimumPrice);
         Assert.True(order.EarnedWei >= order.MinimumPrice);
         Assert.Equal(RequestStatus.Fulfilled, await f.Market.RequestStatusAsync(request.Id));
-        var text = new Verity.Cluster.Broker.PrometheusText();
-        broker.Metrics.RenderPrometheus(text);
-        Assert.Contains("verity_broker_fulfilled_total 1", text.ToString());
-        Assert.Contains("verity_broker_locks_total{outcome=\"won\"} 1", text.ToString());
+        Assert.Equal(1, broker.Metrics.FulfilledCount); // verity_broker_fulfilled_total
+        Assert.Equal(1, broker.Metrics.LocksWon); // verity_broker_locks_total{outcome="won"}
     }
 
     [Fact]

@@ -57,13 +57,19 @@ public sealed class InProcessNode : IAsyncDisposable
     }
 
     /// <summary>The value of one sample of /metrics, e.g. <c>verity_task_timeouts_total{type="prove"}</c>.</summary>
-    public async Task<double> MetricAsync(string sample)
+    public Task<double> MetricAsync(string sample) => MetricAsync(sample, absent: null);
+
+    /// <summary>
+    /// The value of one sample, or <paramref name="absent"/> when /metrics has none: a histogram's series appears at
+    /// its first observation (docs/METRICS.md).
+    /// </summary>
+    public async Task<double> MetricAsync(string sample, double? absent)
     {
         string text = await _http.GetStringAsync("/metrics");
         foreach (var line in text.Split('\n'))
             if (line.StartsWith(sample + " ", StringComparison.Ordinal))
                 return double.Parse(line[(sample.Length + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture);
-        throw new InvalidOperationException($"/metrics has no sample {sample}:\n{text}");
+        return absent ?? throw new InvalidOperationException($"/metrics has no sample {sample}:\n{text}");
     }
 
     public async ValueTask DisposeAsync()

@@ -13,11 +13,13 @@ internal sealed class BrokerHarness : IAsyncDisposable
     public static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_750_000_000_000);
     public static readonly TaskType[] All = [.. TaskTypes.All];
 
+    private readonly MetricsCollector _collector;
     private readonly string _dir = Directory.CreateTempSubdirectory("verity-broker-").FullName;
 
     public BrokerHarness(BrokerOptions? options = null)
     {
         Options = options ?? new BrokerOptions();
+        _collector = new MetricsCollector(Metrics.Meter); // before any event: histogram recordings are kept from here on
         Store = new SqliteTaskStore(Path.Combine(_dir, "node.db"), Options.Policies);
         Files = new FileBlobStore(Path.Combine(_dir, "blobs"));
         Blobs = new HookedBlobStore(Files);
@@ -68,16 +70,14 @@ internal sealed class BrokerHarness : IAsyncDisposable
 
     public static string FinalizeOutput => ClusterJson.Serialize(new FinalizeTaskOutput { ReceiptBytes = 7, VerifyMs = 1 });
 
-    /// <summary>The task and job counters of /metrics (claims left out: reports hand out next tasks).</summary>
-    public string Counters() => string.Join('\n', Metrics
-        .RenderPrometheus(new StoreStats(new Dictionary<JobState, long>(), new Dictionary<(TaskType, TaskState), long>()), Clock.GetUtcNow())
-        .Split('\n')
-        .Where(l => (l.StartsWith("verity_task_", StringComparison.Ordinal) && !l.StartsWith("verity_task_claims", StringComparison.Ordinal))
-                    || l.StartsWith("verity_proven_cycles_total ", StringComparison.Ordinal)));
+    /// <summary>The task and job counters of /metrics, by instrument name (claims left out: reports hand out next tasks).</summary>
+    public string Counters() => _collector.Collect().Render(name =>
+        (name.StartsWith("verity_task_", StringComparison.Ordinal) && name != "verity_task_claims") || name == "verity_proven_cycles");
 
     public async ValueTask DisposeAsync()
     {
         await Store.DisposeAsync();
+        _collector.Dispose();
         Metrics.Dispose();
         Directory.Delete(_dir, recursive: true);
     }

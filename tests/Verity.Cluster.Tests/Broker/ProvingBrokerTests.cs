@@ -80,7 +80,7 @@ public sealed class ProvingBrokerTests
         await using var h = await BrokerHarness.StartAsync();
         string job = await ProveJobAsync(h);
         string counters = h.Counters();
-        Assert.Contains("verity_proven_cycles_total 2000", counters);
+        Assert.Contains("verity_proven_cycles 2000", counters);
         Assert.Contains("verity_task_duration_seconds_count{type=\"prove\"} 3", counters);
         Assert.Contains("verity_task_duration_seconds_count{type=\"finalize\"} 1", counters);
 
@@ -204,7 +204,7 @@ public sealed class ProvingBrokerTests
         await h.ClaimAsync("node-1/embedded/0");
         Assert.Equal(0, await h.Broker.RequeueTasksOfAgentsAsync("node-2/embedded/"));
         Assert.Equal(1, await h.Broker.RequeueTasksOfAgentsAsync("node-1/embedded/"));
-        Assert.Contains("verity_task_retries_total{type=\"execute\"} 1", h.Counters());
+        Assert.Contains("verity_task_retries{type=\"execute\"} 1", h.Counters());
         // No heartbeat timeout to wait out, and no attempt used.
         Assert.Equal(1, (await h.ClaimAsync("node-1/embedded/0")).Attempt);
         Assert.Equal(JobState.Running, (await h.Store.GetJobAsync(job))!.State);

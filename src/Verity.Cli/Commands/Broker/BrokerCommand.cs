@@ -3,12 +3,16 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using Verity.Broker;
 using Verity.Broker.Api;
 using Verity.Broker.Cluster;
 using Verity.Broker.Config;
 using Verity.Broker.Store;
 using Verity.Cluster.Protocol;
+using Verity.Cluster.Telemetry;
+using Verity.Node.Metrics;
 using Verity.Market.Settings;
 
 namespace Verity.Cli.Commands.Broker;
@@ -74,10 +78,13 @@ internal static class BrokerCommand
         var store = BrokerStores.Open(postgres ? "postgres" : "sqlite", db);
         using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; }));
         var log = logs.CreateLogger("Verity.Broker");
+        // The broker's own meters and provider: /metrics shows this broker's instruments (docs/METRICS.md).
+        using var meters = new InstanceMeters();
+        using var metrics = meters.AddTo(Sdk.CreateMeterProviderBuilder()).AddPrometheusScrape().Build();
         LaunchedBroker launched;
         try
         {
-            launched = await BrokerLauncher.StartAsync(configPath, config, market, r.GetValue(chain.ListenOnly), store, nodeUrl, apiKey, logs, ct);
+            launched = await BrokerLauncher.StartAsync(configPath, config, market, r.GetValue(chain.ListenOnly), store, nodeUrl, apiKey, meters, logs, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -96,7 +103,7 @@ internal static class BrokerCommand
         await using (launched)
         {
             var broker = launched.Broker;
-            await using var api = await StartApiAsync(r.GetValue(listenOption)!, apiKey, broker, () => drain.TrySetResult(), logs, ct);
+            await using var api = await StartApiAsync(r.GetValue(listenOption)!, apiKey, broker, metrics, () => drain.TrySetResult(), log, ct);
             log.LogInformation("broker {Address} on market {Market}, proving on {Node}; order API on {Listen}", broker.Address, market.MarketAddress, nodeUrl, api.Urls.FirstOrDefault());
             var stop = new TaskCompletionSource();
             await using var reg = ct.Register(() => stop.TrySetResult());
@@ -117,7 +124,8 @@ internal static class BrokerCommand
     }
 
     /// <summary>The standalone broker's order API: the same routes an embedded broker adds to its node, under the node's key.</summary>
-    private static async Task<WebApplication> StartApiAsync(string listen, string apiKey, RunningBroker broker, Action onDrain, ILoggerFactory logs, CancellationToken ct)
+    private static async Task<WebApplication> StartApiAsync(string listen, string apiKey, RunningBroker broker, MeterProvider metrics, Action onDrain,
+        ILogger log, CancellationToken ct)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -132,13 +140,15 @@ internal static class BrokerCommand
                 : Results.Json(new { error = $"missing or wrong {JobApi.ApiKeyHeader}" }, statusCode: 401);
         });
         BrokerRoutes.Map(v1, () => broker, onDrain);
-        app.MapGet("/metrics", () =>
+        PrometheusScrape.Map(app, metrics, async http =>
         {
-            var text = new Verity.Cluster.Broker.PrometheusText();
-            broker.Metrics.RenderPrometheus(text);
-            return Results.Text(text.ToString(), Verity.Cluster.Broker.PrometheusText.ContentType);
+            // The order gauges as the database has them now; counters still show if it does not answer.
+            try { await broker.RefreshMetricsAsync(http.RequestAborted); }
+            catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
+            {
+                log.LogWarning("metrics: the broker's database did not answer: {Error}", e.Message);
+            }
         });
-        _ = logs;
         await app.StartAsync(ct);
         return app;
     }

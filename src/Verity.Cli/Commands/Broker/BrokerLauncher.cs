@@ -36,7 +36,7 @@ internal static class BrokerLauncher
     }
 
     public static async Task<LaunchedBroker> StartAsync(string configPath, BrokerConfig config, MarketSettings settings, bool listenOnly,
-        IBrokerStore store, Uri node, string apiKey, ILoggerFactory logs, CancellationToken ct)
+        IBrokerStore store, Uri node, string apiKey, System.Diagnostics.Metrics.IMeterFactory meters, ILoggerFactory logs, CancellationToken ct)
     {
         var source = new BrokerConfigSource(config);
         // The cluster's retry counts follow the [prover] settings in force, so it reads the same source.
@@ -53,6 +53,7 @@ internal static class BrokerLauncher
             Cluster = cluster,
             ListenOnly = listenOnly,
             Development = settings.IsDevelopment,
+            Meters = meters,
         };
         RunningBroker broker;
         try { broker = await BrokerHost.StartAsync(options, logs, ct).ConfigureAwait(false); }

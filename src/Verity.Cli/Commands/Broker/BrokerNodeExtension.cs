@@ -1,6 +1,5 @@
 using Verity.Broker;
 using Verity.Broker.Api;
-using Verity.Cluster.Broker;
 using Verity.Node.Hosting;
 
 namespace Verity.Cli.Commands.Broker;
@@ -21,11 +20,6 @@ internal sealed class BrokerNodeExtension : INodeExtension
     public void Map(Microsoft.AspNetCore.Routing.RouteGroupBuilder v1) =>
         BrokerRoutes.Map(v1, () => Broker, () => _drainRequested.TrySetResult());
 
-    public Task<string> RenderMetricsAsync(CancellationToken ct)
-    {
-        if (Broker is not { } broker) return Task.FromResult("");
-        var text = new PrometheusText();
-        broker.Metrics.RenderPrometheus(text);
-        return Task.FromResult(text.ToString());
-    }
+    /// <summary>The broker's metrics are made with the node's meter factory (EmbeddedBroker); this refreshes its order gauges.</summary>
+    public Task RefreshMetricsAsync(CancellationToken ct) => Broker is { } broker ? broker.RefreshMetricsAsync(ct) : Task.CompletedTask;
 }

@@ -26,7 +26,7 @@ internal static class EmbeddedBroker
         try
         {
             launched = await BrokerLauncher.StartAsync(configPath, config, market, listenOnly, store,
-                node.BaseAddress, node.ApiKey, logs, ct);
+                node.BaseAddress, node.ApiKey, node.Meters, logs, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -1,0 +1,59 @@
+// Throughput of a proving broker under Aztec's own clients: --agents ProvingAgents (MockProver, no delay, each with its
+// own client, as separate agent processes would be) drain --jobs PARITY_BASE jobs that Aztec's facade enqueues all at
+// once. Prints one JSON line: jobs/s from the first enqueue to the last result, and per-job latency (enqueue call to
+// the facade's result, so it includes the facade's --poll-ms polling).
+//
+//   node bench.mjs --url URL [--agents 16] [--jobs 1000] [--poll-ms 100] [--epoch N]
+process.env.LOG_LEVEL ??= 'error';
+
+const { parseArgs, intArg } = await import('./args.mjs');
+const { makeParityBasePrivateInputs } = await import('./aztec.mjs');
+const { Rig, ScriptedProver } = await import('./fixtures.mjs');
+const { settle } = await import('./checks.mjs');
+
+const args = parseArgs(process.argv.slice(2), { defaults: { agents: '16', jobs: '1000', pollMs: '100' } });
+if (!args.url) {
+  console.error('bench.mjs: --url is required');
+  process.exit(2);
+}
+const agents = intArg(args.agents, 'agents');
+const jobs = intArg(args.jobs, 'jobs');
+const epoch = args.epoch === undefined ? 10 * (Math.floor(Date.now() / 1000) - 1_700_000_000) : intArg(args.epoch, 'epoch');
+const rig = new Rig(args.url, intArg(args.pollMs, 'poll-ms'));
+
+const seedBase = Math.floor(Math.random() * 1_000_000) * 100_000;
+const inputs = Array.from({ length: jobs }, (_, i) => makeParityBasePrivateInputs(seedBase + i));
+const provers = Array.from({ length: agents }, () => new ScriptedProver());
+provers.forEach(prover => rig.agent(prover));
+const { facade } = rig.facade();
+
+const latencies = [];
+const started = performance.now();
+await settle(
+  Promise.all(
+    inputs.map(async i => {
+      const t = performance.now();
+      await facade.getBaseParityProof(i, undefined, epoch);
+      latencies.push(performance.now() - t);
+    }),
+  ),
+  `${jobs} jobs`,
+  Number(process.env.VERITY_BENCH_GUARD_MS ?? 600_000),
+);
+const seconds = (performance.now() - started) / 1000;
+latencies.sort((a, b) => a - b);
+const pct = p => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]);
+const proved = provers.reduce((n, p) => n + p.totalCalls(), 0);
+process.stdout.write(
+  JSON.stringify({
+    url: args.url,
+    agents,
+    jobs,
+    proved,
+    seconds: Number(seconds.toFixed(3)),
+    jobsPerSecond: Number((jobs / seconds).toFixed(1)),
+    latencyMs: { p50: pct(0.5), p95: pct(0.95), max: Math.round(latencies.at(-1)) },
+  }) + '\n',
+);
+await rig.close();
+process.exit(0);
