@@ -21,14 +21,21 @@ public sealed record AztecOptions
     /// </summary>
     public int EpochsToKeep { get; init; } = 1;
 
+    /// <summary>
+    /// How far past the newest epoch seen a new job's epoch may be (0: no limit). A job of a far-future epoch would
+    /// make every current job stale — refused and deleted — so one stray or hostile enqueue could wipe the queue; Aztec's
+    /// own broker has no such limit. Epochs last tens of minutes, so the default covers weeks of a prover node's absence.
+    /// </summary>
+    public long MaxEpochsAhead { get; init; } = 1000;
+
     /// <summary>How often timed-out jobs are taken back and old epochs deleted (<c>PROVER_BROKER_POLL_INTERVAL_MS</c>).</summary>
     public int PollIntervalMs { get; init; } = 1_000;
 
     /// <summary>
     /// The largest request body, in bytes, after gzip is undone (inputs travel inline as <c>data:</c> URIs of several
-    /// MiB; a batch holds up to <see cref="MaxBatchSize"/> of them).
+    /// MiB; Aztec's client splits its batches at 10 MB). Bodies held at once are bounded by four times this.
     /// </summary>
-    public long MaxBodyBytes { get; init; } = 256L << 20;
+    public long MaxBodyBytes { get; init; } = 64L << 20;
 
     /// <summary>Calls in one JSON-RPC batch (Aztec's server: 100).</summary>
     public int MaxBatchSize { get; init; } = 100;
@@ -55,6 +62,7 @@ public sealed record AztecOptions
         if (JobTimeoutMs < 100 || JobTimeoutMs > 86_400_000) errors.Add($"Node:Aztec:JobTimeoutMs: {JobTimeoutMs} is not between 100 and 86400000");
         if (MaxAttempts < 1 || MaxAttempts > 100) errors.Add($"Node:Aztec:MaxAttempts: {MaxAttempts} is not between 1 and 100");
         if (EpochsToKeep < 0 || EpochsToKeep > 1_000_000) errors.Add($"Node:Aztec:EpochsToKeep: {EpochsToKeep} is not between 0 and 1000000");
+        if (MaxEpochsAhead < 0) errors.Add($"Node:Aztec:MaxEpochsAhead: {MaxEpochsAhead} is negative (0 means no limit)");
         if (PollIntervalMs < 10 || PollIntervalMs > 3_600_000) errors.Add($"Node:Aztec:PollIntervalMs: {PollIntervalMs} is not between 10 and 3600000");
         if (MaxBodyBytes < 1 << 20 || MaxBodyBytes > 2L << 30) errors.Add($"Node:Aztec:MaxBodyBytes: {MaxBodyBytes} is not between 1 MiB and 2 GiB");
         if (MaxBatchSize < 1 || MaxBatchSize > 10_000) errors.Add($"Node:Aztec:MaxBatchSize: {MaxBatchSize} is not between 1 and 10000");

@@ -17,13 +17,28 @@ internal sealed class AztecRpcDispatcher
 
     private static readonly Dictionary<string, string> Methods = BuildMethods();
 
+    /// <summary>Each method's (required, total) positional parameters, as its zod tuple in Aztec's rpc.ts.</summary>
+    private static readonly Dictionary<string, (int Required, int Total)> Arity = new(StringComparer.Ordinal)
+    {
+        ["enqueueProvingJob"] = (1, 1),
+        ["getProvingJobStatus"] = (1, 1),
+        ["cancelProvingJob"] = (1, 1),
+        ["getCompletedJobs"] = (1, 1),
+        ["getProvingJob"] = (0, 1),
+        ["reportProvingJobProgress"] = (2, 3),
+        ["reportProvingJobSuccess"] = (2, 3),
+        ["reportProvingJobError"] = (2, 4),
+    };
+
     private readonly AztecBroker _broker;
     private readonly AztecMetrics _metrics;
+    private readonly ILogger _log;
 
-    public AztecRpcDispatcher(AztecBroker broker, AztecMetrics metrics)
+    public AztecRpcDispatcher(AztecBroker broker, AztecMetrics metrics, ILogger log)
     {
         _broker = broker;
         _metrics = metrics;
+        _log = log;
     }
 
     /// <summary>Every full method name served ("proverBroker_getProvingJob", ...).</summary>
@@ -42,7 +57,8 @@ internal sealed class AztecRpcDispatcher
         JsonElement? paramsElement = request.TryGetProperty("params", out var p) ? p : null;
         try
         {
-            var args = RpcParams.From(paramsElement, name);
+            var (required, total) = Arity[name];
+            var args = RpcParams.From(paramsElement, name, required, total);
             object? result = await CallAsync(name, args, ct).ConfigureAwait(false);
             _metrics.Call(name, ok: true);
             return new RpcReply(id, result, null);
@@ -57,6 +73,14 @@ internal sealed class AztecRpcDispatcher
             _metrics.Call(name, ok: false);
             return RpcReply.Fail(id, RpcError.CallFailed, e.Message);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // One call's failure is that call's error reply, as in Aztec's processBatch: the batch's other replies
+            // (a job just handed out among them) must still reach the agent.
+            _log.LogError(e, "aztec: {Method} failed", method);
+            _metrics.Call(name, ok: false);
+            return RpcReply.Fail(id, RpcError.CallFailed, $"internal error: {e.Message}");
+        }
     }
 
     private async Task<object?> CallAsync(string method, RpcParams args, CancellationToken ct)
@@ -64,24 +88,18 @@ internal sealed class AztecRpcDispatcher
         switch (method)
         {
             case "enqueueProvingJob":
-                args.Arity(1, 1);
                 return await _broker.EnqueueAsync(args.Job(0), ct).ConfigureAwait(false);
             case "getProvingJobStatus":
-                args.Arity(1, 1);
                 return await _broker.GetStatusAsync(args.String(0), ct).ConfigureAwait(false);
             case "cancelProvingJob":
-                args.Arity(1, 1);
                 await _broker.CancelAsync(args.String(0), ct).ConfigureAwait(false);
                 return null;
             case "getCompletedJobs":
-                args.Arity(1, 1);
                 return await _broker.GetCompletedAsync(args.StringArray(0), ct).ConfigureAwait(false);
             case "getProvingJob":
-                args.Arity(0, 1);
                 return await _broker.TakeAsync(args.Filter(0), ct).ConfigureAwait(false);
             case "reportProvingJobProgress":
             {
-                args.Arity(2, 3);
                 string id = args.String(0);
                 double startedAt = args.Number(1);
                 var filter = args.Filter(2);
@@ -89,15 +107,13 @@ internal sealed class AztecRpcDispatcher
             }
             case "reportProvingJobSuccess":
             {
-                args.Arity(2, 3);
                 string id = args.String(0), uri = args.String(1);
                 var filter = args.Filter(2);
                 return await _broker.ReportSuccessAsync(id, uri, filter, ct).ConfigureAwait(false);
             }
             case "reportProvingJobError":
             {
-                args.Arity(2, 4);
-                string id = args.String(0), message = args.String(1);
+                string id = args.String(0), message = args.Text(1);
                 bool retry = args.OptionalBoolean(2) ?? false;
                 var filter = args.Filter(3);
                 return await _broker.ReportErrorAsync(id, message, retry, filter, ct).ConfigureAwait(false);

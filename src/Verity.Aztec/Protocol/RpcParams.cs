@@ -13,21 +13,18 @@ internal readonly struct RpcParams
 
     private RpcParams(JsonElement[] items) => _items = items;
 
-    /// <summary>The params array of a call (missing means none).</summary>
-    public static RpcParams From(JsonElement? @params, string method)
+    /// <summary>
+    /// The params array of a call (missing means none), refused unless it has <paramref name="required"/> to
+    /// <paramref name="total"/> items — counted before anything is copied, so a huge array costs nothing.
+    /// </summary>
+    public static RpcParams From(JsonElement? @params, string method, int required, int total)
     {
-        if (@params is not { } p || p.ValueKind == JsonValueKind.Undefined) return new RpcParams([]);
-        if (p.ValueKind != JsonValueKind.Array) throw new AztecParamsShapeException($"Params to {method} is not an array");
-        return new RpcParams([.. p.EnumerateArray()]);
-    }
-
-    /// <summary>Refuses calls with fewer than <paramref name="required"/> or more than <paramref name="total"/> parameters.</summary>
-    public void Arity(int required, int total)
-    {
-        if (_items.Length > total)
-            throw new RpcParamsException($"Array must contain at most {total} element(s) ()");
-        if (_items.Length < required)
-            throw new RpcParamsException($"Required ({_items.Length})");
+        if (@params is not { } p || p.ValueKind == JsonValueKind.Undefined) p = default;
+        else if (p.ValueKind != JsonValueKind.Array) throw new AztecParamsShapeException($"Params to {method} is not an array");
+        int count = p.ValueKind == JsonValueKind.Array ? p.GetArrayLength() : 0;
+        if (count > total) throw new RpcParamsException($"Array must contain at most {total} element(s) ()");
+        if (count < required) throw new RpcParamsException($"Required ({count})");
+        return new RpcParams(count == 0 ? [] : [.. p.EnumerateArray()]);
     }
 
     private JsonElement? Optional(int i) =>
@@ -36,7 +33,20 @@ internal readonly struct RpcParams
     private JsonElement Required(int i) =>
         i < _items.Length && _items[i].ValueKind != JsonValueKind.Undefined ? _items[i] : throw new RpcParamsException($"Required ({i})");
 
+    /// <summary>An id or URI: stored and compared, so it must be exact — refused when it holds a lone surrogate, bytes
+    /// that are not UTF-8, or a NUL (which PostgreSQL's text cannot hold; Aztec's ids and URIs never do).</summary>
     public string String(int i) => AsString(Required(i), i.ToString());
+
+    /// <summary>
+    /// Free text (an agent's error message): read whatever it holds — a string cut inside a surrogate pair, invalid
+    /// UTF-8, NULs — with each unreadable unit replaced by U+FFFD, so a report is never refused for its wording.
+    /// </summary>
+    public string Text(int i)
+    {
+        var e = Required(i);
+        if (e.ValueKind != JsonValueKind.String) throw Expected("string", e, i.ToString());
+        return JsonText.ReadLossy(e).Replace('\0', '\uFFFD');
+    }
 
     public double Number(int i)
     {
@@ -73,9 +83,16 @@ internal readonly struct RpcParams
         if (e.ValueKind != JsonValueKind.Object) throw Expected("object", e, i.ToString());
         if (!e.TryGetProperty("allowList", out var list)) throw new RpcParamsException($"Required ({i}.allowList)");
         if (list.ValueKind != JsonValueKind.Array) throw Expected("array", list, $"{i}.allowList");
-        var types = new List<ProvingRequestType>(list.GetArrayLength());
+        // Each type once: the list's length does not reach the database, however long the agent made it.
+        var types = new List<ProvingRequestType>();
+        var seen = new bool[ProvingRequestTypes.All.Count];
         int k = 0;
-        foreach (var item in list.EnumerateArray()) types.Add(Type(item, $"{i}.allowList.{k++}"));
+        foreach (var item in list.EnumerateArray())
+        {
+            var type = Type(item, $"{i}.allowList.{k++}");
+            if (!seen[(int)type]) types.Add(type);
+            seen[(int)type] = true;
+        }
         return new ProvingJobFilter(types);
     }
 
@@ -94,8 +111,15 @@ internal readonly struct RpcParams
     private static JsonElement Property(JsonElement e, string name, int i) =>
         e.TryGetProperty(name, out var value) ? value : throw new RpcParamsException($"Required ({i}.{name})");
 
-    private static string AsString(JsonElement e, string path) =>
-        e.ValueKind == JsonValueKind.String ? e.GetString()! : throw Expected("string", e, path);
+    private static string AsString(JsonElement e, string path)
+    {
+        if (e.ValueKind != JsonValueKind.String) throw Expected("string", e, path);
+        string value;
+        try { value = e.GetString()!; }
+        catch (InvalidOperationException) { throw new RpcParamsException($"Invalid string: not valid Unicode ({path})"); }
+        if (value.Contains('\0')) throw new RpcParamsException($"Invalid string: contains a NUL character ({path})");
+        return value;
+    }
 
     private static ProvingRequestType Type(JsonElement e, string path)
     {

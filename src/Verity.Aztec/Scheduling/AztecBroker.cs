@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Verity.Aztec.Metrics;
 using Verity.Aztec.Protocol;
 using Verity.Aztec.Store;
@@ -20,6 +21,11 @@ public sealed class AztecBroker
     private readonly AztecOptions _options;
     private readonly AztecMetrics _metrics;
     private readonly TimeProvider _time;
+
+    // In-progress jobs as this replica last saw them: heartbeat count and when (this replica's clock). A job times out
+    // when its count has not moved for the job timeout as this replica measured it — never by comparing another
+    // replica's clock with this one's, and never for time this replica was not running (a restart starts afresh).
+    private readonly ConcurrentDictionary<string, (long Beats, long SeenAt)> _seen = new(StringComparer.Ordinal);
 
     public AztecBroker(AztecJobStore store, AztecOptions options, AztecMetrics metrics, TimeProvider? time = null)
     {
@@ -54,6 +60,9 @@ public sealed class AztecBroker
                 long height = tx.EpochHeight();
                 if (job.EpochNumber < height - _options.EpochsToKeep)
                     throw new AztecCallException($"Epoch too old: job epoch {job.EpochNumber}, current epoch: {height}");
+                if (height > 0 && _options.MaxEpochsAhead > 0 && job.EpochNumber - height > _options.MaxEpochsAhead)
+                    throw new AztecCallException($"Epoch too far ahead: job epoch {job.EpochNumber}, current epoch: {height} " +
+                        $"(at most {_options.MaxEpochsAhead} ahead, Node:Aztec:MaxEpochsAhead; it would make every current job stale)");
                 if (tx.Insert(job, Now))
                 {
                     tx.RaiseEpochHeight(job.EpochNumber);
@@ -89,13 +98,13 @@ public sealed class AztecBroker
     /// The ids settled since the last call (each returned once, whoever asks), then those of <paramref name="ids"/>
     /// that are settled.
     /// </summary>
-    public Task<List<string>> GetCompletedAsync(IReadOnlyList<string> ids, CancellationToken ct = default) =>
-        _store.WriteAsync("getCompletedJobs", tx =>
-        {
-            var result = tx.TakeNotifications();
-            result.AddRange(tx.SettledAmong(ids));
-            return result;
-        }, ct);
+    public async Task<List<string>> GetCompletedAsync(IReadOnlyList<string> ids, CancellationToken ct = default)
+    {
+        var result = await _store.WriteAsync("getCompletedJobs", tx => tx.TakeNotifications(), ct).ConfigureAwait(false);
+        // A long list of ids is looked up outside the write transaction, so it holds up no other call.
+        if (ids.Count > 0) result.AddRange(await _store.ReadAsync("getCompletedJobs", tx => tx.SettledAmong(ids), ct).ConfigureAwait(false));
+        return result;
+    }
 
     // ---- consumer ----------------------------------------------------------------------------------------------
 
@@ -119,7 +128,8 @@ public sealed class AztecBroker
             if (row is null || row.JobState.IsSettled()) return Take(tx, filter, exclude: id);
             if (row.JobState == AztecJobState.Queued || startedAt <= row.StartedAt)
             {
-                tx.MarkInProgress(id, startedAt, Now);
+                long now = Now;
+                _seen[id] = (tx.MarkInProgress(id, startedAt, now), now);
                 return null;
             }
             return Take(tx, filter, exclude: id); // an agent that started earlier holds it
@@ -161,12 +171,24 @@ public sealed class AztecBroker
             requeued = false;
             var row = tx.Find(id, lockRow: true);
             if (row is null || row.JobState.IsSettled()) return Take(tx, filter, exclude: id);
-            failed = row;
             bool stale = row.Epoch < OldestEpoch(tx);
+            if (row.JobState == AztecJobState.Queued)
+            {
+                // The attempt this reports was taken back by a timeout, which counted it: a retryable error only notes
+                // the message; a final one still rejects the job (its inputs are bad), without counting again.
+                if (retry && !stale) tx.NoteError(id, message);
+                else
+                {
+                    tx.Settle(id, AztecJobState.Rejected, null, message, Now, aborted: false, countAttempt: false);
+                    failed = row;
+                }
+                return Take(tx, filter, exclude: id);
+            }
+            failed = row;
             if (retry && row.Attempts + 1 < _options.MaxAttempts && !stale)
             {
                 var next = Take(tx, filter, exclude: id);
-                tx.Requeue(id, Now, timedOut: false, message);
+                tx.Requeue(id, Now, message);
                 requeued = true;
                 return next;
             }
@@ -185,34 +207,45 @@ public sealed class AztecBroker
     // ---- maintenance -------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// One cleanup pass (every <see cref="AztecOptions.PollIntervalMs"/>): in-progress jobs not heard from for the job
-    /// timeout go back in the queue as a spent attempt, or are rejected when that was the last; then every job of an
-    /// epoch older than the ones kept is deleted. Returns (timed out, deleted).
+    /// One cleanup pass (every <see cref="AztecOptions.PollIntervalMs"/>): an in-progress job whose heartbeat count has
+    /// not moved for the job timeout, as this replica measured it, goes back in the queue as a spent attempt, or is
+    /// rejected when that was the last; then every job of an epoch older than the ones kept is deleted. A job this
+    /// replica has not seen before (taken through another replica, or before this one started) is only noted: its
+    /// timeout runs from now. Returns (timed out, deleted).
     /// </summary>
     public async Task<(int TimedOut, int Deleted)> CleanupAsync(CancellationToken ct = default)
     {
-        var expired = await _store.WriteAsync("cleanup (timeouts)", tx =>
+        var running = await _store.ReadAsync("cleanup (in-progress jobs)", tx => tx.InProgress(), ct).ConfigureAwait(false);
+        long now = Now;
+        var silent = new List<AztecJobRow>();
+        var current = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var row in running)
         {
-            long now = Now;
-            var rows = tx.Expired(now - _options.JobTimeoutMs);
-            var outcomes = new List<(AztecJobRow Row, bool Rejected)>(rows.Count);
-            foreach (var row in rows)
+            current.Add(row.Id);
+            if (_seen.TryGetValue(row.Id, out var seen) && seen.Beats == row.Beats)
             {
-                if (row.Attempts + 1 < _options.MaxAttempts)
-                {
-                    tx.Requeue(row.Id, now, timedOut: true, $"Timed out: no heartbeat for {_options.JobTimeoutMs} ms");
-                    outcomes.Add((row, false));
-                }
-                else
-                {
-                    tx.Settle(row.Id, AztecJobState.Rejected, null, $"Timed out after {row.Attempts + 1} attempts", now, aborted: false, countAttempt: true);
-                    outcomes.Add((row, true));
-                }
+                if (now - seen.SeenAt >= _options.JobTimeoutMs) silent.Add(row);
+            }
+            else _seen[row.Id] = (row.Beats, now);
+        }
+        foreach (var id in _seen.Keys)
+            if (!current.Contains(id)) _seen.TryRemove(id, out _);
+
+        var expired = silent.Count == 0 ? [] : await _store.WriteAsync("cleanup (timeouts)", tx =>
+        {
+            var outcomes = new List<(AztecJobRow Row, bool Rejected)>(silent.Count);
+            string error = $"Timed out: no heartbeat for {_options.JobTimeoutMs} ms";
+            foreach (var row in silent)
+            {
+                bool last = row.Attempts + 1 >= _options.MaxAttempts;
+                string? reason = last ? $"Timed out after {row.Attempts + 1} attempts" : null;
+                if (tx.TimeOut(row.Id, row.Beats, now, reason, error)) outcomes.Add((row, last));
             }
             return outcomes;
         }, ct).ConfigureAwait(false);
         foreach (var (row, rejected) in expired)
         {
+            _seen.TryRemove(row.Id, out _);
             var type = (ProvingRequestType)row.Type;
             _metrics.TimedOut(type);
             if (rejected) _metrics.Settled(type, "timed_out", RunSeconds(row));
@@ -262,8 +295,9 @@ public sealed class AztecBroker
     private (AztecJobRow Row, long Now)? Take(AztecTransaction tx, ProvingJobFilter filter, string? exclude)
     {
         long now = Now;
-        var row = tx.Take(filter, exclude, OldestEpoch(tx), now);
-        return row is null ? null : (row, now);
+        if (tx.Take(filter, exclude, OldestEpoch(tx), now) is not { } taken) return null;
+        _seen[taken.Row.Id] = (taken.Beats, now);
+        return (taken.Row, now);
     }
 
     private JobOffer? Offered((AztecJobRow Row, long Now)? taken)

@@ -20,6 +20,8 @@ internal sealed class AztecHttpEndpoint
     private readonly SourceNetworks _allowed;
     private readonly Func<CancellationToken, Task> _probeStore;
     private readonly ILogger _log;
+    private readonly long _budget;
+    private long _inFlight; // bytes of request bodies held in memory now, across requests
 
     public AztecHttpEndpoint(AztecRpcDispatcher dispatcher, AztecOptions options, Func<CancellationToken, Task> probeStore, ILogger log)
     {
@@ -28,7 +30,13 @@ internal sealed class AztecHttpEndpoint
         _allowed = SourceNetworks.Parse(options.EffectiveAllowFrom());
         _probeStore = probeStore;
         _log = log;
+        // A few bodies of the largest size at once; beyond that a request is told to come back (503, which Aztec's
+        // client retries) rather than letting many large bodies exhaust the node's memory together.
+        _budget = BodyBudgetFactor * options.MaxBodyBytes;
     }
+
+    /// <summary>Request-body bytes held at once, as a multiple of <see cref="AztecOptions.MaxBodyBytes"/>.</summary>
+    public const int BodyBudgetFactor = 4;
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -53,10 +61,24 @@ internal sealed class AztecHttpEndpoint
             return;
         }
 
-        byte[] body;
+        long held = 0;
         try
         {
-            body = await ReadBodyAsync(http.Request, ct).ConfigureAwait(false);
+            await HandleRpcAsync(http, bytes => held += bytes).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Add(ref _inFlight, -held);
+        }
+    }
+
+    private async Task HandleRpcAsync(HttpContext http, Action<long> held)
+    {
+        var ct = http.RequestAborted;
+        ArrayBufferWriter<byte> body;
+        try
+        {
+            body = await ReadBodyAsync(http.Request, held, ct).ConfigureAwait(false);
         }
         catch (BodyException e)
         {
@@ -67,7 +89,15 @@ internal sealed class AztecHttpEndpoint
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, ParseOptions);
+            // A cheap pass first: a body of millions of tiny values (a 64 KiB gzip of "0,0,0,…") would cost the parsed
+            // document's index many times the body's size; past MaxValues it is refused before that index exists.
+            if (CountValues(body.WrittenSpan) > MaxValues)
+            {
+                await WriteErrorAsync(http, StatusCodes.Status413PayloadTooLarge, RpcError.InvalidRequest,
+                    $"request has more than {MaxValues} JSON values").ConfigureAwait(false);
+                return;
+            }
+            document = JsonDocument.Parse(body.WrittenMemory, ParseOptions);
         }
         catch (JsonException e)
         {
@@ -110,6 +140,26 @@ internal sealed class AztecHttpEndpoint
         }
     }
 
+    /// <summary>
+    /// JSON values (strings, numbers, literals, arrays, objects) one request may hold. Aztec's calls are a few values
+    /// each, their inputs one string however large; a batch of 100 calls, or a completed-jobs check of thousands of
+    /// ids, stays far below this.
+    /// </summary>
+    public const int MaxValues = 200_000;
+
+    /// <summary>The values in <paramref name="json"/>, counted without allocating (stops early past <see cref="MaxValues"/>).</summary>
+    private static int CountValues(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = ParseOptions.MaxDepth });
+        int count = 0;
+        while (reader.Read())
+        {
+            if (reader.TokenType is JsonTokenType.PropertyName or JsonTokenType.EndArray or JsonTokenType.EndObject or JsonTokenType.Comment) continue;
+            if (++count > MaxValues) break;
+        }
+        return count;
+    }
+
     private async Task StatusAsync(HttpContext http)
     {
         try
@@ -127,7 +177,7 @@ internal sealed class AztecHttpEndpoint
     }
 
     /// <summary>The body, gzip or deflate undone, at most <see cref="AztecOptions.MaxBodyBytes"/> bytes either way.</summary>
-    private async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    private async Task<ArrayBufferWriter<byte>> ReadBodyAsync(HttpRequest request, Action<long> held, CancellationToken ct)
     {
         long limit = _options.MaxBodyBytes;
         if (request.ContentLength > limit)
@@ -150,6 +200,10 @@ internal sealed class AztecHttpEndpoint
                     var span = buffer.GetMemory(64 << 10);
                     int n = await source.ReadAsync(span, ct).ConfigureAwait(false);
                     if (n == 0) break;
+                    held(n);
+                    if (Interlocked.Add(ref _inFlight, n) > _budget)
+                        throw new BodyException(StatusCodes.Status503ServiceUnavailable,
+                            $"the node holds {_budget} bytes of request bodies already; retry shortly");
                     buffer.Advance(n);
                     if (buffer.WrittenCount > limit)
                         throw new BodyException(StatusCodes.Status413PayloadTooLarge,
@@ -164,7 +218,7 @@ internal sealed class AztecHttpEndpoint
             {
                 throw new BodyException(e.StatusCode, $"request body: {e.Message}");
             }
-            return buffer.WrittenSpan.ToArray();
+            return buffer;
         }
     }
 

@@ -45,7 +45,7 @@ public sealed class AztecServer : IAsyncDisposable
         builder.Services.AddSingleton(logs);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         var app = builder.Build();
-        var endpoint = new AztecHttpEndpoint(new AztecRpcDispatcher(broker, broker.Metrics), options,
+        var endpoint = new AztecHttpEndpoint(new AztecRpcDispatcher(broker, broker.Metrics, log), options,
             async token => await broker.GetStatusAsync("", token).ConfigureAwait(false), log);
         app.Run(endpoint.HandleAsync);
         await app.StartAsync(ct).ConfigureAwait(false);

@@ -16,6 +16,7 @@ internal sealed class AztecJobRow
     public string InputsUri { get; init; } = "";
     public int State { get; init; }
     public int Attempts { get; init; }
+    public long Beats { get; init; }
     public long? StartedAt { get; init; }
     public long EnqueuedAt { get; init; }
     public string? Result { get; init; }

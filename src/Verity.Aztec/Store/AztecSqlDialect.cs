@@ -37,6 +37,7 @@ internal sealed class AztecSqlDialect
                 inputs_uri TEXT NOT NULL,
                 state INTEGER NOT NULL,
                 attempts INTEGER NOT NULL DEFAULT 0,
+                beats {bigint} NOT NULL DEFAULT 0,
                 timeouts INTEGER NOT NULL DEFAULT 0,
                 started_at {bigint} NULL,
                 updated_at {bigint} NULL,

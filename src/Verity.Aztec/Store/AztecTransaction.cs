@@ -11,7 +11,7 @@ namespace Verity.Aztec.Store;
 public sealed class AztecTransaction
 {
     private const string RowColumns =
-        "id AS Id, type AS Type, epoch AS Epoch, inputs_uri AS InputsUri, state AS State, attempts AS Attempts, " +
+        "id AS Id, type AS Type, epoch AS Epoch, inputs_uri AS InputsUri, state AS State, attempts AS Attempts, beats AS Beats, " +
         "started_at AS StartedAt, enqueued_at AS EnqueuedAt, result AS Result, reason AS Reason";
 
     private const string EpochHeightKey = "epoch_height";
@@ -53,33 +53,41 @@ public sealed class AztecTransaction
     /// <summary>
     /// The next queued job for <paramref name="filter"/> — by type in dispatch order, then the lower epoch, then the
     /// earlier enqueue — never <paramref name="exclude"/> and never one older than <paramref name="oldestEpoch"/>;
-    /// it is marked in progress as started at <paramref name="now"/>. Null when none waits.
+    /// it is marked in progress as started at <paramref name="now"/>. Null when none waits. Returns the row as it was
+    /// and the job's heartbeat count after the pick.
     /// </summary>
-    internal AztecJobRow? Take(ProvingJobFilter filter, string? exclude, long oldestEpoch, long now)
+    internal (AztecJobRow Row, long Beats)? Take(ProvingJobFilter filter, string? exclude, long oldestEpoch, long now)
     {
-        // The types are enum values checked at the protocol edge, so they are safe to write into the statement.
-        string types = filter.AllowList.Count == 0 ? "" : $" AND type IN ({string.Join(',', filter.AllowList.Select(t => (int)t))})";
+        // At most 18 distinct enum values, checked at the protocol edge: safe to write into the statement, and the
+        // statement's text stays one of a bounded set however long the agent's list is.
+        string types = filter.AllowList.Count == 0 ? "" : $" AND type IN ({string.Join(',', filter.AllowList.Distinct().Select(t => (int)t))})";
         var row = _c.QuerySingleOrDefault<AztecJobRow>(
-            $"SELECT {RowColumns} FROM aztec_jobs WHERE state = 0 AND epoch >= @oldestEpoch AND id <> @exclude{types} " +
+            $"SELECT {RowColumns} FROM aztec_jobs WHERE state = 0 AND epoch >= @oldestEpoch AND (@exclude IS NULL OR id <> @exclude){types} " +
             $"ORDER BY rank, epoch, enqueued_at, id LIMIT 1{_sql.SkipLocked}",
-            new { oldestEpoch, exclude = exclude ?? "" }, _tx);
+            new { oldestEpoch, exclude }, _tx);
         if (row is null) return null;
-        MarkInProgress(row.Id, now, now);
-        return row;
+        return (row, MarkInProgress(row.Id, now, now));
     }
 
-    /// <summary>The job is held by an agent that started it at <paramref name="startedAt"/> and was heard from now.</summary>
-    internal void MarkInProgress(string id, long startedAt, long now) =>
-        _c.Execute("UPDATE aztec_jobs SET state = 1, started_at = @startedAt, updated_at = @now WHERE id = @id",
+    /// <summary>
+    /// The job is held by an agent that started it at <paramref name="startedAt"/> and was heard from now; returns its
+    /// heartbeat count, which every take and heartbeat raises (how a replica tells that a job was heard from without
+    /// comparing its clock with another replica's).
+    /// </summary>
+    internal long MarkInProgress(string id, long startedAt, long now) =>
+        _c.QuerySingle<long>("UPDATE aztec_jobs SET state = 1, started_at = @startedAt, updated_at = @now, beats = beats + 1 WHERE id = @id RETURNING beats",
             new { id, startedAt, now }, _tx);
 
-    /// <summary>Back in the queue after a failed or timed-out attempt.</summary>
-    internal void Requeue(string id, long now, bool timedOut, string? error) =>
+    /// <summary>Records an error for a queued job without spending an attempt (a late report of one already counted).</summary>
+    internal void NoteError(string id, string error) =>
+        _c.Execute("UPDATE aztec_jobs SET last_error = @error WHERE id = @id", new { id, error }, _tx);
+
+    /// <summary>Back in the queue after a failed attempt.</summary>
+    internal void Requeue(string id, long now, string error) =>
         _c.Execute("""
-            UPDATE aztec_jobs SET state = 0, attempts = attempts + 1, timeouts = timeouts + @timeout, started_at = NULL,
-                updated_at = NULL, enqueued_at = @now, last_error = COALESCE(@error, last_error)
+            UPDATE aztec_jobs SET state = 0, attempts = attempts + 1, started_at = NULL, updated_at = NULL, enqueued_at = @now, last_error = @error
             WHERE id = @id
-            """, new { id, now, timeout = timedOut ? 1 : 0, error }, _tx);
+            """, new { id, now, error }, _tx);
 
     /// <summary>Settles the job (it then waits in the completed-jobs notifications until a producer asks).</summary>
     internal void Settle(string id, AztecJobState state, string? result, string? reason, long now, bool aborted, bool countAttempt)
@@ -101,10 +109,28 @@ public sealed class AztecTransaction
         ids.Count == 0 ? [] : _c.Query<string>($"SELECT id FROM aztec_jobs WHERE {_sql.IdsMatch} AND state >= 2",
             new { ids = _sql.Ids(ids) }, _tx).AsList();
 
-    /// <summary>In-progress jobs not heard from since <paramref name="cutoff"/>, locked (PostgreSQL: skipping held ones).</summary>
-    internal List<AztecJobRow> Expired(long cutoff) =>
-        _c.Query<AztecJobRow>($"SELECT {RowColumns} FROM aztec_jobs WHERE state = 1 AND updated_at <= @cutoff{_sql.SkipLocked}",
-            new { cutoff }, _tx).AsList();
+    /// <summary>Every in-progress job (as many as there are busy agents), without its inputs.</summary>
+    internal List<AztecJobRow> InProgress() =>
+        _c.Query<AztecJobRow>($"SELECT id AS Id, type AS Type, epoch AS Epoch, state AS State, attempts AS Attempts, beats AS Beats, " +
+            "started_at AS StartedAt, enqueued_at AS EnqueuedAt FROM aztec_jobs WHERE state = 1", transaction: _tx).AsList();
+
+    /// <summary>
+    /// Takes back a job that was not heard from — requeued as a spent attempt, or rejected with
+    /// <paramref name="rejectReason"/> — only if it is still in progress with heartbeat count <paramref name="beats"/>
+    /// (a heartbeat through any replica since it was judged wins). False when it changed meanwhile.
+    /// </summary>
+    internal bool TimeOut(string id, long beats, long now, string? rejectReason, string error) =>
+        _c.Execute(rejectReason is null
+            ? """
+              UPDATE aztec_jobs SET state = 0, attempts = attempts + 1, timeouts = timeouts + 1, started_at = NULL, updated_at = NULL,
+                  enqueued_at = @now, last_error = @error
+              WHERE id = @id AND state = 1 AND beats = @beats
+              """
+            : """
+              UPDATE aztec_jobs SET state = 3, attempts = attempts + 1, timeouts = timeouts + 1, reason = @rejectReason, settled_at = @now,
+                  pending_notice = 1, last_error = @error
+              WHERE id = @id AND state = 1 AND beats = @beats
+              """, new { id, beats, now, rejectReason, error }, _tx) == 1;
 
     /// <summary>Deletes every job of an epoch before <paramref name="oldestEpoch"/>; returns how many.</summary>
     internal int DeleteBefore(long oldestEpoch) =>

@@ -130,7 +130,7 @@ public abstract class EndpointAttackTests
     }
 
     /// <summary>
-    /// Documentation point (Aztec's own broker has the same exposure): one enqueue with an absurd epoch raises the
+    /// Aztec's own broker has this exposure; Verity refuses epochs too far ahead: one enqueue with an absurd epoch raised the
     /// epoch height for good, and the next cleanup pass deletes every other job, in progress ones included, so the
     /// agents' results are lost and the prover node's epoch with them; every later enqueue is refused as stale.
     /// Verity keeps the height in the database, so a restart does not undo it.
@@ -143,7 +143,10 @@ public abstract class EndpointAttackTests
         await rpc.EnqueueAsync(AztecRpc.Job("7:PARITY_BASE:a", ParityBase, 7));
         Assert.Equal("7:PARITY_BASE:a", (await rpc.TakeAsync())!.Value.Id);
 
-        await rpc.EnqueueAsync(AztecRpc.Job("poison", ParityBase, long.MaxValue));
+        // Refused (Node:Aztec:MaxEpochsAhead), so it cannot make the current epoch stale.
+        var (code, message) = await rpc.ErrorAsync("enqueueProvingJob", AztecRpc.Job("poison", ParityBase, long.MaxValue));
+        Assert.Equal(RpcError.CallFailed, code);
+        Assert.Contains("Epoch too far ahead", message);
         await node.Node.Aztec!.Broker.CleanupAsync();
 
         Assert.Equal("in-progress", (string)(await rpc.StatusAsync("7:PARITY_BASE:a"))["status"]!);
