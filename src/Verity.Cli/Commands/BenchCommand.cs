@@ -30,6 +30,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(Market.BenchMarketCommand.Create());
         bench.Subcommands.Add(Market.BenchBrokerCommand.Create());
         bench.Subcommands.Add(Broker.BenchRequestsCommand.Create());
+        bench.Subcommands.Add(Aztec.AztecBenchCommand.Create());
         ClusterBenchCommand.AddTo(bench);
         return bench;
     }

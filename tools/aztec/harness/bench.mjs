@@ -1,7 +1,9 @@
 // Throughput of a proving broker under Aztec's own clients: --agents ProvingAgents (MockProver, no delay, each with its
 // own client, as separate agent processes would be) drain --jobs PARITY_BASE jobs that Aztec's facade enqueues all at
-// once. Prints one JSON line: jobs/s from the first enqueue to the last result, and per-job latency (enqueue call to
-// the facade's result, so it includes the facade's --poll-ms polling).
+// once. Prints {"phase":"enqueue"} as the timed span starts, then one JSON line: jobs/s from the first enqueue to the
+// last result, per-job latency (enqueue call to the facade's result, so it includes the facade's --poll-ms polling),
+// and this process's CPU time over the same span (user + system, all of node's threads): near 1 s per second means
+// its one JavaScript thread, which runs every agent and the facade, is the bottleneck.
 //
 //   node bench.mjs --url URL [--agents 16] [--jobs 1000] [--poll-ms 100] [--epoch N]
 process.env.LOG_LEVEL ??= 'error';
@@ -27,7 +29,10 @@ const provers = Array.from({ length: agents }, () => new ScriptedProver());
 provers.forEach(prover => rig.agent(prover));
 const { facade } = rig.facade();
 
+// The timed span starts here: a line for whoever watches the broker's CPU over the same span.
+process.stdout.write(JSON.stringify({ phase: 'enqueue' }) + '\n');
 const latencies = [];
+const cpuBefore = process.cpuUsage();
 const started = performance.now();
 await settle(
   Promise.all(
@@ -41,6 +46,7 @@ await settle(
   Number(process.env.VERITY_BENCH_GUARD_MS ?? 600_000),
 );
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
 latencies.sort((a, b) => a - b);
 const pct = p => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]);
 const proved = provers.reduce((n, p) => n + p.totalCalls(), 0);
@@ -50,9 +56,11 @@ process.stdout.write(
     agents,
     jobs,
     proved,
+    completed: latencies.length,
     seconds: Number(seconds.toFixed(3)),
     jobsPerSecond: Number((jobs / seconds).toFixed(1)),
     latencyMs: { p50: pct(0.5), p95: pct(0.95), max: Math.round(latencies.at(-1)) },
+    cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
   }) + '\n',
 );
 await rig.close();
