@@ -55,8 +55,9 @@ internal static class AztecBenchCommand
                 if (run.Completed != run.Jobs || run.Proved < run.Jobs)
                     throw new CliFailureException($"{name}: {run.Completed} of {run.Jobs} jobs came back to the facade, {run.Proved} proofs made");
                 runs.Add(run);
+                string store = run.StoreCpuSeconds is { } st ? string.Create(CultureInfo.InvariantCulture, $", PostgreSQL {st:F1} s") : "";
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {run.JobsPerSecond:F1} jobs/s, p50 {run.LatencyP50Ms} ms, harness CPU {run.HarnessCpuSeconds:F1} s, broker CPU {run.BrokerCpuSeconds:F1} s in {run.Seconds:F1} s"));
+                    $"  {run.JobsPerSecond:F1} jobs/s, p50 {run.LatencyP50Ms} ms; in {run.Seconds:F1} s CPU: harness {run.HarnessCpuSeconds:F1} s, broker {run.BrokerCpuSeconds:F1} s{store}"));
             }
         }
         double? loadAfter = MachineCpu.LoadAverage();
@@ -104,13 +105,16 @@ internal static class AztecBenchCommand
                 $"{s.Target,-16} {s.MedianJobsPerSecond,8:F1} {$"{s.MinJobsPerSecond:F1}–{s.MaxJobsPerSecond:F1}",13} {s.LatencyP50Ms,8:F0} {s.LatencyP95Ms,8:F0} {overhead,16}"));
         }
         Console.WriteLine();
-        Console.WriteLine("where the CPU goes (timed span; harness = the node.js process of all agents and the facade; broker = Aztec's broker process, or this process for Verity)");
-        Console.WriteLine($"{"target",-16} {"harness ms/job",15} {"broker ms/job",14} {"harness cores",14} {"broker cores",13} {"machine busy",13}  bottleneck");
+        Console.WriteLine("where the CPU goes over the timed span (ms of CPU per job, and cores kept busy): harness = the node.js process of all");
+        Console.WriteLine("agents and the facade; broker = Aztec's broker process, or this process for Verity; store = a local PostgreSQL server");
+        Console.WriteLine($"{"target",-16} {"harness",8} {"broker",8} {"store",8} {"harness cores",14} {"broker cores",13} {"store cores",12} {"machine busy",13}  bottleneck");
         foreach (var s in report.Targets)
         {
             string busy = s.MachineBusy is { } b ? b.ToString("P0", c) : "—";
+            string store = s.StoreCpuMsPerJob is { } st ? st.ToString("F2", c) : "—";
+            string storeCores = s.StoreCores is { } sc ? sc.ToString("F2", c) : "—";
             Console.WriteLine(string.Create(c,
-                $"{s.Target,-16} {s.HarnessCpuMsPerJob,15:F2} {s.BrokerCpuMsPerJob,14:F2} {s.HarnessCores,14:F2} {s.BrokerCores,13:F2} {busy,13}  {s.Bottleneck}"));
+                $"{s.Target,-16} {s.HarnessCpuMsPerJob,8:F2} {s.BrokerCpuMsPerJob,8:F2} {store,8} {s.HarnessCores,14:F2} {s.BrokerCores,13:F2} {storeCores,12} {busy,13}  {s.Bottleneck}"));
         }
     }
 }

@@ -13,6 +13,12 @@ internal sealed class BenchPostgres
 
     private BenchPostgres(string connectionString) => _connectionString = connectionString;
 
+    /// <summary>The server's postmaster when it runs on this machine (its CPU is then measured), else null.</summary>
+    public int? ServerPid { get; private set; }
+
+    /// <summary>CPU time of the whole local server so far (postmaster, backends, background workers), or null.</summary>
+    public TimeSpan? ServerCpuTime() => ServerPid is { } pid ? ProcessTreeCpu.Read(pid) : null;
+
     /// <summary>Checks that the connection string parses and that the server lets it create a schema.</summary>
     public static async Task<BenchPostgres> OpenAsync(string connectionString, CancellationToken ct)
     {
@@ -28,6 +34,7 @@ internal sealed class BenchPostgres
         // One schema made and dropped now: a server that is down or refuses CREATE fails here, before any run.
         string schema = await postgres.CreateSchemaAsync(ct).ConfigureAwait(false);
         await postgres.DropSchemaAsync(schema, ct).ConfigureAwait(false);
+        postgres.ServerPid = await postgres.LocalPostmasterAsync(ct).ConfigureAwait(false);
         return postgres;
     }
 
@@ -44,6 +51,29 @@ internal sealed class BenchPostgres
 
     public Task DropSchemaAsync(string schema, CancellationToken ct) =>
         ExecuteAsync($"DROP SCHEMA IF EXISTS {schema} CASCADE", $"drop the schema {schema}", ct);
+
+    /// <summary>
+    /// The postmaster of a server on this machine: the parent of this connection's backend, both named postgres in
+    /// /proc. Null for a server elsewhere (its backend's pid means nothing here).
+    /// </summary>
+    private async Task<int?> LocalPostmasterAsync(CancellationToken ct)
+    {
+        int backend;
+        try
+        {
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connectionString) { Pooling = false }.ConnectionString);
+            await connection.OpenAsync(ct).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("SELECT pg_backend_pid()", connection);
+            backend = Convert.ToInt32(await command.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            // Read while the backend lives.
+            if (ProcessTreeCpu.Describe(backend) is not (var parent, "postgres") || parent <= 1) return null;
+            return ProcessTreeCpu.Describe(parent) is (_, "postgres") ? parent : null;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            throw new CliFailureException($"--postgres: could not ask the server for its backend: {e.Message}");
+        }
+    }
 
     private async Task ExecuteAsync(string sql, string what, CancellationToken ct)
     {

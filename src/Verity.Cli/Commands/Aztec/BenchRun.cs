@@ -4,8 +4,8 @@ namespace Verity.Cli.Commands.Aztec;
 
 /// <summary>
 /// One run of harness/bench.mjs against one freshly started broker: what bench.mjs printed (throughput, latency, its own
-/// CPU time) and the broker process's CPU time and the machine's busy share over the same timed span, which starts at
-/// bench.mjs's {"phase":"enqueue"} line and ends at its result line.
+/// CPU time) and, over the same timed span, the CPU time of the broker's process and of a local PostgreSQL server and
+/// the machine's busy share; the span starts at bench.mjs's {"phase":"enqueue"} line and ends at its result line.
 /// </summary>
 internal sealed record BenchRun(
     string Target,
@@ -20,6 +20,7 @@ internal sealed record BenchRun(
     int LatencyMaxMs,
     double HarnessCpuSeconds,
     double BrokerCpuSeconds,
+    double? StoreCpuSeconds,
     double? MachineBusy)
 {
     /// <summary>How long bench.mjs may take, setup included, before the run is called hung.</summary>
@@ -29,6 +30,7 @@ internal sealed record BenchRun(
     {
         // Readings are taken on the pump thread as the lines arrive, so the span is bench.mjs's own timed span.
         TimeSpan brokerStart = TimeSpan.Zero, brokerEnd = TimeSpan.Zero;
+        TimeSpan? storeStart = null, storeEnd = null;
         MachineCpu? machineStart = null, machineEnd = null;
         string? result = null;
         await using var bench = HarnessProcess.Start(toolsDir, "bench.mjs",
@@ -38,11 +40,13 @@ internal sealed record BenchRun(
                 if (line.StartsWith("{\"phase\":\"enqueue\"", StringComparison.Ordinal))
                 {
                     brokerStart = target.BrokerCpuTime();
+                    storeStart = target.StoreCpuTime();
                     machineStart = MachineCpu.Read();
                 }
                 else if (line.StartsWith('{') && line.Contains("\"jobsPerSecond\"", StringComparison.Ordinal))
                 {
                     brokerEnd = target.BrokerCpuTime();
+                    storeEnd = target.StoreCpuTime();
                     machineEnd = MachineCpu.Read();
                     result = line;
                 }
@@ -65,8 +69,9 @@ internal sealed record BenchRun(
                 LatencyP95Ms: latency.GetProperty("p95").GetInt32(),
                 LatencyMaxMs: latency.GetProperty("max").GetInt32(),
                 HarnessCpuSeconds: r.GetProperty("cpuSeconds").GetDouble(),
-                BrokerCpuSeconds: (brokerEnd - brokerStart).TotalSeconds,
-                MachineBusy: MachineCpu.BusyShare(machineStart, machineEnd));
+                BrokerCpuSeconds: Math.Round((brokerEnd - brokerStart).TotalSeconds, 3),
+                StoreCpuSeconds: storeStart is { } a && storeEnd is { } b ? Math.Round((b - a).TotalSeconds, 3) : null,
+                MachineBusy: MachineCpu.BusyShare(machineStart, machineEnd) is { } busy ? Math.Round(busy, 3) : null);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {

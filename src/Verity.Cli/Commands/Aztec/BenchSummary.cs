@@ -18,8 +18,10 @@ internal sealed record BenchSummary(
     double? OverheadMsPerJob,
     double HarnessCpuMsPerJob,
     double BrokerCpuMsPerJob,
+    double? StoreCpuMsPerJob,
     double HarnessCores,
     double BrokerCores,
+    double? StoreCores,
     double? MachineBusy,
     string Bottleneck)
 {
@@ -37,6 +39,9 @@ internal sealed record BenchSummary(
         double brokerCores = Median(runs.Select(r => r.BrokerCpuSeconds / r.Seconds));
         double harnessPerJob = Median(runs.Select(r => 1000 * r.HarnessCpuSeconds / r.Jobs));
         double brokerPerJob = Median(runs.Select(r => 1000 * r.BrokerCpuSeconds / r.Jobs));
+        var store = runs.Where(r => r.StoreCpuSeconds.HasValue).ToList();
+        double? storePerJob = store.Count > 0 ? Median(store.Select(r => 1000 * r.StoreCpuSeconds!.Value / r.Jobs)) : null;
+        double? storeCores = store.Count > 0 ? Median(store.Select(r => r.StoreCpuSeconds!.Value / r.Seconds)) : null;
         var busy = runs.Where(r => r.MachineBusy.HasValue).Select(r => r.MachineBusy!.Value).ToList();
         double? machine = busy.Count > 0 ? Median(busy) : null;
         return new BenchSummary(target, runs.Count,
@@ -48,25 +53,28 @@ internal sealed record BenchSummary(
             MaxJobsPerSecond: runs.Max(r => r.JobsPerSecond),
             LatencyP50Ms: Median(runs.Select(r => (double)r.LatencyP50Ms)),
             LatencyP95Ms: Median(runs.Select(r => (double)r.LatencyP95Ms)),
-            OverheadMsPerJob: aztecMedian is { } a && a > 0 && rate > 0 ? 1000 / rate - 1000 / a : null,
-            HarnessCpuMsPerJob: harnessPerJob,
-            BrokerCpuMsPerJob: brokerPerJob,
-            HarnessCores: harnessCores,
-            BrokerCores: brokerCores,
+            OverheadMsPerJob: aztecMedian is { } a && a > 0 && rate > 0 ? Math.Round(1000 / rate - 1000 / a, 2) : null,
+            HarnessCpuMsPerJob: Math.Round(harnessPerJob, 2),
+            BrokerCpuMsPerJob: Math.Round(brokerPerJob, 2),
+            StoreCpuMsPerJob: storePerJob is { } sp ? Math.Round(sp, 2) : null,
+            HarnessCores: Math.Round(harnessCores, 3),
+            BrokerCores: Math.Round(brokerCores, 3),
+            StoreCores: storeCores is { } sc ? Math.Round(sc, 3) : null,
             MachineBusy: machine,
-            Bottleneck: Judge(harnessCores, machine, harnessPerJob, brokerPerJob));
+            Bottleneck: Judge(harnessCores, machine, harnessPerJob, brokerPerJob + (storePerJob ?? 0)));
     }
 
     /// <summary>
     /// Which side limits the rate: the harness when its single JavaScript thread (every agent and the facade) runs flat
-    /// out; else, on a machine with no idle CPU, whichever side costs more CPU per job; else neither is CPU-bound and the
+    /// out; else, on a machine with no idle CPU, whichever side costs more CPU per job (the broker's side counting its
+    /// PostgreSQL server); else neither is CPU-bound and the
     /// rate is set by round trips and the clients' polling.
     /// </summary>
-    private static string Judge(double harnessCores, double? machineBusy, double harnessPerJob, double brokerPerJob)
+    private static string Judge(double harnessCores, double? machineBusy, double harnessPerJob, double serverPerJob)
     {
         if (harnessCores >= SaturatedThread) return "harness (its JavaScript thread is saturated)";
         if (machineBusy >= SaturatedMachine)
-            return brokerPerJob > harnessPerJob ? "broker (machine CPU saturated, broker costs more per job)" : "harness (machine CPU saturated, harness costs more per job)";
+            return serverPerJob > harnessPerJob ? "broker (machine CPU saturated, broker costs more per job)" : "harness (machine CPU saturated, harness costs more per job)";
         return "neither is CPU-bound (round trips and polling)";
     }
 

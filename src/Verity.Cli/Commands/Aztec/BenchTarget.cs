@@ -24,6 +24,9 @@ internal abstract class BenchTarget : IAsyncDisposable
 
     public abstract TimeSpan BrokerCpuTime();
 
+    /// <summary>CPU time of the store's own server processes (a local PostgreSQL), or null: none, or not measurable.</summary>
+    public virtual TimeSpan? StoreCpuTime() => null;
+
     public abstract ValueTask DisposeAsync();
 
     public static string Name(BenchTargetKind kind) => kind switch
@@ -102,6 +105,8 @@ internal abstract class BenchTarget : IAsyncDisposable
             using var self = Process.GetCurrentProcess();
             return self.TotalProcessorTime;
         }
+
+        public override TimeSpan? StoreCpuTime() => postgres?.ServerCpuTime();
 
         public static async Task<VerityNode> StartAsync(BenchPostgres? postgres, CancellationToken ct)
         {
