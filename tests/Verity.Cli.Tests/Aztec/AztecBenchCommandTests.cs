@@ -21,12 +21,13 @@ public sealed class AztecBenchCommandTests
     public async Task A_tiny_run_measures_every_target_and_every_job_is_proved()
     {
         string postgres = Postgres();
-        var (code, output, error) = InProcessCli.Run("bench", "aztec", "--jobs", "20", "--agents", "2", "--rounds", "1", "--postgres", postgres, "--json");
+        var (code, output, error) = InProcessCli.Run("bench", "aztec", "--jobs", "20", "--agents", "2", "--warmup", "4", "--rounds", "1", "--postgres", postgres, "--json");
         Assert.True(code == 0, error);
         using var doc = JsonDocument.Parse(output);
         var root = doc.RootElement;
         Assert.Equal(20, root.GetProperty("jobs").GetInt32());
         Assert.Equal(2, root.GetProperty("agents").GetInt32());
+        Assert.Equal(4, root.GetProperty("warmup").GetInt32());
         Assert.StartsWith("v", root.GetProperty("node_js").GetString());
 
         var targets = root.GetProperty("targets").EnumerateArray().ToList();
@@ -104,5 +105,13 @@ public sealed class AztecBenchCommandTests
         var (code, _, error) = InProcessCli.Run("bench", "aztec", option, value);
         Assert.Equal(2, code);
         Assert.Contains($"{option} must be at least 1", error);
+    }
+
+    [Fact]
+    public void A_negative_warmup_is_refused()
+    {
+        var (code, _, error) = InProcessCli.Run("bench", "aztec", "--warmup", "-1");
+        Assert.Equal(2, code);
+        Assert.Contains("--warmup must be 0 or more", error);
     }
 }

@@ -9,7 +9,8 @@ namespace Verity.Cli.Commands.Aztec;
 /// `verity bench aztec`: jobs per second through the Aztec endpoint under Aztec's own clients (tools/aztec/harness/
 /// bench.mjs: ProvingAgents with a zero-delay MockProver, the facade enqueueing PARITY_BASE jobs), on SQLite and on
 /// PostgreSQL, beside Aztec's own in-memory broker in the same run. Each round runs every target once, on a freshly
-/// started broker, in an order that rotates per round, so load from others on a shared machine hits all of them.
+/// started broker, in an order that rotates per round, so load from others on a shared machine hits all of them; each
+/// run starts with untimed warm-up jobs on the same broker and clients, so no one's JIT compiler is in the figures.
 /// </summary>
 internal static class AztecBenchCommand
 {
@@ -17,21 +18,23 @@ internal static class AztecBenchCommand
     {
         var jobs = new Option<int>("--jobs") { Description = "PARITY_BASE jobs per run", DefaultValueFactory = _ => 500 };
         var agents = new Option<int>("--agents") { Description = "Aztec ProvingAgents (MockProver, no delay), each with its own client", DefaultValueFactory = _ => 16 };
+        var warmup = new Option<int>("--warmup") { Description = "untimed jobs each run starts with, on the same broker and clients, so JIT compilation stays out of the figures", DefaultValueFactory = _ => 100 };
         var rounds = new Option<int>("--rounds") { Description = "rounds; each runs every target once", DefaultValueFactory = _ => 2 };
         var postgres = new Option<string?>("--postgres") { Description = "also measure a node on PostgreSQL (an Npgsql connection string; a fresh schema per run, dropped after it)" };
         var tools = new Option<string?>("--tools") { Description = $"the Aztec tools folder (default: ${AztecBenchTools.Variable}, else tools/aztec above the current directory)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object (progress still goes to stderr)" };
         var cmd = new Command("aztec", "Jobs/s through the Aztec endpoint (SQLite, PostgreSQL) beside Aztec's own broker, with Aztec's agents; overhead per job and where the CPU goes.");
-        foreach (var o in new Option[] { jobs, agents, rounds, postgres, tools, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { jobs, agents, warmup, rounds, postgres, tools, json }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => CliErrors.RunAsync(() => RunAsync(
-            r.GetValue(jobs), r.GetValue(agents), r.GetValue(rounds), r.GetValue(postgres), r.GetValue(tools), r.GetValue(json), ct)));
+            r.GetValue(jobs), r.GetValue(agents), r.GetValue(warmup), r.GetValue(rounds), r.GetValue(postgres), r.GetValue(tools), r.GetValue(json), ct)));
         return cmd;
     }
 
-    private static async Task<int> RunAsync(int jobs, int agents, int rounds, string? postgresConnection, string? toolsOption, bool asJson, CancellationToken ct)
+    private static async Task<int> RunAsync(int jobs, int agents, int warmup, int rounds, string? postgresConnection, string? toolsOption, bool asJson, CancellationToken ct)
     {
         if (jobs < 1) throw new CliException($"--jobs must be at least 1, got {jobs}.");
         if (agents < 1) throw new CliException($"--agents must be at least 1, got {agents}.");
+        if (warmup < 0) throw new CliException($"--warmup must be 0 or more, got {warmup}.");
         if (rounds < 1) throw new CliException($"--rounds must be at least 1, got {rounds}.");
         if (postgresConnection != null && string.IsNullOrWhiteSpace(postgresConnection)) throw new CliException("--postgres is empty.");
         string toolsDir = AztecBenchTools.Locate(toolsOption);
@@ -49,9 +52,9 @@ internal static class AztecBenchCommand
             {
                 var kind = kinds[(i + round - 1) % kinds.Length];
                 string name = BenchTarget.Name(kind);
-                Console.Error.WriteLine($"round {round}/{rounds}: {name}, {jobs} jobs, {agents} agents …");
+                Console.Error.WriteLine($"round {round}/{rounds}: {name}, {jobs} jobs after {warmup} untimed, {agents} agents …");
                 await using var target = await BenchTarget.StartAsync(kind, toolsDir, postgres, ct).ConfigureAwait(false);
-                var run = await BenchRun.MeasureAsync(target, name, round, toolsDir, jobs, agents, ct).ConfigureAwait(false);
+                var run = await BenchRun.MeasureAsync(target, name, round, toolsDir, jobs, warmup, agents, ct).ConfigureAwait(false);
                 if (run.Completed != run.Jobs || run.Proved < run.Jobs)
                     throw new CliFailureException($"{name}: {run.Completed} of {run.Jobs} jobs came back to the facade, {run.Proved} proofs made");
                 runs.Add(run);
@@ -67,7 +70,7 @@ internal static class AztecBenchCommand
         var summaries = kinds.Select(k => BenchTarget.Name(k))
             .Select(n => BenchSummary.Of(n, runs.Where(r => r.Target == n).ToList(), n == BenchTarget.Name(BenchTargetKind.Aztec) ? null : aztecMedian))
             .ToList();
-        var report = new Report(StarkBenchmark.MachineDescription(), nodeVersion, loadBefore, loadAfter, jobs, agents, rounds,
+        var report = new Report(StarkBenchmark.MachineDescription(), nodeVersion, loadBefore, loadAfter, jobs, warmup, agents, rounds,
             postgres is null ? null : "a fresh schema per run, dropped after it", summaries, runs);
         if (asJson) Console.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
         else Print(report);
@@ -83,6 +86,7 @@ internal static class AztecBenchCommand
         double? LoadBefore,
         double? LoadAfter,
         int Jobs,
+        int Warmup,
         int Agents,
         int Rounds,
         string? Postgres,
@@ -94,7 +98,7 @@ internal static class AztecBenchCommand
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine($"machine: {report.Machine}; Node.js {report.NodeJs}");
         Console.WriteLine(string.Create(c, $"load average (1 min): {report.LoadBefore:F2} before, {report.LoadAfter:F2} after"));
-        Console.WriteLine($"{report.Jobs} PARITY_BASE jobs per run, {report.Agents} Aztec agents (MockProver, no delay), {report.Rounds} round(s); medians over rounds"
+        Console.WriteLine($"{report.Jobs} PARITY_BASE jobs per run after {report.Warmup} untimed, {report.Agents} Aztec agents (MockProver, no delay), {report.Rounds} round(s); medians over rounds"
             + (report.Postgres is null ? "" : $"; PostgreSQL: {report.Postgres}"));
         Console.WriteLine();
         Console.WriteLine($"{"target",-16} {"jobs/s",8} {"min–max",13} {"p50 ms",8} {"p95 ms",8} {"overhead ms/job",16}");

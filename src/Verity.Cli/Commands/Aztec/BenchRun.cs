@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Verity.Cli.Commands.Aztec;
 
 /// <summary>
-/// One run of harness/bench.mjs against one freshly started broker: what bench.mjs printed (throughput, latency, its own
+/// One run of harness/bench.mjs against one freshly started broker (after its untimed warm-up jobs): what bench.mjs printed (throughput, latency, its own
 /// CPU time) and, over the same timed span, the CPU time of the broker's process and of a local PostgreSQL server and
 /// the machine's busy share; the span starts at bench.mjs's {"phase":"enqueue"} line and ends at its result line.
 /// </summary>
@@ -26,7 +26,7 @@ internal sealed record BenchRun(
     /// <summary>How long bench.mjs may take, setup included, before the run is called hung.</summary>
     private static readonly TimeSpan Guard = TimeSpan.FromMinutes(15);
 
-    public static async Task<BenchRun> MeasureAsync(BenchTarget target, string name, int round, string toolsDir, int jobs, int agents, CancellationToken ct)
+    public static async Task<BenchRun> MeasureAsync(BenchTarget target, string name, int round, string toolsDir, int jobs, int warmup, int agents, CancellationToken ct)
     {
         // Readings are taken on the pump thread as the lines arrive, so the span is bench.mjs's own timed span.
         TimeSpan brokerStart = TimeSpan.Zero, brokerEnd = TimeSpan.Zero;
@@ -34,7 +34,7 @@ internal sealed record BenchRun(
         MachineCpu? machineStart = null, machineEnd = null;
         string? result = null;
         await using var bench = HarnessProcess.Start(toolsDir, "bench.mjs",
-            ["--url", target.Url.ToString(), "--jobs", $"{jobs}", "--agents", $"{agents}"],
+            ["--url", target.Url.ToString(), "--jobs", $"{jobs}", "--warmup", $"{warmup}", "--agents", $"{agents}"],
             line =>
             {
                 if (line.StartsWith("{\"phase\":\"enqueue\"", StringComparison.Ordinal))
