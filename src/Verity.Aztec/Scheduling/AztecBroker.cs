@@ -60,11 +60,15 @@ public sealed class AztecBroker
                 long height = tx.EpochHeight();
                 if (job.EpochNumber < height - _options.EpochsToKeep)
                     throw new AztecCallException($"Epoch too old: job epoch {job.EpochNumber}, current epoch: {height}");
-                if (height > 0 && _options.MaxEpochsAhead > 0 && job.EpochNumber - height > _options.MaxEpochsAhead)
-                    throw new AztecCallException($"Epoch too far ahead: job epoch {job.EpochNumber}, current epoch: {height} " +
+                // Measured from the newest epoch as of the last cleanup pass, not the newest now: a batch of enqueues,
+                // each within the limit of the one before, must not carry the height away between two passes.
+                long? reference = tx.EpochReference();
+                if (reference is { } r && _options.MaxEpochsAhead > 0 && job.EpochNumber - r > _options.MaxEpochsAhead)
+                    throw new AztecCallException($"Epoch too far ahead: job epoch {job.EpochNumber}, current epoch: {r} " +
                         $"(at most {_options.MaxEpochsAhead} ahead, Node:Aztec:MaxEpochsAhead; it would make every current job stale)");
                 if (tx.Insert(job, Now))
                 {
+                    if (reference is null) tx.SetEpochReference(job.EpochNumber); // the first job sets where epochs are
                     tx.RaiseEpochHeight(job.EpochNumber);
                     return (ProvingJobStatus.NotFound, true);
                 }
@@ -253,6 +257,8 @@ public sealed class AztecBroker
 
         int deleted = await _store.WriteAsync("cleanup (old epochs)", tx =>
         {
+            long height = tx.EpochHeight();
+            if (height > 0) tx.SetEpochReference(height);
             long oldest = OldestEpoch(tx);
             return oldest > 0 ? tx.DeleteBefore(oldest) : 0;
         }, ct).ConfigureAwait(false);

@@ -38,6 +38,12 @@ internal sealed class AztecHttpEndpoint
     /// <summary>Request-body bytes held at once, as a multiple of <see cref="AztecOptions.MaxBodyBytes"/>.</summary>
     public const int BodyBudgetFactor = 4;
 
+    /// <summary>The head of every body that is not counted against the budget (a call without inline inputs is smaller).</summary>
+    public const int SmallBody = 64 << 10;
+
+    /// <summary>How long one request's body may take to arrive; a stalled upload then gives its share of the budget back.</summary>
+    public static readonly TimeSpan BodyDeadline = TimeSpan.FromMinutes(5);
+
     public async Task HandleAsync(HttpContext http)
     {
         var ct = http.RequestAborted;
@@ -182,6 +188,8 @@ internal sealed class AztecHttpEndpoint
         long limit = _options.MaxBodyBytes;
         if (request.ContentLength > limit)
             throw new BodyException(StatusCodes.Status413PayloadTooLarge, $"request body of {request.ContentLength} bytes is larger than {limit} (Node:Aztec:MaxBodyBytes)");
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(BodyDeadline);
         string encoding = request.Headers.ContentEncoding.ToString().Trim().ToLowerInvariant();
         Stream source = encoding switch
         {
@@ -198,10 +206,18 @@ internal sealed class AztecHttpEndpoint
                 while (true)
                 {
                     var span = buffer.GetMemory(64 << 10);
-                    int n = await source.ReadAsync(span, ct).ConfigureAwait(false);
+                    int n;
+                    try { n = await source.ReadAsync(span, deadline.Token).ConfigureAwait(false); }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        throw new BodyException(StatusCodes.Status408RequestTimeout, $"request body did not arrive within {BodyDeadline.TotalSeconds:0} s");
+                    }
                     if (n == 0) break;
-                    held(n);
-                    if (Interlocked.Add(ref _inFlight, n) > _budget)
+                    // The first SmallBody bytes of every body are free of the budget: heartbeats and reports always
+                    // get through, however many large bodies are arriving (or stalling) meanwhile.
+                    long counted = Math.Max(0, buffer.WrittenCount + n - Math.Max(SmallBody, buffer.WrittenCount));
+                    held(counted);
+                    if (counted > 0 && Interlocked.Add(ref _inFlight, counted) > _budget)
                         throw new BodyException(StatusCodes.Status503ServiceUnavailable,
                             $"the node holds {_budget} bytes of request bodies already; retry shortly");
                     buffer.Advance(n);

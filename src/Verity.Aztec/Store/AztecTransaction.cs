@@ -15,6 +15,7 @@ public sealed class AztecTransaction
         "started_at AS StartedAt, enqueued_at AS EnqueuedAt, result AS Result, reason AS Reason";
 
     private const string EpochHeightKey = "epoch_height";
+    private const string EpochReferenceKey = "epoch_reference";
 
     private readonly DbConnection _c;
     private readonly DbTransaction _tx;
@@ -43,6 +44,17 @@ public sealed class AztecTransaction
     /// <summary>The newest epoch any job was enqueued for (0 before the first).</summary>
     public long EpochHeight() =>
         _c.QuerySingleOrDefault<long?>("SELECT value FROM aztec_meta WHERE key = @key", new { key = EpochHeightKey }, _tx) ?? 0;
+
+    /// <summary>
+    /// The epoch new jobs are measured against for <c>MaxEpochsAhead</c>: the newest epoch as of the last cleanup
+    /// pass (or the first job's), which enqueues between passes cannot move (null before the first job).
+    /// </summary>
+    internal long? EpochReference() =>
+        _c.QuerySingleOrDefault<long?>("SELECT value FROM aztec_meta WHERE key = @key", new { key = EpochReferenceKey }, _tx);
+
+    internal void SetEpochReference(long epoch) =>
+        _c.Execute("INSERT INTO aztec_meta (key, value) VALUES (@key, @epoch) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            new { key = EpochReferenceKey, epoch }, _tx);
 
     internal void RaiseEpochHeight(long epoch) =>
         _c.Execute("""

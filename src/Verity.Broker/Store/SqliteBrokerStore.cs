@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
-using Verity.Market.OrderStream.Storage;
+using Verity.Storage.Sqlite;
 
 namespace Verity.Broker.Store;
 

@@ -2,7 +2,6 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using Verity.Aztec.Metrics;
 using Verity.Aztec.Scheduling;
-using Verity.Aztec.Server;
 using Verity.Aztec.Store;
 using Verity.Cluster.Agents;
 using Verity.Cluster.Blobs;
@@ -53,7 +52,7 @@ public static class NodeHost
         WebApplication? app = null;
         BackgroundLoop? maintenance = null;
         AztecJobStore? aztecStore = null;
-        AztecServer? aztec = null;
+        AztecListener? aztec = null;
         try
         {
             var metrics = components.CreateMetrics(options, meters);
@@ -113,7 +112,7 @@ public static class NodeHost
             var baseAddress = BoundAddress(app);
             nodeLog.LogInformation("listening on {Address} (store {Db}, blobs {Blobs}, {Agents} embedded agent worker(s))",
                 baseAddress, options.Db, options.Blobs, options.Agents);
-            if (aztecBroker != null) aztec = await AztecServer.StartAsync(aztecBroker, options.Aztec, loggerFactory, ct).ConfigureAwait(false);
+            if (aztecBroker != null) aztec = await AztecListener.StartAsync(aztecBroker, loggerFactory, ct).ConfigureAwait(false);
 
             if (options.OtlpEndpoint != null) nodeLog.LogInformation("exporting metrics to {Endpoint}", options.OtlpEndpoint);
 
@@ -230,7 +229,7 @@ public static class NodeHost
     });
 
     /// <summary>The address a local client reaches the node at: the bound port (port 0 resolved), wildcard hosts as loopback.</summary>
-    private static Uri BoundAddress(WebApplication app)
+    internal static Uri BoundAddress(WebApplication app)
     {
         string url = app.Urls.FirstOrDefault() ?? throw new InvalidOperationException("Kestrel reported no bound address");
         var bound = new UriBuilder(url.Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal));

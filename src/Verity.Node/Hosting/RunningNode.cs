@@ -72,7 +72,7 @@ public sealed class RunningNode : IAsyncDisposable
     public JobService Jobs { get; }
 
     /// <summary>The Aztec proving-broker endpoint (null unless Node:Aztec:Listen is set).</summary>
-    public Verity.Aztec.Server.AztecServer? Aztec { get; internal init; }
+    public AztecListener? Aztec { get; internal init; }
 
     /// <summary>Where Aztec's prover node and agents reach this node (null when the endpoint is off).</summary>
     public Uri? AztecAddress => Aztec?.Address;

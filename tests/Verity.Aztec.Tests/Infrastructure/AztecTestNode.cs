@@ -1,6 +1,7 @@
 using Verity.Aztec;
 using Verity.Node.Configuration;
 using Verity.Node.Hosting;
+using Verity.Node.Tests.TestDoubles;
 
 namespace Verity.Aztec.Tests.Infrastructure;
 

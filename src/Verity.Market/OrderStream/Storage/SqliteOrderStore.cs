@@ -1,6 +1,7 @@
 using System.Numerics;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Verity.Storage.Sqlite;
 
 namespace Verity.Market.OrderStream.Storage;
 

@@ -1,11 +1,11 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
 
-namespace Verity.Market.OrderStream.Storage;
+namespace Verity.Storage.Sqlite;
 
 /// <summary>
-/// One SQLite file as the order stream's and the broker's stores use it, usually the node's own <c>node.db</c>. WAL
-/// mode, as the node runs it. Writes go one at a time through one connection as BEGIN IMMEDIATE transactions, so they
+/// One SQLite file as the order stream's, the broker's and the Aztec endpoint's stores use it, usually the node's own
+/// <c>node.db</c>. WAL mode, as the node runs it. Writes go one at a time through one connection as BEGIN IMMEDIATE transactions, so they
 /// commit in order and another process on the same file queues on the lock (busy_timeout) rather than failing. Reads
 /// use pooled connections and run beside the writer.
 /// </summary>
