@@ -72,13 +72,17 @@ public sealed class AztecTransaction
     {
         // At most 18 distinct enum values, checked at the protocol edge: safe to write into the statement, and the
         // statement's text stays one of a bounded set however long the agent's list is.
-        string types = filter.AllowList.Count == 0 ? "" : $" AND type IN ({string.Join(',', filter.AllowList.Distinct().Select(t => (int)t))})";
-        var row = _c.QuerySingleOrDefault<AztecJobRow>(
-            $"SELECT {RowColumns} FROM aztec_jobs WHERE state = 0 AND epoch >= @oldestEpoch AND (@exclude IS NULL OR id <> @exclude){types} " +
-            $"ORDER BY rank, epoch, enqueued_at, id LIMIT 1{_sql.SkipLocked}",
-            new { oldestEpoch, exclude }, _tx);
+        var row = _c.QuerySingleOrDefault<AztecJobRow>(PickSql(_sql, filter), new { oldestEpoch, exclude }, _tx);
         if (row is null) return null;
         return (row, MarkInProgress(row.Id, now, now));
+    }
+
+    /// <summary>The pick's statement (parameters @oldestEpoch, @exclude); its plan is checked by a test.</summary>
+    internal static string PickSql(AztecSqlDialect sql, ProvingJobFilter filter)
+    {
+        string types = filter.AllowList.Count == 0 ? "" : $" AND type IN ({string.Join(',', filter.AllowList.Distinct().Select(t => (int)t))})";
+        return $"SELECT {RowColumns} FROM aztec_jobs{sql.QueueIndex} WHERE state = 0 AND epoch >= @oldestEpoch " +
+            $"AND (@exclude IS NULL OR id <> @exclude){types} ORDER BY rank, epoch, enqueued_at, id LIMIT 1{sql.SkipLocked}";
     }
 
     /// <summary>
