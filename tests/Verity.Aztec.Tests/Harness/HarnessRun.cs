@@ -6,8 +6,12 @@ namespace Verity.Aztec.Tests.Harness;
 /// </summary>
 internal static class HarnessRun
 {
-    /// <summary>The job timeout both brokers run with in these tests: short, so timeout scenarios stay short.</summary>
-    public const int JobTimeoutMs = 2500;
+    /// <summary>
+    /// The job timeout both brokers run with in these tests: short enough that the timeout scenarios stay short, long
+    /// enough (80 of the agents' 100 ms heartbeats) that a loaded CI machine stalling a process for seconds does not
+    /// take a heartbeating job away and break a scenario that is not about timeouts.
+    /// </summary>
+    public const int JobTimeoutMs = 8000;
     public const int PollIntervalMs = 200;
 
     // Each run's jobs use epochs E-1..E+1, and a broker refuses epochs older than its newest minus one: rising epochs

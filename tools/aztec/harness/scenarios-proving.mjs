@@ -91,12 +91,12 @@ export async function heartbeat(ctx) {
   const statuses = [];
   const slow = new ScriptedProver(async () => {
     const since = Date.now();
-    // Outlast the job timeout 2.5 times over, and see the agent heartbeat at least 3 times meanwhile.
+    // Outlast the job timeout 1.5 times over, and see the agent heartbeat at least 3 times meanwhile.
     const heartbeatsAtStart = holder.watch.calls.reportProvingJobProgress ?? 0;
     await waitFor(async () => {
       statuses.push((await statusOf(client, id)).status);
       return (
-        Date.now() - since > 2.5 * ctx.jobTimeoutMs &&
+        Date.now() - since > 1.5 * ctx.jobTimeoutMs &&
         (holder.watch.calls.reportProvingJobProgress ?? 0) - heartbeatsAtStart >= 3
       );
     }, 'the slow proof to outlast the job timeout', { intervalMs: 100 });
