@@ -41,9 +41,6 @@ internal sealed class AztecRpcDispatcher
         _log = log;
     }
 
-    /// <summary>Every full method name served ("proverBroker_getProvingJob", ...).</summary>
-    public static IEnumerable<string> MethodNames => Methods.Keys;
-
     public async Task<RpcReply> HandleAsync(JsonElement request, CancellationToken ct)
     {
         if (request.ValueKind != JsonValueKind.Object) return RpcReply.Fail(null, RpcError.InvalidRequest, "Invalid Request");

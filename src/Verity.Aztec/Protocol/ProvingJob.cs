@@ -26,10 +26,4 @@ public sealed record ProvingJobStatus(string Status, string? Value = null, strin
 public sealed record ProvingJobFilter(IReadOnlyList<ProvingRequestType> AllowList)
 {
     public static readonly ProvingJobFilter All = new([]);
-
-    /// <summary>The allowed types (every type when the list is empty), in dispatch order, without repeats.</summary>
-    public IReadOnlyList<ProvingRequestType> InDispatchOrder() =>
-        AllowList.Count == 0
-            ? ProvingRequestTypes.PriorityOrder
-            : [.. AllowList.Distinct().OrderBy(t => t.Rank())];
 }

@@ -46,7 +46,6 @@ internal sealed class AztecHttpEndpoint
 
     public async Task HandleAsync(HttpContext http)
     {
-        var ct = http.RequestAborted;
         if (!_allowed.Allows(http.Connection.RemoteIpAddress))
         {
             _log.LogWarning("aztec: refused a request from {Address} (not in Node:Aztec:AllowFrom)", http.Connection.RemoteIpAddress);

@@ -28,7 +28,4 @@ internal sealed class AztecJobRow
 }
 
 /// <summary>Jobs by type and state (the metrics gauge and the status table).</summary>
-public sealed record AztecJobCounts(IReadOnlyDictionary<(ProvingRequestType Type, AztecJobState State), long> ByTypeAndState)
-{
-    public long Count(AztecJobState state) => ByTypeAndState.Where(kv => kv.Key.State == state).Sum(kv => kv.Value);
-}
+public sealed record AztecJobCounts(IReadOnlyDictionary<(ProvingRequestType Type, AztecJobState State), long> ByTypeAndState);

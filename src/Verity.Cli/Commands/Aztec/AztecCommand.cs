@@ -31,15 +31,15 @@ internal static class AztecCommand
         cmd.Options.Add(json);
         cmd.SetAction((r, ct) => MarketCommandErrors.RunAsync(async () =>
         {
-            using var client = Client(node, r);
+            using var client = BrokerApiClient.Create(node, r);
             var status = await client.AztecStatusAsync(r.GetValue(limit), ct);
             if (r.GetValue(json))
             {
                 Console.WriteLine(status.GetRawText());
                 return 0;
             }
-            Console.WriteLine($"Aztec endpoint {Text(status, "listen")}: job timeout {Text(status, "jobTimeoutMs")} ms, " +
-                $"{Text(status, "maxAttempts")} attempts, newest epoch {Text(status, "epochHeight")}");
+            Console.WriteLine($"Aztec endpoint {BrokerApiClient.Field(status, "listen")}: job timeout {BrokerApiClient.Field(status, "jobTimeoutMs")} ms, " +
+                $"{BrokerApiClient.Field(status, "maxAttempts")} attempts, newest epoch {BrokerApiClient.Field(status, "epochHeight")}");
             var types = status.GetProperty("types");
             if (types.GetArrayLength() == 0)
             {
@@ -48,7 +48,7 @@ internal static class AztecCommand
             }
             Console.WriteLine($"{"type",-36} {"queued",8} {"running",8} {"fulfilled",10} {"rejected",9}");
             foreach (var t in types.EnumerateArray())
-                Console.WriteLine($"{Text(t, "type"),-36} {Text(t, "queued"),8} {Text(t, "inProgress"),8} {Text(t, "fulfilled"),10} {Text(t, "rejected"),9}");
+                Console.WriteLine($"{BrokerApiClient.Field(t, "type"),-36} {BrokerApiClient.Field(t, "queued"),8} {BrokerApiClient.Field(t, "inProgress"),8} {BrokerApiClient.Field(t, "fulfilled"),10} {BrokerApiClient.Field(t, "rejected"),9}");
             Console.WriteLine();
             PrintJobs(status.GetProperty("jobs"));
             return 0;
@@ -67,7 +67,7 @@ internal static class AztecCommand
         foreach (var o in new Option[] { state, limit, json }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => MarketCommandErrors.RunAsync(async () =>
         {
-            using var client = Client(node, r);
+            using var client = BrokerApiClient.Create(node, r);
             var jobs = await client.AztecJobsAsync(r.GetValue(state), r.GetValue(limit), ct);
             if (r.GetValue(json)) Console.WriteLine(jobs.GetRawText());
             else PrintJobs(jobs);
@@ -89,7 +89,7 @@ internal static class AztecCommand
         {
             string age = j.TryGetProperty("createdAt", out var c) ? Age(now - c.GetInt64()) : "-";
             string why = j.TryGetProperty("reason", out var reason) ? reason.GetString()! : j.TryGetProperty("lastError", out var e) ? e.GetString()! : "";
-            Console.WriteLine($"{Short(Text(j, "id")),-24} {Text(j, "type"),-36} {Text(j, "epoch"),6} {Text(j, "state"),-12} {Text(j, "attempts"),8}  {age,8}  {why}");
+            Console.WriteLine($"{Short(BrokerApiClient.Field(j, "id")),-24} {BrokerApiClient.Field(j, "type"),-36} {BrokerApiClient.Field(j, "epoch"),6} {BrokerApiClient.Field(j, "state"),-12} {BrokerApiClient.Field(j, "attempts"),8}  {age,8}  {why}");
         }
     }
 
@@ -100,15 +100,6 @@ internal static class AztecCommand
         < 3_600_000 => $"{ms / 60_000}m",
         _ => (ms / 3_600_000.0).ToString("0.#", CultureInfo.InvariantCulture) + "h",
     };
-
-    private static BrokerApiClient Client(NodeClientOptions node, ParseResult r)
-    {
-        var address = node.ParseNode(r) ?? throw new CliException("--node is required.");
-        return new BrokerApiClient(address, NodeCredentials.ResolveApiKey(r.GetValue(node.ApiKey), r.GetValue(node.DataDir)));
-    }
-
-    private static string Text(JsonElement o, string name) =>
-        o.TryGetProperty(name, out var v) ? v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText() : "-";
 
     /// <summary>Aztec ids are "epoch:TYPE:sha256"; the hash's head and tail are enough to tell them apart.</summary>
     private static string Short(string id) => id.Length > 24 ? id[..12] + "…" + id[^10..] : id;

@@ -13,6 +13,17 @@ internal sealed class BrokerApiClient(Uri node, string apiKey) : IDisposable
 {
     private readonly HttpClient _http = new() { BaseAddress = node, Timeout = TimeSpan.FromSeconds(30) };
 
+    /// <summary>The client for a command's --node, --api-key and --data-dir.</summary>
+    public static BrokerApiClient Create(NodeClientOptions node, System.CommandLine.ParseResult r)
+    {
+        var address = node.ParseNode(r) ?? throw new CliException("--node is required.");
+        return new BrokerApiClient(address, NodeCredentials.ResolveApiKey(r.GetValue(node.ApiKey), r.GetValue(node.DataDir)));
+    }
+
+    /// <summary>A member of an answer as text for a table: strings as they are, other values as JSON, "-" when absent.</summary>
+    public static string Field(JsonElement o, string name) =>
+        o.TryGetProperty(name, out var v) ? v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText() : "-";
+
     public Uri Node => node;
 
     public Task<JsonElement> StatusAsync(CancellationToken ct) => GetAsync("v1/broker/status", ct);

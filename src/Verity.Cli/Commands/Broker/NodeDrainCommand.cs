@@ -18,8 +18,7 @@ internal static class NodeDrainCommand
         cmd.Options.Add(noWait);
         cmd.SetAction((r, ct) => MarketCommandErrors.RunAsync(async () =>
         {
-            var address = node.ParseNode(r) ?? throw new CliException("--node is required.");
-            using var client = new BrokerApiClient(address, NodeCredentials.ResolveApiKey(r.GetValue(node.ApiKey), r.GetValue(node.DataDir)));
+            using var client = BrokerApiClient.Create(node, r);
             await client.DrainAsync(ct);
             Console.WriteLine($"{client.Node}: draining — no new locks; committed orders are being finished");
             if (r.GetValue(noWait)) return 0;

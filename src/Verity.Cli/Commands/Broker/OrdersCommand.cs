@@ -32,7 +32,7 @@ internal static class OrdersCommand
         foreach (var o in new Option[] { state, limit, json }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => MarketCommandErrors.RunAsync(async () =>
         {
-            using var client = Client(node, r);
+            using var client = BrokerApiClient.Create(node, r);
             var orders = await client.OrdersAsync(r.GetValue(state), r.GetValue(limit), ct);
             if (r.GetValue(json))
             {
@@ -47,8 +47,8 @@ internal static class OrdersCommand
             Console.WriteLine($"{"request",-20} {"type",-26} {"state",-16} {"reason",-7} {"cycles",10} {"earned (wei)",22}");
             foreach (var o in orders.EnumerateArray())
             {
-                Console.WriteLine($"{Short(Text(o, "request_id")),-20} {Text(o, "type"),-26} {Text(o, "state"),-16} {Text(o, "reason"),-7} " +
-                    $"{(o.TryGetProperty("cycles", out var c) ? c.GetInt64().ToString("N0", CultureInfo.InvariantCulture) : "-"),10} {Text(o, "earned_wei"),22}");
+                Console.WriteLine($"{Short(BrokerApiClient.Field(o, "request_id")),-20} {BrokerApiClient.Field(o, "type"),-26} {BrokerApiClient.Field(o, "state"),-16} {BrokerApiClient.Field(o, "reason"),-7} " +
+                    $"{(o.TryGetProperty("cycles", out var c) ? c.GetInt64().ToString("N0", CultureInfo.InvariantCulture) : "-"),10} {BrokerApiClient.Field(o, "earned_wei"),22}");
             }
             return 0;
         }));
@@ -66,7 +66,7 @@ internal static class OrdersCommand
         cmd.Options.Add(json);
         cmd.SetAction((r, ct) => MarketCommandErrors.RunAsync(async () =>
         {
-            using var client = Client(node, r);
+            using var client = BrokerApiClient.Create(node, r);
             string text = r.GetValue(id)!;
             // Order ids hold dashes (request-digest-type); request ids never do.
             var result = text.Contains('-') ? await client.OrderAsync(text, ct) : await client.RequestOrdersAsync(text, ct);
@@ -95,36 +95,27 @@ internal static class OrdersCommand
 
     private static void Print(JsonElement o)
     {
-        Console.WriteLine($"order      {Text(o, "id")}");
-        Console.WriteLine($"request    {Text(o, "request_id")} from {Text(o, "requestor")} ({Text(o, "source")})");
-        Console.WriteLine($"type       {Text(o, "type")}");
-        Console.WriteLine($"state      {Text(o, "state")}" + (o.TryGetProperty("reason", out var reason)
-            ? $" — {reason.GetString()}: {Text(o, "reason_meaning")}" + (o.TryGetProperty("reason_detail", out var d) ? $" ({d.GetString()})" : "")
+        Console.WriteLine($"order      {BrokerApiClient.Field(o, "id")}");
+        Console.WriteLine($"request    {BrokerApiClient.Field(o, "request_id")} from {BrokerApiClient.Field(o, "requestor")} ({BrokerApiClient.Field(o, "source")})");
+        Console.WriteLine($"type       {BrokerApiClient.Field(o, "type")}");
+        Console.WriteLine($"state      {BrokerApiClient.Field(o, "state")}" + (o.TryGetProperty("reason", out var reason)
+            ? $" — {reason.GetString()}: {BrokerApiClient.Field(o, "reason_meaning")}" + (o.TryGetProperty("reason_detail", out var d) ? $" ({d.GetString()})" : "")
             : ""));
-        Console.WriteLine($"offer      {Text(o, "min_price")}..{Text(o, "max_price")} wei, collateral {Text(o, "collateral")}, lock deadline {Text(o, "lock_deadline")}, deadline {Text(o, "deadline")}");
+        Console.WriteLine($"offer      {BrokerApiClient.Field(o, "min_price")}..{BrokerApiClient.Field(o, "max_price")} wei, collateral {BrokerApiClient.Field(o, "collateral")}, lock deadline {BrokerApiClient.Field(o, "lock_deadline")}, deadline {BrokerApiClient.Field(o, "deadline")}");
         if (o.TryGetProperty("cycles", out var cycles)) Console.WriteLine($"cycles     {cycles.GetInt64():N0}");
-        if (o.TryGetProperty("minimum_price", out var minimum)) Console.WriteLine($"our price  ≥ {minimum.GetString()} wei (target time {Text(o, "target_time")})");
-        if (o.TryGetProperty("lock_price", out var lockPrice)) Console.WriteLine($"locked at  {lockPrice.GetString()} wei (tx {Text(o, "lock_transaction")})");
-        if (o.TryGetProperty("proving_job_id", out var job)) Console.WriteLine($"proving    job {job.GetString()}, attempts {Text(o, "proving_attempts")}");
-        if (o.TryGetProperty("fulfill_transaction", out var fill)) Console.WriteLine($"fulfilled  tx {fill.GetString()} (batch {Text(o, "batch_id")})");
-        Console.WriteLine($"money      earned {Text(o, "earned_wei")} wei, bounty {Text(o, "bounty_earned")}, gas {Text(o, "gas_spent_wei")} wei{(o.TryGetProperty("slashed", out var s) && s.GetBoolean() ? ", SLASHED" : "")}");
+        if (o.TryGetProperty("minimum_price", out var minimum)) Console.WriteLine($"our price  ≥ {minimum.GetString()} wei (target time {BrokerApiClient.Field(o, "target_time")})");
+        if (o.TryGetProperty("lock_price", out var lockPrice)) Console.WriteLine($"locked at  {lockPrice.GetString()} wei (tx {BrokerApiClient.Field(o, "lock_transaction")})");
+        if (o.TryGetProperty("proving_job_id", out var job)) Console.WriteLine($"proving    job {job.GetString()}, attempts {BrokerApiClient.Field(o, "proving_attempts")}");
+        if (o.TryGetProperty("fulfill_transaction", out var fill)) Console.WriteLine($"fulfilled  tx {fill.GetString()} (batch {BrokerApiClient.Field(o, "batch_id")})");
+        Console.WriteLine($"money      earned {BrokerApiClient.Field(o, "earned_wei")} wei, bounty {BrokerApiClient.Field(o, "bounty_earned")}, gas {BrokerApiClient.Field(o, "gas_spent_wei")} wei{(o.TryGetProperty("slashed", out var s) && s.GetBoolean() ? ", SLASHED" : "")}");
         if (o.TryGetProperty("history", out var history))
         {
             Console.WriteLine("history");
             foreach (var e in history.EnumerateArray())
-                Console.WriteLine($"  {e.GetProperty("at").GetDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss}  {Text(e, "kind"),-9} {Text(e, "detail")}");
+                Console.WriteLine($"  {e.GetProperty("at").GetDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss}  {BrokerApiClient.Field(e, "kind"),-9} {BrokerApiClient.Field(e, "detail")}");
         }
         Console.WriteLine();
     }
-
-    private static BrokerApiClient Client(NodeClientOptions node, ParseResult r)
-    {
-        var address = node.ParseNode(r) ?? throw new CliException("--node is required.");
-        return new BrokerApiClient(address, NodeCredentials.ResolveApiKey(r.GetValue(node.ApiKey), r.GetValue(node.DataDir)));
-    }
-
-    private static string Text(JsonElement o, string name) =>
-        o.TryGetProperty(name, out var v) ? v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText() : "-";
 
     private static string Short(string id) => id.Length > 20 ? id[..10] + "…" + id[^8..] : id;
 }
